@@ -1,0 +1,88 @@
+// Lint rules also enforce the dependency direction of ../shared/design.md:
+// contract <- core <- electron/main, contract <- preload, contract <- renderer, contract <- pi.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+const noElectron = {
+  name: 'electron',
+  message: 'core/, contract/ and pi/ are plain Node: never import electron.',
+};
+const layer = (patterns) => ({ 'no-restricted-imports': ['error', { paths: [noElectron], patterns }] });
+
+export default tseslint.config(
+  { ignores: ['node_modules', 'dist', 'release', 'coverage', 'test-results', '.lab'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['contract/**'],
+    rules: layer([
+      {
+        group: ['node:*', '**/core/**', '**/electron/**', '**/renderer/**', '**/pi/**'],
+        message: 'contract/ is shared types only: no Node, no other layer.',
+      },
+    ]),
+  },
+  {
+    files: ['core/**'],
+    rules: layer([
+      {
+        group: ['**/electron/**', '**/renderer/**', '**/pi/**'],
+        message: 'core/ depends only on contract/.',
+      },
+    ]),
+  },
+  {
+    files: ['pi/**'],
+    rules: layer([
+      {
+        group: ['**/core/**', '**/electron/**', '**/renderer/**'],
+        message: 'pi/ depends only on contract/.',
+      },
+    ]),
+  },
+  {
+    files: ['renderer/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      ...layer([
+        {
+          group: ['node:*', '**/core/**', '**/electron/main/**', '**/pi/**'],
+          message: 'The renderer talks to the app only through window.api (contract/).',
+        },
+      ]),
+    },
+  },
+  {
+    files: ['electron/preload/**'],
+    rules: layer([
+      { group: ['**/core/**', '**/renderer/**', '**/pi/**'], message: 'preload depends only on contract/.' },
+    ]),
+  },
+  {
+    files: ['electron/**', 'renderer/src/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='ipcMain'][property.name=/^(on|handle)$/]",
+          message: 'Use the typed IPC binding in electron/main/ipc.ts.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts', '**/*.test.tsx', 'test/**', 'bench/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+);

@@ -1,0 +1,67 @@
+// Bundles the Node-side entry points with esbuild: the `restray` CLI, restray-pi (Node 18 target, one file),
+// and the Electron main/preload scripts. The renderer is built by Vite (renderer/vite.config.ts).
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  sourcemap: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+const esmBanner = {
+  js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+};
+const jobs = [];
+if (existsSync('core/cli/main.ts')) {
+  jobs.push(
+    build({
+      ...common,
+      entryPoints: { restray: 'core/cli/main.ts' },
+      outdir: 'dist/cli',
+      outExtension: { '.js': '.mjs' },
+      format: 'esm',
+      target: 'node20',
+      banner: esmBanner,
+      external: ['keytar'],
+    }),
+  );
+}
+if (existsSync('pi/src/main.ts')) {
+  jobs.push(
+    build({
+      ...common,
+      entryPoints: { 'restray-pi': 'pi/src/main.ts' },
+      outdir: 'dist/pi',
+      outExtension: { '.js': '.mjs' },
+      format: 'esm',
+      target: 'node18',
+      banner: esmBanner,
+    }),
+  );
+}
+if (existsSync('electron/main/main.ts')) {
+  jobs.push(
+    build({
+      ...common,
+      entryPoints: { main: 'electron/main/main.ts' },
+      outdir: 'dist/electron',
+      outExtension: { '.js': '.cjs' },
+      format: 'cjs',
+      target: 'node22',
+      external: ['electron', 'keytar'],
+    }),
+    build({
+      ...common,
+      entryPoints: { preload: 'electron/preload/preload.ts' },
+      outdir: 'dist/electron',
+      outExtension: { '.js': '.cjs' },
+      format: 'cjs',
+      platform: 'node',
+      target: 'chrome130',
+      external: ['electron'],
+    }),
+  );
+}
+await Promise.all(jobs);
