@@ -64,7 +64,7 @@ describe('Scheduler', () => {
     await until(() => fired.length === 1, 'missed run');
     expect(fired[0]).toEqual({
       plan: 'home',
-      reason: 'missed',
+      reason: 'catch-up',
       slot: at('2026-03-03T12:00:00').toISOString(),
     });
     await vi.advanceTimersByTimeAsync(3 * 60 * 60 * 1000);
@@ -80,7 +80,7 @@ describe('Scheduler', () => {
     vi.setSystemTime(at('2026-03-04T18:00:00'));
     await scheduler!.notifyResume();
     await until(() => fired.length === 1, 'make-up run');
-    expect(fired[0]).toMatchObject({ reason: 'missed', slot: at('2026-03-04T12:00:00').toISOString() });
+    expect(fired[0]).toMatchObject({ reason: 'catch-up', slot: at('2026-03-04T12:00:00').toISOString() });
     await vi.advanceTimersByTimeAsync(9 * 60 * 60 * 1000);
     await settle();
     expect(fired).toHaveLength(1);
@@ -92,7 +92,7 @@ describe('Scheduler', () => {
     vi.setSystemTime(at('2026-03-05T08:00:00'));
     await vi.advanceTimersByTimeAsync(60_000);
     await until(() => fired.length === 1, 'watchdog make-up');
-    expect(fired[0]).toMatchObject({ reason: 'missed', slot: at('2026-03-04T12:00:00').toISOString() });
+    expect(fired[0]).toMatchObject({ reason: 'catch-up', slot: at('2026-03-04T12:00:00').toISOString() });
   });
 
   it('holds runs while paused and makes up one when the pause ends', async () => {
@@ -105,7 +105,7 @@ describe('Scheduler', () => {
     expect(fired).toEqual([]);
     await vi.advanceTimersByTimeAsync(2 * 60 * 60 * 1000);
     await until(() => fired.length === 1, 'run after pause');
-    expect(fired[0]).toMatchObject({ reason: 'missed', slot: at('2026-03-04T12:00:00').toISOString() });
+    expect(fired[0]).toMatchObject({ reason: 'catch-up', slot: at('2026-03-04T12:00:00').toISOString() });
   });
 
   it('waits for mains power for plans that must not run on battery', async () => {
@@ -120,6 +120,6 @@ describe('Scheduler', () => {
     battery = false;
     await scheduler!.notifyResume();
     await until(() => fired.length === 1, 'run on power');
-    expect(fired[0]!.reason).toBe('missed');
+    expect(fired[0]!.reason).toBe('catch-up');
   });
 });

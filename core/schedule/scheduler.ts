@@ -15,7 +15,7 @@ export interface ScheduledPlan {
   conditions?: { notOnBattery?: boolean } | undefined;
 }
 
-export type TriggerReason = 'schedule' | 'missed';
+export type TriggerReason = 'schedule' | 'catch-up';
 
 export interface SchedulerOptions {
   /** Persists the last handled slot per plan, so slots missed while the machine was off are found. */
@@ -149,7 +149,7 @@ export class Scheduler {
         continue;
       }
       const slot = missedSlot(plan.schedule, new Date(last), now);
-      if (slot) await this.fire(plan.name, slot, 'missed');
+      if (slot) await this.fire(plan.name, slot, 'catch-up');
     }
     if (changed) await this.saveState();
   }
