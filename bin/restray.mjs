@@ -10,4 +10,5 @@ if (!existsSync(fileURLToPath(entry))) {
   );
   process.exit(1);
 }
-await import(entry.href);
+const { runCli } = await import(entry.href);
+process.exit(await runCli(process.argv.slice(2)));

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import type { RunRecord } from '../../../contract/app-state.js';
+import { RestrayError } from '../../errors.js';
+import { printJson, type CliContext } from '../cli-context.js';
+import { EXIT } from '../exit-codes.js';
+import { formatBytes, formatDuration, progressLine } from '../format.js';
+
+/** Turns a failed or cancelled run record into the thrown error that sets the exit status. */
+export function throwIfFailed(run: RunRecord): void {
+  if (run.result === 'failed' || run.result === 'cancelled') {
+    const e = run.error ?? {
+      kind: run.result === 'cancelled' ? 'cancelled' : 'failed',
+      message: 'The job failed.',
+    };
+    throw new RestrayError(e.kind, e.message, e.hint === undefined ? undefined : { hint: e.hint });
+  }
+}
+
+/** `restray backup PLAN [--json]`: runs one backup now, with a progress bar on a terminal. */
+export function registerBackup(program: Command, ctx: CliContext): void {
+  program
+    .command('backup <plan>')
+    .description(
+      'back up a plan now (then forget/prune if the plan says so); exit 3 if some files were unreadable',
+    )
+    .option('--json', 'print progress and the result as JSON lines')
+    .action(async (planName: string, o: { json?: boolean }) => {
+      const engine = await ctx.engine();
+      const { jobId, done } = engine.startBackup(planName, 'manual');
+      const tty = !o.json && ctx.err.isTTY === true;
+      const unsubscribe = engine.subscribe((e) => {
+        if (e.type !== 'job-progress' || e.jobId !== jobId) return;
+        if (o.json) printJson(ctx, { type: 'progress', ...e.progress });
+        else if (tty) ctx.err.write(`\r\u001b[2K${progressLine(e.progress, ctx.err.columns ?? 80)}`);
+      });
+      const onSignal = () => engine.cancel(jobId);
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let run: RunRecord;
+      try {
+        run = await done;
+      } finally {
+        unsubscribe();
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+        if (tty) ctx.err.write('\r\u001b[2K');
+      }
+      if (o.json) printJson(ctx, { type: 'result', run });
+      throwIfFailed(run);
+      if (!o.json && run.backup) {
+        const b = run.backup;
+        const secs = (Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000;
+        ctx.out.write(
+          `Snapshot ${b.snapshotId.slice(0, 8)} saved: ${b.totalFilesProcessed} files, ${formatBytes(b.totalBytesProcessed)} ` +
+            `(${b.filesNew} new, ${b.filesChanged} changed, ${formatBytes(b.dataAdded)} added) in ${formatDuration(secs)}.\n`,
+        );
+      }
+      if (run.result === 'partial') {
+        ctx.err.write(`restray: some files could not be read; the snapshot exists without them:\n`);
+        for (const w of run.warnings ?? []) ctx.err.write(`  ${w}\n`);
+        ctx.exitCode = EXIT.partial;
+      }
+    });
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { printJson, type CliContext } from '../cli-context.js';
+import { formatBytes } from '../format.js';
+
+/** `restray snapshots REPO` and `restray ls REPO SNAPSHOT [PATH]`. */
+export function registerBrowse(program: Command, ctx: CliContext): void {
+  program
+    .command('snapshots <repo>')
+    .description('list the snapshots of a repository, oldest first')
+    .option('--json', 'print JSON')
+    .action(async (repo: string, o: { json?: boolean }) => {
+      const list = await (await ctx.engine()).snapshots(repo);
+      if (o.json) return printJson(ctx, list);
+      for (const s of list) ctx.out.write(`${s.shortId}  ${s.time}  ${s.hostname}  ${s.paths.join(' ')}\n`);
+      ctx.out.write(`${list.length} snapshot(s)\n`);
+    });
+
+  program
+    .command('ls <repo> <snapshot> [path]')
+    .description('list one directory of a snapshot, or every entry when no path is given')
+    .option('--json', 'print one JSON object per entry')
+    .action(async (repo: string, snapshot: string, path: string | undefined, o: { json?: boolean }) => {
+      const engine = await ctx.engine();
+      const show = (e: { path: string; type: string; size?: number | undefined }) => {
+        if (o.json) printJson(ctx, e);
+        else
+          ctx.out.write(
+            `${e.type === 'dir' ? 'd' : '-'} ${e.size === undefined ? '' : formatBytes(e.size).padStart(10)}  ${e.path}\n`,
+          );
+      };
+      if (path === undefined) await engine.lsAll(repo, snapshot, show);
+      else for (const e of await engine.ls(repo, snapshot, path)) show(e);
+    });
+}

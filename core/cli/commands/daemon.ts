@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../cli-context.js';
+
+/** `restray daemon`: the headless scheduler, the same engine the tray runs. Stops cleanly on SIGINT/SIGTERM. */
+export function registerDaemon(program: Command, ctx: CliContext): void {
+  program
+    .command('daemon')
+    .description('run scheduled backups in the foreground without the tray (Ctrl-C stops it cleanly)')
+    .action(async () => {
+      const engine = await ctx.engine();
+      engine.subscribe((e) => {
+        if (e.type === 'job-updated' && e.job.state === 'running')
+          ctx.err.write(`restray: ${e.job.kind} ${e.job.plan ?? e.job.repo} started\n`);
+        if (e.type === 'job-finished') {
+          const r = e.run;
+          ctx.err.write(
+            `restray: ${r.kind} ${r.plan ?? r.repo} ${r.result}${r.error ? `: ${r.error.message}` : ''}\n`,
+          );
+        }
+      });
+      await engine.startScheduler();
+      ctx.err.write('restray: daemon running; scheduled plans will run on time\n');
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      ctx.err.write('restray: stopping (running jobs are cancelled cleanly)\n');
+      await engine.close();
+    });
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { printJson, type CliContext } from '../cli-context.js';
+import { throwIfFailed } from './backup.js';
+
+/** `restray forget PLAN [--dry-run]` and `restray check REPO [--read-data-subset N%]`. */
+export function registerMaintenance(program: Command, ctx: CliContext): void {
+  program
+    .command('forget <plan>')
+    .description("apply the plan's retention policy (with --dry-run: only show what would go)")
+    .option('--dry-run', 'change nothing; list what would be removed and why the rest stays')
+    .option('--json', 'print JSON')
+    .action(async (plan: string, o: { dryRun?: boolean; json?: boolean }) => {
+      const result = await (await ctx.engine()).forget(plan, { dryRun: o.dryRun === true });
+      if (o.json) return printJson(ctx, result);
+      for (const g of result.groups) {
+        for (const k of g.keep)
+          ctx.out.write(`keep    ${k.snapshot.shortId}  ${k.snapshot.time}  (${k.reasons.join(', ')})\n`);
+        for (const r of g.remove)
+          ctx.out.write(`${result.dryRun ? 'would remove' : 'removed'} ${r.shortId}  ${r.time}\n`);
+      }
+    });
+
+  program
+    .command('check <repo>')
+    .description("verify the repository's structure (and, with --read-data-subset, some of its data)")
+    .option('--read-data-subset <subset>', 'also read this share of the data, e.g. 5% or 1/10')
+    .option('--json', 'print JSON')
+    .action(async (repo: string, o: { readDataSubset?: string; json?: boolean }) => {
+      const { run, report } = await (await ctx.engine()).check(repo, o.readDataSubset);
+      if (o.json) printJson(ctx, { run, report });
+      throwIfFailed(run);
+      if (!o.json) ctx.out.write(`${report.trim()}\nRepository "${repo}" is fine.\n`);
+    });
+}

@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import type { Retention } from '../../../contract/config.js';
+import { printJson, type CliContext } from '../cli-context.js';
+import { collect, intOption } from '../options.js';
+
+interface PlanFlags {
+  repo: string;
+  path: string[];
+  exclude?: string[];
+  schedule?: string;
+  keepLast?: number;
+  keepHourly?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  keepYearly?: number;
+  keepWithin?: string;
+  limitUpload?: number;
+  prune: boolean;
+  notOnBattery?: boolean;
+  json?: boolean;
+}
+
+/** `restray plan add|list`. */
+export function registerPlan(program: Command, ctx: CliContext): void {
+  const plan = program.command('plan').description('manage backup plans (what, where, when, how long)');
+  const count = intOption(0, 100_000);
+  plan
+    .command('add <name>')
+    .description('add or replace a backup plan')
+    .requiredOption('--repo <repo>', 'repository to back up to')
+    .requiredOption('--path <dir>', 'file or folder to back up (repeatable)', collect)
+    .option('--exclude <pattern>', 'restic exclude pattern (repeatable)', collect)
+    .option('--schedule <cron>', 'five-field cron expression, e.g. "0 12 * * *"')
+    .option('--keep-last <n>', 'keep the last n snapshots', count)
+    .option('--keep-hourly <n>', 'keep n hourly snapshots', count)
+    .option('--keep-daily <n>', 'keep n daily snapshots', count)
+    .option('--keep-weekly <n>', 'keep n weekly snapshots', count)
+    .option('--keep-monthly <n>', 'keep n monthly snapshots', count)
+    .option('--keep-yearly <n>', 'keep n yearly snapshots', count)
+    .option('--keep-within <duration>', 'keep everything within this duration, e.g. 30d')
+    .option('--limit-upload <kib>', 'upload limit in KiB/s', intOption(1, 10_000_000))
+    .option('--no-prune', 'never run forget/prune after backups of this plan')
+    .option('--not-on-battery', 'skip scheduled runs while on battery')
+    .option('--json', 'print the plan as JSON')
+    .action(async (name: string, o: PlanFlags) => {
+      const retention: Retention = {
+        ...(o.keepLast === undefined ? {} : { keepLast: o.keepLast }),
+        ...(o.keepHourly === undefined ? {} : { keepHourly: o.keepHourly }),
+        ...(o.keepDaily === undefined ? {} : { keepDaily: o.keepDaily }),
+        ...(o.keepWeekly === undefined ? {} : { keepWeekly: o.keepWeekly }),
+        ...(o.keepMonthly === undefined ? {} : { keepMonthly: o.keepMonthly }),
+        ...(o.keepYearly === undefined ? {} : { keepYearly: o.keepYearly }),
+        ...(o.keepWithin === undefined ? {} : { keepWithin: o.keepWithin }),
+      };
+      const saved = await (
+        await ctx.engine()
+      ).savePlan({
+        name,
+        repo: o.repo,
+        paths: o.path,
+        excludes: o.exclude ?? [],
+        ...(o.schedule === undefined ? {} : { schedule: o.schedule }),
+        ...(Object.keys(retention).length ? { retention } : {}),
+        ...(o.limitUpload === undefined ? {} : { limitUploadKiB: o.limitUpload }),
+        prune: o.prune,
+        conditions: { notOnBattery: o.notOnBattery === true },
+      });
+      if (o.json) printJson(ctx, { plan: saved });
+      else ctx.out.write(`Plan "${saved.name}" saved.\n`);
+    });
+
+  plan
+    .command('list')
+    .description('list plans with their last and next run')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const state = await (await ctx.engine()).getState();
+      if (o.json) printJson(ctx, state.config.plans);
+      else
+        for (const p of state.config.plans)
+          ctx.out.write(`${p.name}\t→ ${p.repo}\t${p.paths.join(' ')}\t${p.schedule ?? 'manual'}\n`);
+    });
+}

@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { parseRepoUrl } from '../../ssh/repo-args.js';
+import { printJson, type CliContext } from '../cli-context.js';
+import { intOption } from '../options.js';
+import { readSecret } from '../read-secret.js';
+
+/** `restray repo add|init|list`. */
+export function registerRepo(program: Command, ctx: CliContext): void {
+  const repo = program.command('repo').description('manage repositories (where snapshots are stored)');
+
+  repo
+    .command('add <name>')
+    .description('add a repository; the password is read from standard input and stored in the OS keychain')
+    .requiredOption('--url <url>', 'a local folder, sftp:user@host:/path, or sftp://user@host:port//path')
+    .option('--ssh-key <path>', "private key for the Pi (ssh targets; Restray's generated key)")
+    .option('--known-hosts <path>', "known_hosts file with the Pi's pinned host key (ssh targets)")
+    .option('--port <port>', 'SSH port', intOption(1, 65535))
+    .option('--append-only', 'the Pi serves the repository append-only (rclone serve restic --append-only)')
+    .option('--init', 'also create the repository (restic init)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        name: string,
+        o: {
+          url: string;
+          sshKey?: string;
+          knownHosts?: string;
+          port?: number;
+          appendOnly?: boolean;
+          init?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const target = parseRepoUrl(o.url, {
+          ...(o.appendOnly ? { appendOnly: true } : {}),
+          ...(o.sshKey ? { sshKey: o.sshKey } : {}),
+          ...(o.knownHosts ? { knownHosts: o.knownHosts } : {}),
+          ...(o.port ? { port: o.port } : {}),
+        });
+        const password = await readSecret(ctx.stdin, (t) => ctx.err.write(t));
+        const engine = await ctx.engine();
+        const added = await engine.addRepository({ name, target }, password, { init: o.init === true });
+        if (o.json) printJson(ctx, { repository: added });
+        else
+          ctx.out.write(
+            `Repository "${added.name}" added${o.init ? ' and initialised' : ''}; its password is in the keychain.\n`,
+          );
+      },
+    );
+
+  repo
+    .command('init <name>')
+    .description('create the restic repository of a configured repository')
+    .action(async (name: string) => {
+      await (await ctx.engine()).initRepository(name);
+      ctx.out.write(`Repository "${name}" initialised.\n`);
+    });
+
+  repo
+    .command('list')
+    .description('list configured repositories')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const state = await (await ctx.engine()).getState();
+      const rows = state.config.repositories.map((r) => ({
+        ...r,
+        hasPassword: state.repos.find((s) => s.name === r.name)?.hasPassword ?? false,
+      }));
+      if (o.json) printJson(ctx, rows);
+      else
+        for (const r of rows)
+          ctx.out.write(
+            `${r.name}\t${r.target.kind}\t${r.target.path}${r.hasPassword ? '' : '\t(no password in keychain)'}\n`,
+          );
+    });
+}

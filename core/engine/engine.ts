@@ -1,0 +1,479 @@
+import { join } from 'node:path';
+import type {
+  AppState,
+  ChainStatus,
+  PlanState,
+  RepoState,
+  RunRecord,
+  Trigger,
+} from '../../contract/app-state.js';
+import { Plan, Repository, type Config } from '../../contract/config.js';
+import type { ForgetResult, LsEntry, Snapshot } from '../../contract/restic.js';
+import { loadConfig, saveConfig, validateConfig } from '../config/config-store.js';
+import type { RestrayPaths } from '../config/paths.js';
+import { describeZodError } from '../config/validation-message.js';
+import { RestrayError } from '../errors.js';
+import { RunHistory } from '../jobs/run-history.js';
+import * as restic from '../restic/index.js';
+import { Scheduler, systemClock, type Clock } from '../schedule/scheduler.js';
+import { validateCron } from '../schedule/slots.js';
+import { repoPasswordAccount, type SecretStore } from '../secrets/secret-store.js';
+import { runBackupJob } from './backup-job.js';
+import { EventBus } from './event-bus.js';
+import { JobRunner } from './job-runner.js';
+import { findRepository, resticContextFor } from './repo-context.js';
+
+export interface EngineOptions {
+  paths: RestrayPaths;
+  secrets: SecretStore;
+  clock?: Clock;
+  /** Unexpected exceptions (bugs) go here; expected failures are values in run records. */
+  onBug?: (e: unknown) => void;
+}
+
+const RECENT_RUNS = 50;
+
+/**
+ * The engine the tray app, the CLI and the tests run: configuration, keychain, restic jobs through one queue
+ * per repository, run history, schedules and the typed event stream. One instance per process.
+ */
+export class Engine {
+  private config: Config;
+  private readonly bus: EventBus;
+  private readonly history: RunHistory;
+  private readonly runner: JobRunner;
+  private readonly clock: Clock;
+  private scheduler: Scheduler | undefined;
+  private onBattery = false;
+
+  private constructor(
+    private readonly options: EngineOptions,
+    config: Config,
+  ) {
+    this.config = config;
+    this.clock = options.clock ?? systemClock;
+    const onBug = options.onBug ?? ((e) => console.error('restray: unexpected error', e));
+    this.bus = new EventBus(onBug);
+    this.history = new RunHistory(join(options.paths.stateDir, 'history.jsonl'));
+    this.runner = new JobRunner(this.bus, this.history, this.clock, onBug);
+  }
+
+  /** Loads the configuration (throws `invalid-config` for a bad file, leaving it untouched). */
+  static async open(options: EngineOptions): Promise<Engine> {
+    return new Engine(options, await loadConfig(options.paths.configFile));
+  }
+
+  get paths(): RestrayPaths {
+    return this.options.paths;
+  }
+
+  /** The current configuration (holds no secrets). */
+  getConfig(): Config {
+    return this.config;
+  }
+
+  /** Engine events, `rev` +1 each; returns the unsubscribe function. */
+  subscribe(listener: Parameters<EventBus['subscribe']>[0]): () => void {
+    return this.bus.subscribe(listener);
+  }
+
+  // ---- configuration ------------------------------------------------------------------------------------
+
+  /**
+   * Adds a repository and stores its password in the keychain (never anywhere else). With `init: true` runs
+   * `restic init` first; with `verify: true` opens the existing repository to prove the password. Nothing is
+   * saved if any step fails. Errors: `invalid-argument` (bad or duplicate name), keychain and restic kinds.
+   */
+  async addRepository(
+    input: unknown,
+    password: string,
+    opts: { init?: boolean; verify?: boolean } = {},
+  ): Promise<Repository> {
+    const parsed = Repository.safeParse(input);
+    if (!parsed.success) {
+      throw new RestrayError('invalid-argument', describeZodError(parsed.error, 'repository').join('; '));
+    }
+    const repo = parsed.data;
+    if (this.config.repositories.some((r) => r.name === repo.name)) {
+      throw new RestrayError('repo-exists', `A repository named "${repo.name}" already exists.`, {
+        hint: 'Choose another name, or remove the old one first.',
+      });
+    }
+    if (!password) throw new RestrayError('invalid-argument', 'password: the repository password is empty.');
+    const next = validateConfig({ ...this.config, repositories: [...this.config.repositories, repo] });
+    const ctx = { ...(await this.contextWithPassword(repo, password)) };
+    if (opts.init) await restic.init(ctx);
+    else if (opts.verify) await restic.snapshots(ctx);
+    await this.options.secrets.set(repoPasswordAccount(repo.name), password);
+    await this.commit(next);
+    return repo;
+  }
+
+  /** `restic init` for a configured repository, with its keychain password. `repo-exists` if already there. */
+  async initRepository(name: string): Promise<void> {
+    const repo = findRepository(this.config, name);
+    await restic.init(await this.context(repo));
+  }
+
+  /** Adds or replaces a plan (by name). Validates fields, the cron expression and the repository name. */
+  async savePlan(input: unknown, previousName?: string): Promise<Plan> {
+    const parsed = Plan.safeParse(input);
+    if (!parsed.success)
+      throw new RestrayError('invalid-argument', describeZodError(parsed.error, 'plan').join('; '));
+    const plan = parsed.data;
+    if (plan.schedule !== undefined) validateCron(plan.schedule);
+    findRepository(this.config, plan.repo);
+    const old = previousName ?? plan.name;
+    const plans = [...this.config.plans.filter((p) => p.name !== old && p.name !== plan.name), plan];
+    await this.commit(validateConfig({ ...this.config, plans }));
+    return plan;
+  }
+
+  /** Removes a plan; its snapshots stay. `not-found` for an unknown plan. */
+  async deletePlan(name: string): Promise<void> {
+    this.findPlan(name);
+    await this.commit(
+      validateConfig({ ...this.config, plans: this.config.plans.filter((p) => p.name !== name) }),
+    );
+  }
+
+  /** Replaces the whole config after validation (settings screens); emits config-changed. */
+  async replaceConfig(next: Config): Promise<void> {
+    await this.commit(validateConfig(next));
+  }
+
+  // ---- jobs -----------------------------------------------------------------------------------------------
+
+  /**
+   * Queues a backup of the plan (then forget + prune when the plan prunes). A second trigger while one is
+   * pending joins it. Returns the job id and its finished run record (which never rejects: failures are
+   * records with an ErrorInfo).
+   */
+  startBackup(planName: string, trigger: Trigger): { jobId: string; done: Promise<RunRecord> } {
+    const plan = this.findPlan(planName);
+    const repo = findRepository(this.config, plan.repo);
+    return this.runner.submit({
+      kind: 'backup',
+      repo: repo.name,
+      plan: plan.name,
+      trigger,
+      key: `backup:${plan.name}`,
+      work: async (control) => runBackupJob(await this.context(repo), plan, repo, control),
+    });
+  }
+
+  /** Cancels a queued or running job; restic removes its lock. Unknown ids are ignored. */
+  cancel(jobId: string): void {
+    this.runner.cancel(jobId);
+  }
+
+  /**
+   * `restic forget` with the plan's policy, limited to this host's snapshots of the plan's paths; with
+   * `dryRun` nothing changes and the result lists what would go and why the rest stays. On an append-only
+   * target a real forget is refused before restic runs (`append-only`): retention runs on the Pi there.
+   */
+  async forget(planName: string, opts: { dryRun: boolean; prune?: boolean }): Promise<ForgetResult> {
+    const plan = this.findPlan(planName);
+    const repo = findRepository(this.config, plan.repo);
+    if (!plan.retention || Object.values(plan.retention).every((v) => v === undefined)) {
+      throw new RestrayError(
+        'invalid-argument',
+        `Plan "${plan.name}" has no retention policy (keep-last, keep-daily, …).`,
+      );
+    }
+    if (!opts.dryRun && repo.target.kind === 'append-only') {
+      throw new RestrayError(
+        'append-only',
+        `Repository "${repo.name}" is append-only: this workstation cannot delete snapshots.`,
+        {
+          hint: 'Old snapshots are removed on the Pi by `restray-pi maintain`.',
+        },
+      );
+    }
+    const ctx = await this.context(repo);
+    const { hostname } = await import('node:os');
+    return restic.forget(ctx, {
+      retention: plan.retention,
+      dryRun: opts.dryRun,
+      prune: !opts.dryRun && (opts.prune ?? true),
+      host: hostname(),
+      paths: plan.paths,
+    });
+  }
+
+  /** `restic check`, optionally reading a subset of the data (e.g. `5%`). Runs in the repository's queue. */
+  async check(repoName: string, readDataSubset?: string): Promise<{ run: RunRecord; report: string }> {
+    const repo = findRepository(this.config, repoName);
+    let report = '';
+    const { done } = this.runner.submit({
+      kind: 'check',
+      repo: repo.name,
+      trigger: 'manual',
+      key: `check:${readDataSubset ?? ''}`,
+      work: async (control) => {
+        const r = await restic.check(await this.context(repo), {
+          ...(readDataSubset === undefined ? {} : { readDataSubset }),
+          signal: control.signal,
+        });
+        report = r.report;
+        return { result: 'success', log: r.report.split('\n') };
+      },
+    });
+    return { run: await done, report };
+  }
+
+  /**
+   * Restores `includes` (all when empty) of a snapshot into `target` as a job with progress. Existing files
+   * in `target` are overwritten by restic; the restore wizard's conflict choices are applied by the caller.
+   */
+  startRestore(input: { repo: string; snapshot: string; target: string; includes?: string[] }): {
+    jobId: string;
+    done: Promise<RunRecord>;
+  } {
+    const repo = findRepository(this.config, input.repo);
+    return this.runner.submit({
+      kind: 'restore',
+      repo: repo.name,
+      trigger: 'manual',
+      key: `restore:${input.snapshot}:${input.target}:${(input.includes ?? []).join('\u0000')}`,
+      work: async (control) => {
+        const r = await restic.restore(await this.context(repo), {
+          snapshot: input.snapshot,
+          target: input.target,
+          ...(input.includes?.length ? { includes: input.includes } : {}),
+          signal: control.signal,
+          onProgress: (p) => {
+            if (p.kind === 'determinate') {
+              control.progress({
+                fraction: p.percent / 100,
+                bytesDone: p.bytesDone,
+                bytesTotal: p.bytesTotal,
+                filesDone: p.filesDone,
+                filesTotal: p.filesTotal,
+                currentFiles: [],
+              });
+            }
+          },
+        });
+        return {
+          result: 'success',
+          restore: {
+            target: input.target,
+            paths: (input.includes ?? []).slice(0, 100),
+            filesRestored: r.filesRestored ?? 0,
+            bytesRestored: r.bytesRestored ?? 0,
+          },
+        };
+      },
+    });
+  }
+
+  // ---- reading a repository (shared restic locks: these run alongside a backup) ----------------------------
+
+  /** Snapshots of a repository, oldest first. */
+  async snapshots(repoName: string): Promise<Snapshot[]> {
+    return restic.snapshots(await this.context(findRepository(this.config, repoName)));
+  }
+
+  /** The children of one directory of a snapshot. */
+  async ls(repoName: string, snapshot: string, dir: string): Promise<LsEntry[]> {
+    const r = await restic.ls(await this.context(findRepository(this.config, repoName)), { snapshot, dir });
+    return r.entries;
+  }
+
+  /** Streams every entry of a snapshot; returns the count. */
+  async lsAll(repoName: string, snapshot: string, onEntry: (e: LsEntry) => void): Promise<number> {
+    const r = await restic.lsStream(await this.context(findRepository(this.config, repoName)), {
+      snapshot,
+      onEntry,
+    });
+    return r.count;
+  }
+
+  // ---- schedule -------------------------------------------------------------------------------------------
+
+  /** Starts the scheduler: makes up missed slots once and arms every plan's schedule. */
+  async startScheduler(): Promise<void> {
+    this.scheduler?.stop();
+    this.scheduler = new Scheduler({
+      statePath: join(this.options.paths.stateDir, 'schedule.json'),
+      clock: this.clock,
+      onBattery: () => this.onBattery,
+      trigger: (plan, reason) => {
+        try {
+          this.startBackup(plan, reason);
+        } catch (e) {
+          this.options.onBug?.(e);
+        }
+      },
+    });
+    await this.scheduler.start(this.config.plans, this.pausedUntil());
+    this.emitSchedule();
+  }
+
+  /** The host reports that the machine woke up: missed slots run once, schedules are re-armed. */
+  notifyResume(): void {
+    void this.scheduler?.notifyResume().then(() => this.emitSchedule());
+  }
+
+  /** The host reports the power source; plans with `notOnBattery` wait while on battery. */
+  setOnBattery(onBattery: boolean): void {
+    const was = this.onBattery;
+    this.onBattery = onBattery;
+    if (was && !onBattery) this.notifyResume();
+  }
+
+  /** Pauses scheduled runs until `until` (manual runs still work); persisted in the config. */
+  async pause(until: Date): Promise<void> {
+    await this.commit(validateConfig({ ...this.config, pausedUntil: until.toISOString() }));
+    await this.scheduler?.setPausedUntil(until);
+    this.emitSchedule();
+  }
+
+  /** Ends a pause; a slot missed during it runs once. */
+  async resume(): Promise<void> {
+    const next = { ...this.config };
+    delete next.pausedUntil;
+    await this.commit(validateConfig(next));
+    await this.scheduler?.setPausedUntil(undefined);
+    this.emitSchedule();
+  }
+
+  /** Stops the scheduler, cancels running jobs (restic removes its locks) and waits for them. */
+  async close(): Promise<void> {
+    this.scheduler?.stop();
+    this.scheduler = undefined;
+    await this.runner.cancelAll();
+  }
+
+  /** Resolves when no job is pending. */
+  idle(): Promise<void> {
+    return this.runner.idle();
+  }
+
+  // ---- state ----------------------------------------------------------------------------------------------
+
+  /** The full state snapshot for the UI and `restray status`: no password or key material. */
+  async getState(): Promise<AppState> {
+    const entries = await this.history.list(RECENT_RUNS);
+    const recentRuns = entries.map((e) => e.run);
+    const repos: RepoState[] = await Promise.all(
+      this.config.repositories.map(async (r) => ({
+        name: r.name,
+        hasPassword: await this.hasPassword(r.name),
+        chain: this.chainFor(r.name, recentRuns),
+      })),
+    );
+    const pausedUntil = this.pausedUntil();
+    return {
+      rev: this.bus.rev,
+      config: this.config,
+      repos,
+      plans: this.planStates(recentRuns),
+      jobs: this.runner.jobs(),
+      recentRuns,
+      ...(pausedUntil ? { pausedUntil: pausedUntil.toISOString() } : {}),
+    };
+  }
+
+  /** The run record and log of one run; `not-found` for an unknown id. */
+  async runLog(runId: string): Promise<{ run: RunRecord; log: string }> {
+    const entry = await this.history.latest((r) => r.id === runId);
+    if (!entry) throw new RestrayError('not-found', `There is no run with id ${runId}.`);
+    return { run: entry.run, log: entry.log.join('\n') };
+  }
+
+  // ---- internals ------------------------------------------------------------------------------------------
+
+  private findPlan(name: string): Plan {
+    const plan = this.config.plans.find((p) => p.name === name);
+    if (!plan) {
+      const known = this.config.plans.map((p) => p.name).join(', ') || 'none yet';
+      throw new RestrayError('not-found', `There is no plan named "${name}" (known: ${known}).`, {
+        hint: 'Add one with `restray plan add` or in the app.',
+      });
+    }
+    return plan;
+  }
+
+  private async context(repo: Repository): Promise<restic.ResticContext> {
+    return resticContextFor(this.config, repo, this.options.secrets, this.options.paths.stateDir);
+  }
+
+  private async contextWithPassword(repo: Repository, password: string): Promise<restic.ResticContext> {
+    const store: SecretStore = {
+      get: async () => password,
+      set: async () => {},
+      delete: async () => false,
+    };
+    return resticContextFor(this.config, repo, store, this.options.paths.stateDir);
+  }
+
+  private async hasPassword(repoName: string): Promise<boolean> {
+    try {
+      return (await this.options.secrets.get(repoPasswordAccount(repoName))) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  private pausedUntil(): Date | undefined {
+    const p = this.config.pausedUntil;
+    if (!p) return undefined;
+    const d = new Date(p);
+    return d.getTime() > this.clock.now().getTime() ? d : undefined;
+  }
+
+  private planStates(recentRuns: RunRecord[]): PlanState[] {
+    const next = new Map((this.scheduler?.nextRuns() ?? []).map((n) => [n.plan, n.at.toISOString()]));
+    return this.config.plans.map((p) => {
+      const lastRun = recentRuns.find((r) => r.plan === p.name && r.kind === 'backup');
+      const nextRun = next.get(p.name);
+      return { name: p.name, ...(nextRun ? { nextRun } : {}), ...(lastRun ? { lastRun } : {}) };
+    });
+  }
+
+  /** Chain status from local knowledge only; issue 5 adds the onsite and offsite hops. */
+  private chainFor(repoName: string, recentRuns: RunRecord[]): ChainStatus {
+    const runs = recentRuns.filter((r) => r.repo === repoName && r.kind === 'backup');
+    const last = runs[0];
+    const success = runs.find((r) => r.result === 'success' || r.result === 'partial');
+    const repo = this.config.repositories.find((r) => r.name === repoName);
+    const hasOffsite = repo?.offsiteStatusPath !== undefined || repo?.offsite !== undefined;
+    return {
+      repo: repoName,
+      verdict: !success ? 'no-backup' : hasOffsite ? 'unknown' : 'no-offsite',
+      workstation: {
+        ...(success ? { lastSuccess: success.endedAt } : {}),
+        ...(last ? { lastResult: last.result } : {}),
+        ...(success?.backup
+          ? { newestSnapshot: { id: success.backup.snapshotId, time: success.startedAt } }
+          : {}),
+      },
+      onsite: success ? { state: 'ok', lastSuccess: success.endedAt } : { state: 'unknown' },
+      offsite: { state: hasOffsite ? 'unknown' : 'not-configured' },
+    };
+  }
+
+  private async commit(next: Config): Promise<void> {
+    await saveConfig(this.options.paths.configFile, next);
+    this.config = next;
+    const repos = (await this.getState()).repos;
+    this.bus.emit({ type: 'config-changed', config: next, repos });
+    if (this.scheduler) {
+      await this.scheduler.setPlans(next.plans);
+      this.emitSchedule();
+    }
+  }
+
+  private emitSchedule(): void {
+    const pausedUntil = this.pausedUntil();
+    void this.history.list(RECENT_RUNS).then((entries) => {
+      this.bus.emit({
+        type: 'schedule-changed',
+        plans: this.planStates(entries.map((e) => e.run)),
+        ...(pausedUntil ? { pausedUntil: pausedUntil.toISOString() } : {}),
+      });
+    });
+  }
+}

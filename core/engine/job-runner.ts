@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import type { Job, JobKind, JobProgress, RunRecord, RunResult, Trigger } from '../../contract/app-state.js';
+import type { ErrorInfo } from '../../contract/errors.js';
+import { RestrayError, toErrorInfo } from '../errors.js';
+import type { EventBus } from './event-bus.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import type { HistoryEntry, RunHistory } from '../jobs/run-history.js';
+import type { Clock } from '../schedule/scheduler.js';
+
+/** What a job's work function gets: a cancel signal and a way to report progress. */
+export interface JobControl {
+  signal: AbortSignal;
+  progress(p: JobProgress): void;
+}
+
+/** What a job's work produced: the run fields beyond id, times and identity, and its log lines. */
+export interface JobOutcome {
+  result: Exclude<RunResult, 'failed' | 'cancelled'>;
+  warnings?: string[];
+  backup?: RunRecord['backup'];
+  restore?: RunRecord['restore'];
+  log?: string[];
+}
+
+export interface JobSpec {
+  kind: JobKind;
+  repo: string;
+  plan?: string | undefined;
+  trigger: Trigger;
+  /** Equal keys coalesce while one is pending (e.g. `backup:home`). */
+  key: string;
+  work: (control: JobControl) => Promise<JobOutcome>;
+}
+
+interface Active {
+  job: Job;
+  abort: AbortController;
+  done: Promise<RunRecord>;
+}
+
+/**
+ * Runs jobs through the per-repository queue, tracks them for the state snapshot, publishes job events,
+ * records every finished run in the history, and turns failures into run records: an expected failure
+ * (RestrayError) becomes `failed` or `cancelled` with its ErrorInfo; anything else is reported to `onBug`
+ * and recorded as `failed`.
+ */
+export class JobRunner {
+  private readonly queue = new JobQueue();
+  private readonly active = new Map<string, Active>();
+  private readonly byKey = new Map<string, string>();
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly history: RunHistory,
+    private readonly clock: Clock,
+    private readonly onBug: (e: unknown) => void,
+  ) {}
+
+  /** Queued and running jobs, oldest first. */
+  jobs(): Job[] {
+    return [...this.active.values()].map((a) => a.job);
+  }
+
+  /** Queues a job (or joins the equal one pending) and returns its id and its finished run. */
+  submit(spec: JobSpec): { jobId: string; done: Promise<RunRecord>; coalesced: boolean } {
+    const pendingId = this.byKey.get(`${spec.repo}\u0000${spec.key}`);
+    const pending = pendingId === undefined ? undefined : this.active.get(pendingId);
+    if (pending) return { jobId: pending.job.id, done: pending.done, coalesced: true };
+
+    const id = randomUUID();
+    const abort = new AbortController();
+    const job: Job = {
+      id,
+      kind: spec.kind,
+      repo: spec.repo,
+      ...(spec.plan === undefined ? {} : { plan: spec.plan }),
+      trigger: spec.trigger,
+      state: 'queued',
+      queuedAt: this.clock.now().toISOString(),
+    };
+    const keyId = `${spec.repo}\u0000${spec.key}`;
+    const { promise } = this.queue.enqueue(spec.repo, keyId, () => this.run(job, abort, spec));
+    const done = promise.finally(() => {
+      this.active.delete(id);
+      if (this.byKey.get(keyId) === id) this.byKey.delete(keyId);
+    });
+    this.active.set(id, { job, abort, done });
+    this.byKey.set(keyId, id);
+    this.bus.emit({ type: 'job-updated', job });
+    return { jobId: id, done, coalesced: false };
+  }
+
+  /** Cancels a queued or running job (restic gets SIGINT and removes its lock). Unknown ids are ignored. */
+  cancel(jobId: string): void {
+    const a = this.active.get(jobId);
+    if (!a || a.abort.signal.aborted) return;
+    a.job = { ...a.job, state: 'cancelling' };
+    this.bus.emit({ type: 'job-updated', job: a.job });
+    a.abort.abort();
+  }
+
+  /** Cancels everything and waits until all jobs have finished (daemon shutdown). */
+  async cancelAll(): Promise<void> {
+    for (const id of this.active.keys()) this.cancel(id);
+    await this.queue.idle();
+  }
+
+  /** Resolves when no job is pending. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private async run(queued: Job, abort: AbortController, spec: JobSpec): Promise<RunRecord> {
+    const startedAt = this.clock.now().toISOString();
+    const entry = this.active.get(queued.id);
+    let log: string[] = [];
+    let outcome: JobOutcome | undefined;
+    let error: ErrorInfo | undefined;
+    let result: RunResult;
+    try {
+      if (abort.signal.aborted)
+        throw new RestrayError('cancelled', 'The job was cancelled before it started.');
+      const running: Job = { ...queued, state: 'running', startedAt };
+      if (entry) entry.job = running;
+      this.bus.emit({ type: 'job-updated', job: running });
+      outcome = await spec.work({
+        signal: abort.signal,
+        progress: (progress) => {
+          if (entry) entry.job = { ...entry.job, progress };
+          this.bus.emit({ type: 'job-progress', jobId: queued.id, progress });
+        },
+      });
+      result = outcome.result;
+      log = outcome.log ?? [];
+    } catch (e) {
+      if (!(e instanceof RestrayError)) this.onBug(e);
+      error = toErrorInfo(e);
+      result = error.kind === 'cancelled' ? 'cancelled' : 'failed';
+      const tail = (e as { stderrTail?: unknown }).stderrTail;
+      if (typeof tail === 'string' && tail) log = tail.split('\n');
+    }
+    const run: RunRecord = {
+      id: queued.id,
+      kind: spec.kind,
+      repo: spec.repo,
+      ...(spec.plan === undefined ? {} : { plan: spec.plan }),
+      trigger: spec.trigger,
+      startedAt,
+      endedAt: this.clock.now().toISOString(),
+      result,
+      ...(error === undefined ? {} : { error }),
+      ...(outcome?.warnings?.length ? { warnings: outcome.warnings.slice(0, 200) } : {}),
+      ...(outcome?.backup === undefined ? {} : { backup: outcome.backup }),
+      ...(outcome?.restore === undefined ? {} : { restore: outcome.restore }),
+    };
+    const record: HistoryEntry = { run, log: log.slice(-200) };
+    try {
+      await this.history.append(record);
+    } catch (e) {
+      this.onBug(e);
+    }
+    this.bus.emit({ type: 'job-finished', jobId: queued.id, run });
+    return run;
+  }
+}
