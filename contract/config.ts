@@ -44,6 +44,15 @@ export type OffsiteAccess = z.infer<typeof OffsiteAccess>;
 
 export const Repository = z.object({
   name: Name,
+  /**
+   * Stable random id, set when the repository is added: the keychain entry is named after it, so two
+   * configurations on one machine (several users' workstations in a lab, a renamed repository) never share
+   * or overwrite each other's password.
+   */
+  id: z
+    .string()
+    .regex(/^[a-f0-9-]{8,64}$/)
+    .optional(),
   target: RepoTarget,
   /** Where restray-pi publishes offsite.json, readable through this repository's SSH access. */
   offsiteStatusPath: z.string().optional(),

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type {
   AppState,
@@ -17,11 +19,11 @@ import { RunHistory } from '../jobs/run-history.js';
 import * as restic from '../restic/index.js';
 import { Scheduler, systemClock, type Clock } from '../schedule/scheduler.js';
 import { validateCron } from '../schedule/slots.js';
-import { repoPasswordAccount, type SecretStore } from '../secrets/secret-store.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 import { runBackupJob } from './backup-job.js';
 import { EventBus } from './event-bus.js';
 import { JobRunner } from './job-runner.js';
-import { findRepository, resticContextFor } from './repo-context.js';
+import { findRepository, passwordAccount, resticContextFor } from './repo-context.js';
 
 export interface EngineOptions {
   paths: RestrayPaths;
@@ -93,7 +95,7 @@ export class Engine {
     if (!parsed.success) {
       throw new RestrayError('invalid-argument', describeZodError(parsed.error, 'repository').join('; '));
     }
-    const repo = parsed.data;
+    const repo: Repository = { ...parsed.data, id: parsed.data.id ?? randomUUID() };
     if (this.config.repositories.some((r) => r.name === repo.name)) {
       throw new RestrayError('repo-exists', `A repository named "${repo.name}" already exists.`, {
         hint: 'Choose another name, or remove the old one first.',
@@ -104,7 +106,7 @@ export class Engine {
     const ctx = { ...(await this.contextWithPassword(repo, password)) };
     if (opts.init) await restic.init(ctx);
     else if (opts.verify) await restic.snapshots(ctx);
-    await this.options.secrets.set(repoPasswordAccount(repo.name), password);
+    await this.options.secrets.set(passwordAccount(repo), password);
     await this.commit(next);
     return repo;
   }
@@ -191,7 +193,6 @@ export class Engine {
       );
     }
     const ctx = await this.context(repo);
-    const { hostname } = await import('node:os');
     return restic.forget(ctx, {
       retention: plan.retention,
       dryRun: opts.dryRun,
@@ -360,7 +361,7 @@ export class Engine {
     const repos: RepoState[] = await Promise.all(
       this.config.repositories.map(async (r) => ({
         name: r.name,
-        hasPassword: await this.hasPassword(r.name),
+        hasPassword: await this.hasPassword(r),
         chain: this.chainFor(r.name, recentRuns),
       })),
     );
@@ -409,9 +410,9 @@ export class Engine {
     return resticContextFor(this.config, repo, store, this.options.paths.stateDir);
   }
 
-  private async hasPassword(repoName: string): Promise<boolean> {
+  private async hasPassword(repo: Repository): Promise<boolean> {
     try {
-      return (await this.options.secrets.get(repoPasswordAccount(repoName))) !== undefined;
+      return (await this.options.secrets.get(passwordAccount(repo))) !== undefined;
     } catch {
       return false;
     }

@@ -5,6 +5,11 @@ import type { ResticContext } from '../restic/index.js';
 import { repoPasswordAccount, type SecretStore } from '../secrets/secret-store.js';
 import { resticRepoArgs } from '../ssh/repo-args.js';
 
+/** The keychain account holding a repository's password (by its id; by name for configs without ids). */
+export function passwordAccount(repo: Repository): string {
+  return repoPasswordAccount(repo.id ?? repo.name);
+}
+
 /** Finds a repository by name; `not-found` naming the known ones otherwise. */
 export function findRepository(config: Config, name: string): Repository {
   const repo = config.repositories.find((r) => r.name === name);
@@ -30,7 +35,7 @@ export async function resticContextFor(
   secrets: SecretStore,
   cacheDir: string,
 ): Promise<ResticContext> {
-  const password = await secrets.get(repoPasswordAccount(repo.name));
+  const password = await secrets.get(passwordAccount(repo));
   if (password === undefined) {
     throw new RestrayError(
       'secret-missing',

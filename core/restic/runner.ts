@@ -1,0 +1,228 @@
+import { finished } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { BoundedTail } from './bounded-tail.js';
+import { cancelled, classifyResticFailure, ResticError, resticMissing } from './errors.js';
+import { LineSplitter, parseJsonLine } from './json-lines.js';
+import { redact, stripAnsi } from './redact.js';
+
+/** How to reach one repository. Built by the caller from the repository config and the keychain. */
+export interface ResticContext {
+  /** Path to restic; `restic` looks it up on PATH. */
+  binary: string;
+  /** Repository selection, e.g. `['-r', '/path']` or `['-r', 'rclone:', '-o', 'rclone.program=ssh …']`. */
+  repoArgs: string[];
+  /** Passed to restic only as RESTIC_PASSWORD in its environment: never in argv, errors or logs. */
+  password: string;
+  /** Extra environment (RESTIC_CACHE_DIR, …). */
+  env?: Record<string, string>;
+}
+
+/** Options every verb accepts. */
+export interface CallOptions {
+  /** Aborting sends SIGINT so restic removes its lock; the call then rejects with kind `cancelled`. */
+  signal?: AbortSignal;
+  /** Called with restic's process ID once it runs (power management, tests). */
+  onSpawn?: (pid: number) => void;
+}
+
+/** Only the CallOptions of a verb's options, so verb-specific fields never leak into the run. */
+export function callOptions(o: CallOptions): CallOptions {
+  return {
+    ...(o.signal === undefined ? {} : { signal: o.signal }),
+    ...(o.onSpawn === undefined ? {} : { onSpawn: o.onSpawn }),
+  };
+}
+
+export interface RunOptions extends CallOptions {
+  /** The verb and its flags; the repository arguments are prepended. */
+  args: readonly string[];
+  /** Exit statuses that count as success (default `[0]`; `backup` adds 3). */
+  okExitCodes?: readonly number[];
+  /** Each stdout line that parses as JSON, in order. */
+  onJson?: (value: unknown) => void;
+  /** Each stderr line that parses as JSON (restic prints per-item errors there). */
+  onStderrJson?: (value: unknown) => void;
+  /** Environment for this call only, e.g. RESTIC_PROGRESS_FPS. */
+  env?: Record<string, string>;
+  /** Further secrets to keep out of errors, e.g. a new password. */
+  secrets?: readonly string[];
+  /** Leave out `ctx.repoArgs` (for `version`). */
+  withoutRepo?: boolean;
+  /** Time between SIGINT and SIGKILL after an abort; default 15 s. */
+  killGraceMs?: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  /** The last non-JSON stdout lines (bounded), e.g. the text output of `check` or `prune`. */
+  stdoutTail: string;
+  /** The last stderr lines (bounded), without terminal escapes and secrets. */
+  stderrTail: string;
+}
+
+// Variables that would make restic take its password or repository from somewhere else than we say.
+const overridden = new Set([
+  'RESTIC_PASSWORD',
+  'RESTIC_PASSWORD_FILE',
+  'RESTIC_PASSWORD_COMMAND',
+  'RESTIC_REPOSITORY',
+  'RESTIC_REPOSITORY_FILE',
+]);
+
+/**
+ * The child's environment: ours minus every password/repository source restic would prefer or fall back to,
+ * plus `ctx.env`, the per-call env and RESTIC_PASSWORD. Names compare case-insensitively for Windows.
+ */
+export function buildChildEnv(
+  ctx: ResticContext,
+  extra: Record<string, string> = {},
+  base: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  const add = (vars: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(vars)) {
+      if (v !== undefined && !overridden.has(k.toUpperCase())) env[k] = v;
+    }
+  };
+  add(base);
+  add(ctx.env ?? {});
+  add(extra);
+  env.RESTIC_PASSWORD = ctx.password;
+  return env;
+}
+
+const DEFAULT_KILL_GRACE_MS = 15_000;
+
+/**
+ * Runs restic once: the only place in Restray that starts it (execa, never a shell; stdin is /dev/null so a
+ * missing password can never turn into a prompt or a read from our stdin).
+ *
+ * Streams stdout and stderr line by line: JSON lines go to `onJson` / `onStderrJson`, all stderr lines and
+ * stray stdout lines are kept in bounded tails (200 lines / 64 KiB).
+ *
+ * Exit statuses: those in `okExitCodes` resolve; others reject with {@link classifyResticFailure}'s error.
+ * Errors: `restic-missing` when the binary cannot be started (ENOENT, EACCES); `cancelled` when `signal` aborts
+ * (restic is sent SIGINT, both pipes are drained until it exits 130 having removed its lock; SIGKILL follows
+ * only after `killGraceMs`; on Windows the first kill is already forceful, so a stale lock may remain); `failed`
+ * when restic is killed by a signal we did not send. A callback that throws stops restic the same way and its
+ * error is rethrown. If restic finishes with an expected status although an abort came in, the result stands:
+ * the work was done.
+ *
+ * Side effects: a restic child process for the duration of the call.
+ */
+export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<RunResult> {
+  const secrets = [ctx.password, ...(opts.secrets ?? [])];
+  const ok = opts.okExitCodes ?? [0];
+  if (opts.signal?.aborted) throw cancelled();
+
+  const argv = opts.withoutRepo ? [...opts.args] : [...ctx.repoArgs, ...opts.args];
+  const child = execa(ctx.binary, argv, {
+    env: buildChildEnv(ctx, opts.env),
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    forceKillAfterDelay: false,
+    windowsHide: true,
+  });
+
+  const stdoutTail = new BoundedTail();
+  const stderrTail = new BoundedTail();
+  let callbackError: unknown;
+  let stopRequested = false;
+  let forceKilled = false;
+  let killTimer: NodeJS.Timeout | undefined;
+
+  const stop = () => {
+    if (stopRequested) return;
+    stopRequested = true;
+    child.kill('SIGINT');
+    killTimer = setTimeout(() => {
+      forceKilled = true;
+      child.kill('SIGKILL');
+    }, opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+  };
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    stop();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const guarded = (fn: ((v: unknown) => void) | undefined, value: unknown) => {
+    if (fn === undefined || callbackError !== undefined) return;
+    try {
+      fn(value);
+    } catch (e) {
+      callbackError = e;
+      stop();
+    }
+  };
+  const stdoutLines = new LineSplitter((line) => {
+    const json = parseJsonLine(line);
+    if (json === undefined) {
+      if (line.trim().length > 0) stdoutTail.push(redact(stripAnsi(line), secrets));
+    } else guarded(opts.onJson, json);
+  });
+  const stderrLines = new LineSplitter((line) => {
+    const clean = stripAnsi(line);
+    if (clean.trim().length > 0) stderrTail.push(redact(clean, secrets));
+    const json = parseJsonLine(clean);
+    if (json !== undefined) guarded(opts.onStderrJson, json);
+  });
+  const drain = (stream: Readable | null, lines: LineSplitter): Promise<void> => {
+    if (stream === null) return Promise.resolve();
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => lines.push(chunk));
+    return finished(stream).then(
+      () => lines.end(),
+      () => lines.end(),
+    );
+  };
+
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+  try {
+    const [result] = await Promise.all([
+      child,
+      drain(child.stdout, stdoutLines),
+      drain(child.stderr, stderrLines),
+    ]);
+    const tails = { stdoutTail: stdoutTail.toString(), stderrTail: stderrTail.toString() };
+    if (callbackError !== undefined) throw callbackError;
+
+    const code = (result as { code?: string }).code;
+    if (result.exitCode === undefined && result.signal === undefined) {
+      if (code === 'ENOENT' || code === 'EACCES')
+        throw resticMissing(`restic could not be started (${code}).`, result);
+      throw new ResticError(
+        'failed',
+        redact(`restic could not be started: ${result.shortMessage}`, secrets),
+        {
+          stderrTail: tails.stderrTail,
+        },
+      );
+    }
+    if (result.exitCode !== undefined && ok.includes(result.exitCode))
+      return { exitCode: result.exitCode, ...tails };
+    if (aborted) {
+      const e = cancelled(result.exitCode, tails.stderrTail);
+      if (!forceKilled) throw e;
+      throw new ResticError('cancelled', e.message, {
+        hint: 'restic had to be killed: if the repository stays locked, unlock it.',
+        stderrTail: tails.stderrTail,
+      });
+    }
+    if (result.exitCode === undefined)
+      throw new ResticError('failed', `restic was stopped by ${result.signal ?? 'a signal'}.`, {
+        hint: 'If the repository stays locked, unlock it.',
+        stderrTail: tails.stderrTail,
+      });
+    throw classifyResticFailure(result.exitCode, tails.stderrTail, secrets);
+  } finally {
+    if (killTimer !== undefined) clearTimeout(killTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
