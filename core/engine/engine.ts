@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import type {
   AppState,
@@ -23,6 +23,7 @@ import type { SecretStore } from '../secrets/secret-store.js';
 import { runBackupJob } from './backup-job.js';
 import { EventBus } from './event-bus.js';
 import { JobRunner } from './job-runner.js';
+import { countFiles, defaultRestoreFolder, placeRestored, type Conflict } from './restore-placement.js';
 import { findRepository, passwordAccount, resticContextFor } from './repo-context.js';
 
 export interface EngineOptions {
@@ -224,23 +225,34 @@ export class Engine {
   }
 
   /**
-   * Restores `includes` (all when empty) of a snapshot into `target` as a job with progress. Existing files
-   * in `target` are overwritten by restic; the restore wizard's conflict choices are applied by the caller.
+   * Restores `includes` (everything when empty) of a snapshot as a job with progress. Destination `folder`
+   * restores into that folder (default ~/Restored/<date time>), keeping the snapshot's absolute paths below
+   * it. Destination `original` restores into a staging folder first, then moves each file to its own place
+   * with the conflict choice for files that exist there (see placeRestored).
    */
-  startRestore(input: { repo: string; snapshot: string; target: string; includes?: string[] }): {
-    jobId: string;
-    done: Promise<RunRecord>;
-  } {
+  startRestore(input: {
+    repo: string;
+    snapshot: string;
+    includes?: string[];
+    destination: { kind: 'folder'; path?: string | undefined } | { kind: 'original'; conflict: Conflict };
+    home?: string;
+  }): { jobId: string; done: Promise<RunRecord> } {
     const repo = findRepository(this.config, input.repo);
+    const d = input.destination;
+    const now = this.clock.now();
+    const target =
+      d.kind === 'folder'
+        ? (d.path ?? defaultRestoreFolder(input.home ?? homedir(), now))
+        : join(this.options.paths.stateDir, 'restore-staging', randomUUID());
     return this.runner.submit({
       kind: 'restore',
       repo: repo.name,
       trigger: 'manual',
-      key: `restore:${input.snapshot}:${input.target}:${(input.includes ?? []).join('\u0000')}`,
+      key: `restore:${randomUUID()}`,
       work: async (control) => {
         const r = await restic.restore(await this.context(repo), {
           snapshot: input.snapshot,
-          target: input.target,
+          target,
           ...(input.includes?.length ? { includes: input.includes } : {}),
           signal: control.signal,
           onProgress: (p) => {
@@ -256,13 +268,29 @@ export class Engine {
             }
           },
         });
+        const paths = (input.includes ?? []).slice(0, 100);
+        if (d.kind === 'original') {
+          const placed = await placeRestored(target, d.conflict, now);
+          return {
+            result: 'success',
+            restore: {
+              target: '/',
+              paths,
+              filesRestored: placed.filesRestored,
+              bytesRestored: r.bytesRestored ?? 0,
+              filesSkipped: placed.filesSkipped,
+              ...(placed.renamed.length ? { renamed: placed.renamed } : {}),
+            },
+          };
+        }
+        const counted = r.filesRestored === undefined ? await countFiles(target) : undefined;
         return {
           result: 'success',
           restore: {
-            target: input.target,
-            paths: (input.includes ?? []).slice(0, 100),
-            filesRestored: r.filesRestored ?? 0,
-            bytesRestored: r.bytesRestored ?? 0,
+            target,
+            paths,
+            filesRestored: r.filesRestored ?? counted!.files,
+            bytesRestored: r.bytesRestored ?? counted!.bytes,
           },
         };
       },

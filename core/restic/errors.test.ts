@@ -89,6 +89,12 @@ describe('classifyResticFailure', () => {
     expect(e.stderrTail).not.toContain('hunter2');
     expect(JSON.stringify(e.toInfo())).not.toContain('hunter2');
   });
+
+  it("classifies before redacting: a password may be a word of restic's own message", () => {
+    const e = classifyResticFailure(1, 'Fatal: wrong password or no key found', ['wrong password']);
+    expect(e.kind).toBe('wrong-password');
+    expect(e.stderrTail).toBe('Fatal: *** or no key found');
+  });
 });
 
 describe('lastMeaningfulLine', () => {

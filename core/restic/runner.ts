@@ -164,12 +164,12 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
   const stdoutLines = new LineSplitter((line) => {
     const json = parseJsonLine(line);
     if (json === undefined) {
-      if (line.trim().length > 0) stdoutTail.push(redact(stripAnsi(line), secrets));
+      if (line.trim().length > 0) stdoutTail.push(stripAnsi(line));
     } else guarded(opts.onJson, json);
   });
   const stderrLines = new LineSplitter((line) => {
     const clean = stripAnsi(line);
-    if (clean.trim().length > 0) stderrTail.push(redact(clean, secrets));
+    if (clean.trim().length > 0) stderrTail.push(clean);
     const json = parseJsonLine(clean);
     if (json !== undefined) guarded(opts.onStderrJson, json);
   });
@@ -190,7 +190,13 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
       drain(child.stdout, stdoutLines),
       drain(child.stderr, stderrLines),
     ]);
-    const tails = { stdoutTail: stdoutTail.toString(), stderrTail: stderrTail.toString() };
+    // Classification reads the raw stderr (a password may be a word of restic's own message, as in
+    // "wrong password or no key found"); everything handed out is redacted.
+    const rawStderr = stderrTail.toString();
+    const tails = {
+      stdoutTail: redact(stdoutTail.toString(), secrets),
+      stderrTail: redact(rawStderr, secrets),
+    };
     if (callbackError !== undefined) throw callbackError;
 
     const code = (result as { code?: string }).code;
@@ -220,7 +226,7 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
         hint: 'If the repository stays locked, unlock it.',
         stderrTail: tails.stderrTail,
       });
-    throw classifyResticFailure(result.exitCode, tails.stderrTail, secrets);
+    throw classifyResticFailure(result.exitCode, rawStderr, secrets);
   } finally {
     if (killTimer !== undefined) clearTimeout(killTimer);
     opts.signal?.removeEventListener('abort', onAbort);

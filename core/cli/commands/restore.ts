@@ -22,7 +22,7 @@ export function registerRestore(program: Command, ctx: CliContext): void {
         const { jobId, done } = engine.startRestore({
           repo,
           snapshot,
-          target: resolve(o.target),
+          destination: { kind: 'folder', path: resolve(o.target) },
           ...(o.include ? { includes: o.include } : {}),
         });
         const onSignal = () => engine.cancel(jobId);

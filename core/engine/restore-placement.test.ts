@@ -1,0 +1,55 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultRestoreFolder, keepBothName, placeRestored } from './restore-placement.js';
+
+function setup() {
+  const root = mkdtempSync(join(tmpdir(), 'restray-place-'));
+  const dest = join(root, 'home', 'ada');
+  const staging = join(root, 'staging');
+  mkdirSync(dest, { recursive: true });
+  writeFileSync(join(dest, 'report.pdf'), 'current');
+  const staged = join(staging, dest);
+  mkdirSync(join(staged, 'new-dir'), { recursive: true });
+  writeFileSync(join(staged, 'report.pdf'), 'from backup');
+  writeFileSync(join(staged, 'new-dir', 'n.txt'), 'new');
+  return { dest, staging };
+}
+
+const now = new Date('2026-11-22T10:00:00Z');
+
+describe('placeRestored', () => {
+  it('overwrites existing files when asked', async () => {
+    const { dest, staging } = setup();
+    const r = await placeRestored(staging, 'overwrite', now);
+    expect(readFileSync(join(dest, 'report.pdf'), 'utf8')).toBe('from backup');
+    expect(readFileSync(join(dest, 'new-dir', 'n.txt'), 'utf8')).toBe('new');
+    expect(r).toMatchObject({ filesRestored: 2, filesSkipped: 0 });
+    expect(existsSync(staging)).toBe(false);
+  });
+
+  it('skips existing files when asked', async () => {
+    const { dest, staging } = setup();
+    const r = await placeRestored(staging, 'skip', now);
+    expect(readFileSync(join(dest, 'report.pdf'), 'utf8')).toBe('current');
+    expect(r).toMatchObject({ filesRestored: 1, filesSkipped: 1 });
+  });
+
+  it('keeps both under a dated name', async () => {
+    const { dest, staging } = setup();
+    const r = await placeRestored(staging, 'keepBoth', now);
+    expect(readFileSync(join(dest, 'report.pdf'), 'utf8')).toBe('current');
+    expect(readFileSync(join(dest, 'report (restored 2026-11-22).pdf'), 'utf8')).toBe('from backup');
+    expect(r.renamed).toEqual([join(dest, 'report (restored 2026-11-22).pdf')]);
+    expect(await keepBothName(join(dest, 'report.pdf'), now)).toBe(
+      join(dest, 'report (restored 2026-11-22 2).pdf'),
+    );
+  });
+
+  it('names the default restore folder by date and time', () => {
+    expect(defaultRestoreFolder('/home/ada', new Date(2026, 10, 22, 9, 5))).toBe(
+      '/home/ada/Restored/2026-11-22 09-05',
+    );
+  });
+});
