@@ -429,6 +429,56 @@ export class Engine {
     return resticContextFor(this.config, repo, this.options.secrets, this.options.paths.stateDir);
   }
 
+  /** The restic context of a configured repository (password from the keychain). */
+  contextFor(repo: Repository): Promise<restic.ResticContext> {
+    return this.context(repo);
+  }
+
+  /**
+   * The restic context for the newest verified offsite generation of a repository, through the read-only
+   * account on the offsite Pi. `not-found` when the repository has no offsite access configured.
+   */
+  async offsiteContextFor(repo: Repository): Promise<restic.ResticContext> {
+    if (!repo.offsite) {
+      throw new RestrayError(
+        'not-found',
+        `Repository "${repo.name}" has no read-only access to the offsite Pi configured.`,
+        {
+          hint: 'Add it in the setup wizard (offsite restore) first.',
+        },
+      );
+    }
+    throw new RestrayError('failed', 'Restoring from the offsite Pi is not available in this version yet.');
+  }
+
+  /** Restore from the offsite copy; see offsiteContextFor. */
+  async startOffsiteRestore(input: { repo: string }): Promise<{ jobId: string; done: Promise<RunRecord> }> {
+    await this.offsiteContextFor(findRepository(this.config, input.repo));
+    throw new RestrayError('failed', 'Restoring from the offsite Pi is not available in this version yet.');
+  }
+
+  /**
+   * Changes the repository password: `restic key passwd` with the stored one, then the keychain entry.
+   * If the keychain write fails after restic changed the key, the error says so and names the recovery.
+   */
+  async changePassword(repoName: string, next: string): Promise<void> {
+    const repo = findRepository(this.config, repoName);
+    const ctx = await this.context(repo);
+    await restic.keyPasswd(ctx, { newPassword: next });
+    try {
+      await this.options.secrets.set(passwordAccount(repo), next);
+    } catch (e) {
+      throw new RestrayError(
+        'keychain-unavailable',
+        `The password of "${repo.name}" was changed, but the keychain could not store the new one.`,
+        {
+          hint: 'Unlock the keychain and set the new password in Settings; the old one no longer opens the repository.',
+          cause: e,
+        },
+      );
+    }
+  }
+
   private async contextWithPassword(repo: Repository, password: string): Promise<restic.ResticContext> {
     const store: SecretStore = {
       get: async () => password,
