@@ -54,8 +54,12 @@ export const Repository = z.object({
     .regex(/^[a-f0-9-]{8,64}$/)
     .optional(),
   target: RepoTarget,
-  /** Where restray-pi publishes offsite.json, readable through this repository's SSH access. */
-  offsiteStatusPath: z.string().optional(),
+  /**
+   * Account on the onsite Pi whose forced command prints the offsite status (offsite.json) that restray-pi
+   * publishes there; the repository's own SSH key logs in to it (restray-pi provision adds that line).
+   * Absent: no offsite Pi is set up.
+   */
+  offsiteStatusUser: z.string().min(1).optional(),
   offsite: OffsiteAccess.optional(),
 });
 export type Repository = z.infer<typeof Repository>;

@@ -220,7 +220,14 @@ export class AppEngine {
   }
 
   async testConnection(input: { target: RepoTarget }): Promise<ConnectionReport> {
-    return testConnection(input.target, { binary: this.engine.getConfig().settings.resticPath ?? 'restic' });
+    const r = await testConnection(input.target);
+    const seconds = r.durationMs / 1000;
+    return {
+      latencyMs: r.durationMs,
+      ...(r.bytesUp > 0 && seconds > 0 ? { uploadBytesPerSecond: r.bytesUp / seconds } : {}),
+      ...(r.bytesDown > 0 && seconds > 0 ? { downloadBytesPerSecond: r.bytesDown / seconds } : {}),
+      repository: r.repositoryExists ? 'exists' : 'absent',
+    };
   }
 
   async createRepository(input: CreateRepositoryRequest): Promise<RecoverySheet> {

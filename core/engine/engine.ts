@@ -518,7 +518,7 @@ export class Engine {
     const last = runs[0];
     const success = runs.find((r) => r.result === 'success' || r.result === 'partial');
     const repo = this.config.repositories.find((r) => r.name === repoName);
-    const hasOffsite = repo?.offsiteStatusPath !== undefined || repo?.offsite !== undefined;
+    const hasOffsite = repo?.offsiteStatusUser !== undefined || repo?.offsite !== undefined;
     return {
       repo: repoName,
       verdict: !success ? 'no-backup' : hasOffsite ? 'unknown' : 'no-offsite',
