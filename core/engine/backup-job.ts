@@ -4,6 +4,7 @@ import type { Plan, Repository } from '../../contract/config.js';
 import type { BackupProgress } from '../../contract/restic.js';
 import * as restic from '../restic/index.js';
 import type { JobControl, JobOutcome } from './job-runner.js';
+import { retryAfterStaleLock } from './stale-locks.js';
 
 /** restic's backup progress in the contract's shape (fraction 0..1; unknowns absent). */
 export function toJobProgress(p: BackupProgress): JobProgress {
@@ -39,24 +40,38 @@ export async function runBackupJob(
   control: JobControl,
 ): Promise<JobOutcome> {
   const host = hostname();
-  const result = await restic.backup(ctx, {
-    paths: plan.paths,
-    excludes: plan.excludes,
-    host,
-    ...(plan.limitUploadKiB === undefined ? {} : { limitUploadKiB: plan.limitUploadKiB }),
-    signal: control.signal,
-    onProgress: (p) => control.progress(toJobProgress(p)),
-  });
+  const log: string[] = [];
+  const noteUnlock = () => log.push('removed a stale lock left by an earlier run');
+  const result = await retryAfterStaleLock(
+    ctx,
+    () =>
+      restic.backup(ctx, {
+        paths: plan.paths,
+        excludes: plan.excludes,
+        host,
+        ...(plan.limitUploadKiB === undefined ? {} : { limitUploadKiB: plan.limitUploadKiB }),
+        signal: control.signal,
+        onProgress: (p) => control.progress(toJobProgress(p)),
+      }),
+    noteUnlock,
+    control.signal,
+  );
   const warnings = result.problems.map((p) => (p.message ? `${p.path}: ${p.message}` : p.path));
-  const log = [`snapshot ${result.snapshotId} saved`, ...warnings];
+  log.push(`snapshot ${result.snapshotId} saved`, ...warnings);
   if (plansPrune(plan, repo)) {
-    const forgotten = await restic.forget(ctx, {
-      retention: plan.retention!,
-      prune: true,
-      host,
-      paths: plan.paths,
-      signal: control.signal,
-    });
+    const forgotten = await retryAfterStaleLock(
+      ctx,
+      () =>
+        restic.forget(ctx, {
+          retention: plan.retention!,
+          prune: true,
+          host,
+          paths: plan.paths,
+          signal: control.signal,
+        }),
+      noteUnlock,
+      control.signal,
+    );
     const removed = forgotten.groups.reduce((n, g) => n + g.remove.length, 0);
     log.push(`forget: ${removed} snapshot(s) removed, prune ${forgotten.pruned ? 'done' : 'not needed'}`);
   }

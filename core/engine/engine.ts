@@ -25,6 +25,7 @@ import { EventBus } from './event-bus.js';
 import { JobRunner } from './job-runner.js';
 import { countFiles, defaultRestoreFolder, placeRestored, type Conflict } from './restore-placement.js';
 import { findRepository, passwordAccount, resticContextFor } from './repo-context.js';
+import { retryAfterStaleLock } from './stale-locks.js';
 
 export interface EngineOptions {
   paths: RestrayPaths;
@@ -194,13 +195,15 @@ export class Engine {
       );
     }
     const ctx = await this.context(repo);
-    return restic.forget(ctx, {
-      retention: plan.retention,
-      dryRun: opts.dryRun,
-      prune: !opts.dryRun && (opts.prune ?? true),
-      host: hostname(),
-      paths: plan.paths,
-    });
+    return retryAfterStaleLock(ctx, () =>
+      restic.forget(ctx, {
+        retention: plan.retention!,
+        dryRun: opts.dryRun,
+        prune: !opts.dryRun && (opts.prune ?? true),
+        host: hostname(),
+        paths: plan.paths,
+      }),
+    );
   }
 
   /** `restic check`, optionally reading a subset of the data (e.g. `5%`). Runs in the repository's queue. */
@@ -213,12 +216,20 @@ export class Engine {
       trigger: 'manual',
       key: `check:${readDataSubset ?? ''}`,
       work: async (control) => {
-        const r = await restic.check(await this.context(repo), {
-          ...(readDataSubset === undefined ? {} : { readDataSubset }),
-          signal: control.signal,
-        });
+        const ctx = await this.context(repo);
+        const log: string[] = [];
+        const r = await retryAfterStaleLock(
+          ctx,
+          () =>
+            restic.check(ctx, {
+              ...(readDataSubset === undefined ? {} : { readDataSubset }),
+              signal: control.signal,
+            }),
+          () => log.push('removed a stale lock left by an earlier run'),
+          control.signal,
+        );
         report = r.report;
-        return { result: 'success', log: r.report.split('\n') };
+        return { result: 'success', log: [...log, ...r.report.split('\n')] };
       },
     });
     return { run: await done, report };

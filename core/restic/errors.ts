@@ -205,3 +205,11 @@ export function resticMissing(detail?: string, cause?: unknown): ResticError {
 export function cancelled(exitCode?: number, stderrTail = ''): ResticError {
   return make('cancelled', exitCode, stderrTail);
 }
+
+/** An unknown snapshot ID; restic 0.14 often only prints `Ignoring "…": no matching ID` and exits 0. */
+export function snapshotNotFound(ref: string, stderrTail = ''): ResticError {
+  return new ResticError('not-found', `Snapshot ${ref} was not found in the repository.`, {
+    hint: resticMessages['not-found'].hint,
+    stderrTail,
+  });
+}

@@ -1,9 +1,9 @@
 import type { LsEntry, Snapshot } from '../../contract/restic.js';
 import { snapshotArg } from './args.js';
+import { snapshotNotFound } from './errors.js';
 import { decodeMessage, messageTypeOf } from './json-lines.js';
 import { LsNodeMsg, LsSnapshotMsg } from './messages.js';
 import { toLsEntry, toSnapshot } from './normalize.js';
-import { snapshotNotFound } from './ls.js';
 import { callOptions, runRestic, type CallOptions, type ResticContext } from './runner.js';
 
 export interface LsStreamOptions extends CallOptions {

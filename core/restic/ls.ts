@@ -1,6 +1,6 @@
 import type { LsEntry, Snapshot } from '../../contract/restic.js';
 import { invalidArgument, parentOf, snapshotArg, snapshotPath } from './args.js';
-import { ResticError, resticMessages } from './errors.js';
+import { ResticError, snapshotNotFound } from './errors.js';
 import { decodeMessage, messageTypeOf } from './json-lines.js';
 import { LsNodeMsg, LsSnapshotMsg } from './messages.js';
 import { toLsEntry, toSnapshot } from './normalize.js';
@@ -17,13 +17,6 @@ export interface LsResult {
   snapshot: Snapshot;
   /** The folder's direct children, in restic's (name) order. */
   entries: LsEntry[];
-}
-
-export function snapshotNotFound(ref: string, stderrTail = ''): ResticError {
-  return new ResticError('not-found', `Snapshot ${ref} was not found in the repository.`, {
-    hint: resticMessages['not-found'].hint,
-    stderrTail,
-  });
 }
 
 /**

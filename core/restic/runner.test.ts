@@ -157,11 +157,22 @@ describe('runRestic', () => {
     });
   });
 
-  it('reports a missing binary as restic-missing', async () => {
+  it('reports a missing or non-executable binary as restic-missing', async () => {
     await expect(
       runRestic({ ...ctx, binary: '/nonexistent/restic' }, { args: ['version'] }),
     ).rejects.toMatchObject({
       kind: 'restic-missing',
+    });
+    // The fake script has no execute bit.
+    await expect(runRestic({ ...ctx, binary: fake }, { args: ['version'] })).rejects.toMatchObject({
+      kind: 'restic-missing',
+      message: expect.stringContaining('may not be executed'),
+    });
+  });
+
+  it('refuses an empty password rather than let restic read stdin', async () => {
+    await expect(runRestic({ ...ctx, password: '' }, { args: ['env'] })).rejects.toMatchObject({
+      kind: 'invalid-argument',
     });
   });
 });

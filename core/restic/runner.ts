@@ -102,7 +102,7 @@ const DEFAULT_KILL_GRACE_MS = 15_000;
  * stray stdout lines are kept in bounded tails (200 lines / 64 KiB).
  *
  * Exit statuses: those in `okExitCodes` resolve; others reject with {@link classifyResticFailure}'s error.
- * Errors: `restic-missing` when the binary cannot be started (ENOENT, EACCES); `cancelled` when `signal` aborts
+ * Errors: `invalid-argument` for an empty password; `restic-missing` when the binary cannot be started (ENOENT, EACCES); `cancelled` when `signal` aborts
  * (restic is sent SIGINT, both pipes are drained until it exits 130 having removed its lock; SIGKILL follows
  * only after `killGraceMs`; on Windows the first kill is already forceful, so a stale lock may remain); `failed`
  * when restic is killed by a signal we did not send. A callback that throws stops restic the same way and its
@@ -115,6 +115,11 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
   const secrets = [ctx.password, ...(opts.secrets ?? [])];
   const ok = opts.okExitCodes ?? [0];
   if (opts.signal?.aborted) throw cancelled();
+  // An empty RESTIC_PASSWORD counts as unset: restic would then read its password from stdin.
+  if (!opts.withoutRepo && ctx.password.length === 0)
+    throw new ResticError('invalid-argument', 'The repository password is empty.', {
+      hint: 'Enter the password of the repository in the settings.',
+    });
 
   const argv = opts.withoutRepo ? [...opts.args] : [...ctx.repoArgs, ...opts.args];
   const child = execa(ctx.binary, argv, {
@@ -183,7 +188,7 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
     );
   };
 
-  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+  if (child.pid !== undefined && opts.onSpawn) guarded(opts.onSpawn as (v: unknown) => void, child.pid);
   try {
     const [result] = await Promise.all([
       child,
@@ -201,8 +206,8 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
 
     const code = (result as { code?: string }).code;
     if (result.exitCode === undefined && result.signal === undefined) {
-      if (code === 'ENOENT' || code === 'EACCES')
-        throw resticMissing(`restic could not be started (${code}).`, result);
+      if (code === 'ENOENT') throw resticMissing(`restic was not found at "${ctx.binary}".`, result);
+      if (code === 'EACCES') throw resticMissing(`"${ctx.binary}" may not be executed.`, result);
       throw new ResticError(
         'failed',
         redact(`restic could not be started: ${result.shortMessage}`, secrets),

@@ -1,9 +1,8 @@
 import type { RepoStats, StatsMode } from '../../contract/restic.js';
 import { snapshotArg } from './args.js';
-import { ResticError } from './errors.js';
+import { ResticError, snapshotNotFound } from './errors.js';
 import { decodeMessage } from './json-lines.js';
 import { StatsMsg } from './messages.js';
-import { snapshotNotFound } from './ls.js';
 import { callOptions, runRestic, type CallOptions, type ResticContext } from './runner.js';
 
 export interface StatsOptions extends CallOptions {
