@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildChildEnv, runRestic, type ResticContext } from './runner.js';
 import { ResticError } from './errors.js';
 
@@ -163,8 +166,11 @@ describe('runRestic', () => {
     ).rejects.toMatchObject({
       kind: 'restic-missing',
     });
-    // The fake script has no execute bit.
-    await expect(runRestic({ ...ctx, binary: fake }, { args: ['version'] })).rejects.toMatchObject({
+    const dir = mkdtempSync(join(tmpdir(), 'restray-runner-'));
+    const notExecutable = join(dir, 'restic');
+    writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    await expect(runRestic({ ...ctx, binary: notExecutable }, { args: ['version'] })).rejects.toMatchObject({
       kind: 'restic-missing',
       message: expect.stringContaining('may not be executed'),
     });
