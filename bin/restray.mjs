@@ -11,4 +11,7 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(1);
 }
 const { runCli } = await import(entry.href);
-process.exit(await runCli(process.argv.slice(2)));
+const code = await runCli(process.argv.slice(2));
+// Exit only once stdout and stderr are flushed (pipes are asynchronous); a keychain connection would otherwise
+// keep the process alive.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

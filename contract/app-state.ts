@@ -1,0 +1,288 @@
+import { z } from 'zod';
+import { Config, Name } from './config.js';
+import { ErrorInfo } from './errors.js';
+
+/**
+ * What the app shows, as one snapshot (`getState`) plus pushed events (contract/ipc.ts). The engine owns it;
+ * main (tray, notifications) and the renderer keep caches and update them with `applyEvent` below, so both
+ * sides derive the same picture from the same stream. No password or key material ever appears here.
+ */
+
+/** An instant, ISO 8601 with offset (`new Date().toISOString()` is fine). */
+export const IsoTime = z.iso.datetime({ offset: true });
+export type IsoTime = z.infer<typeof IsoTime>;
+
+export const JobKind = z.enum(['backup', 'forget', 'prune', 'check', 'restore']);
+export type JobKind = z.infer<typeof JobKind>;
+
+/** Why a job runs: the user asked, its schedule fired, or a slot missed while asleep/off is made up. */
+export const Trigger = z.enum(['manual', 'schedule', 'catch-up']);
+export type Trigger = z.infer<typeof Trigger>;
+
+const bytes = z.number().nonnegative();
+const int = z.number().int().nonnegative();
+
+/** Progress of a running job, from restic's status lines. Unknown figures are absent, never guessed. */
+export const JobProgress = z.object({
+  /** 0..1; absent while restic still scans. */
+  fraction: z.number().min(0).max(1).optional(),
+  bytesDone: bytes,
+  bytesTotal: bytes.optional(),
+  filesDone: int,
+  filesTotal: int.optional(),
+  /** restic's estimate; absent while unknown (restic sends 2^63 before the scan finishes: drop that). */
+  secondsRemaining: int.optional(),
+  /** Files restic is reading right now (may be empty). */
+  currentFiles: z.array(z.string()),
+  /** Files that could not be read so far (the run will end `partial`). */
+  errorCount: int.optional(),
+});
+export type JobProgress = z.infer<typeof JobProgress>;
+
+export const Job = z.object({
+  id: z.string().min(1),
+  kind: JobKind,
+  repo: Name,
+  plan: Name.optional(),
+  trigger: Trigger,
+  state: z.enum(['queued', 'running', 'cancelling']),
+  queuedAt: IsoTime,
+  startedAt: IsoTime.optional(),
+  progress: JobProgress.optional(),
+});
+export type Job = z.infer<typeof Job>;
+
+/** `partial` = restic exit 3: the snapshot exists but some files were unreadable (a warning, not a failure). */
+export const RunResult = z.enum(['success', 'partial', 'failed', 'cancelled']);
+export type RunResult = z.infer<typeof RunResult>;
+
+export const BackupSummary = z.object({
+  snapshotId: z.string().min(1),
+  filesNew: int,
+  filesChanged: int,
+  filesUnmodified: int,
+  /** Bytes added to the repository (after deduplication and compression when restic reports it). */
+  dataAdded: bytes,
+  totalFilesProcessed: int,
+  totalBytesProcessed: bytes,
+});
+export type BackupSummary = z.infer<typeof BackupSummary>;
+
+export const RestoreSummary = z.object({
+  /** Folder restic restored into (the original place is `/`, or the drive root on Windows). */
+  target: z.string(),
+  /** The selected paths, as the user picked them (bounded list for the "done" screen). */
+  paths: z.array(z.string()),
+  filesRestored: int,
+  bytesRestored: bytes,
+  /** Files left alone because of the `skip` conflict choice. */
+  filesSkipped: int.optional(),
+  /** Files written next to an existing one (`keepBoth`), as their new paths; bounded. */
+  renamed: z.array(z.string()).optional(),
+});
+export type RestoreSummary = z.infer<typeof RestoreSummary>;
+
+/** One finished job in the run history. */
+export const RunRecord = z.object({
+  id: z.string().min(1),
+  /** The job that produced this run (what backupNow/restore returned), so a screen can find its outcome. */
+  jobId: z.string().min(1).optional(),
+  kind: JobKind,
+  repo: Name,
+  plan: Name.optional(),
+  trigger: Trigger,
+  startedAt: IsoTime,
+  endedAt: IsoTime,
+  result: RunResult,
+  error: ErrorInfo.optional(),
+  /** Unreadable files and other warnings, bounded (the full text is in the run log). */
+  warnings: z.array(z.string()).optional(),
+  backup: BackupSummary.optional(),
+  restore: RestoreSummary.optional(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+/**
+ * Per-hop state. `ok`: the hop holds what it should; `behind`: works but lags; `failed`/`blocked`: its last run
+ * failed / restray-pi's guard blocked promotion; `unreachable`: could not be asked; `unknown`: status missing or
+ * invalid (never read as safe); `not-configured`: no such hop (e.g. no offsite Pi).
+ */
+export const HopState = z.enum([
+  'ok',
+  'behind',
+  'failed',
+  'blocked',
+  'unreachable',
+  'unknown',
+  'not-configured',
+]);
+export type HopState = z.infer<typeof HopState>;
+
+export const SnapshotRef = z.object({ id: z.string().min(1), time: IsoTime });
+export type SnapshotRef = z.infer<typeof SnapshotRef>;
+
+/**
+ * The chain Workstation → Onsite → Offsite for one repository (issue 5).
+ * verdict `safe` only when the newest snapshot is in a verified offsite generation; `not-yet-offsite` when it is
+ * onsite only (see `offsite.lagSeconds` / `snapshotsBehind`); `no-offsite` when no offsite hop is configured;
+ * `no-backup` before the first snapshot; `unknown` when a status could not be read or validated.
+ */
+export const ChainStatus = z.object({
+  repo: Name,
+  verdict: z.enum(['safe', 'not-yet-offsite', 'no-offsite', 'no-backup', 'unknown']),
+  workstation: z.object({
+    lastSuccess: IsoTime.optional(),
+    lastResult: RunResult.optional(),
+    newestSnapshot: SnapshotRef.optional(),
+  }),
+  onsite: z.object({
+    state: HopState,
+    /** When the onsite repository last received a snapshot. */
+    lastSuccess: IsoTime.optional(),
+    reason: z.string().optional(),
+  }),
+  offsite: z.object({
+    state: HopState,
+    /** End of the last successful, verified offsite sync. */
+    lastSuccess: IsoTime.optional(),
+    /** Newest snapshot contained in a verified offsite generation. */
+    newestConfirmed: SnapshotRef.optional(),
+    /** How long the newest snapshot has been waiting to reach the offsite Pi. */
+    lagSeconds: int.optional(),
+    snapshotsBehind: int.optional(),
+    reason: z.string().optional(),
+  }),
+  checkedAt: IsoTime.optional(),
+});
+export type ChainStatus = z.infer<typeof ChainStatus>;
+
+/** A repository as the UI sees it: never its password, only whether the keychain holds one. */
+export const RepoState = z.object({
+  name: Name,
+  hasPassword: z.boolean(),
+  chain: ChainStatus,
+});
+export type RepoState = z.infer<typeof RepoState>;
+
+export const PlanState = z.object({
+  name: Name,
+  /** Next scheduled run; absent for manual-only plans or while paused past it. */
+  nextRun: IsoTime.optional(),
+  lastRun: RunRecord.optional(),
+});
+export type PlanState = z.infer<typeof PlanState>;
+
+export const AppState = z.object({
+  /** Revision of this snapshot: the `rev` of the last event folded into it (see `EngineEvent`). */
+  rev: int,
+  config: Config,
+  repos: z.array(RepoState),
+  plans: z.array(PlanState),
+  /** Queued and running jobs. */
+  jobs: z.array(Job),
+  /** Newest first, bounded (the engine keeps the full history; getRunLog reads one). */
+  recentRuns: z.array(RunRecord),
+  /** Scheduled runs are paused until then; absent when not paused (an expired pause is absent). */
+  pausedUntil: IsoTime.optional(),
+});
+export type AppState = z.infer<typeof AppState>;
+
+/** Longest recent-runs list a cache keeps. */
+export const RECENT_RUNS_LIMIT = 50;
+
+/**
+ * Events the engine pushes. Every one carries `rev`, incremented by exactly 1 per event; `getState().rev` is the
+ * rev of the newest event already folded in. A cache applies only `rev === state.rev + 1`; older ones are
+ * dropped, a gap means events were lost → reload with getState (as after a reconnect).
+ */
+export const EngineEvent = z.discriminatedUnion('type', [
+  /** A job was queued, started, or is being cancelled (replaces the job with that id). */
+  z.object({ type: z.literal('job-updated'), rev: int, job: Job }),
+  /** Progress of a running job; sent at restic's status rate, at most a few per second. */
+  z.object({ type: z.literal('job-progress'), rev: int, jobId: z.string(), progress: JobProgress }),
+  /** The job left the queue; its record is prepended to recentRuns and becomes its plan's lastRun. */
+  z.object({ type: z.literal('job-finished'), rev: int, jobId: z.string(), run: RunRecord }),
+  /** Config saved (by the UI, the CLI or a migration): replaces config and repos. */
+  z.object({ type: z.literal('config-changed'), rev: int, config: Config, repos: z.array(RepoState) }),
+  /** Next runs or pause changed: replaces plans and pausedUntil. */
+  z.object({
+    type: z.literal('schedule-changed'),
+    rev: int,
+    plans: z.array(PlanState),
+    pausedUntil: IsoTime.optional(),
+  }),
+  /** A repository's chain status changed (new snapshot, offsite status read, hop failed). */
+  z.object({ type: z.literal('chain-changed'), rev: int, chain: ChainStatus }),
+  /** Too much changed to describe, or the transport reconnected: reload with getState (any rev). */
+  z.object({ type: z.literal('resync'), rev: int }),
+]);
+export type EngineEvent = z.infer<typeof EngineEvent>;
+
+export type ApplyResult = { kind: 'applied'; state: AppState } | { kind: 'ignored' } | { kind: 'reload' };
+
+/**
+ * Folds one engine event into a cached snapshot. Pure; used by main (tray, notifications) and the renderer.
+ * Returns `reload` on a gap in revisions or a `resync` event.
+ */
+export function applyEvent(state: AppState, event: EngineEvent): ApplyResult {
+  // A resync always reloads, whatever its rev (transports synthesize one after a reconnect).
+  if (event.type === 'resync') return { kind: 'reload' };
+  if (event.rev <= state.rev) return { kind: 'ignored' };
+  if (event.rev !== state.rev + 1) return { kind: 'reload' };
+  const rev = event.rev;
+  switch (event.type) {
+    case 'job-updated': {
+      const known = state.jobs.some((j) => j.id === event.job.id);
+      const jobs = known
+        ? state.jobs.map((j) => (j.id === event.job.id ? event.job : j))
+        : [...state.jobs, event.job];
+      return { kind: 'applied', state: { ...state, rev, jobs } };
+    }
+    case 'job-progress':
+      return {
+        kind: 'applied',
+        state: {
+          ...state,
+          rev,
+          jobs: state.jobs.map((j) =>
+            j.id === event.jobId
+              ? { ...j, state: j.state === 'queued' ? 'running' : j.state, progress: event.progress }
+              : j,
+          ),
+        },
+      };
+    case 'job-finished': {
+      const run = event.run;
+      const plans = run.plan
+        ? state.plans.map((p) => (p.name === run.plan && run.kind === 'backup' ? { ...p, lastRun: run } : p))
+        : state.plans;
+      return {
+        kind: 'applied',
+        state: {
+          ...state,
+          rev,
+          jobs: state.jobs.filter((j) => j.id !== event.jobId),
+          recentRuns: [run, ...state.recentRuns.filter((r) => r.id !== run.id)].slice(0, RECENT_RUNS_LIMIT),
+          plans,
+        },
+      };
+    }
+    case 'config-changed':
+      return { kind: 'applied', state: { ...state, rev, config: event.config, repos: event.repos } };
+    case 'schedule-changed': {
+      const next: AppState = { ...state, rev, plans: event.plans };
+      if (event.pausedUntil === undefined) delete next.pausedUntil;
+      else next.pausedUntil = event.pausedUntil;
+      return { kind: 'applied', state: next };
+    }
+    case 'chain-changed':
+      return {
+        kind: 'applied',
+        state: {
+          ...state,
+          rev,
+          repos: state.repos.map((r) => (r.name === event.chain.repo ? { ...r, chain: event.chain } : r)),
+        },
+      };
+  }
+}

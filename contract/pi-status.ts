@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { ErrorInfo } from './errors.js';
+
+/**
+ * The offsite status document that `restray-pi` writes after every run and publishes into the onsite Pi's
+ * status directory, where the workstation app reads it over its own connection. Versioned: readers accept
+ * only the versions they know and say so plainly otherwise; a new field that old readers can ignore keeps the
+ * version, a changed meaning bumps it.
+ */
+export const PI_STATUS_SCHEMA_VERSION = 1;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** A restic snapshot ID as its file name in `snapshots/`: the lower-case hex SHA-256 of the file. */
+export const SnapshotId = z.string().regex(/^[0-9a-f]{64}$/, 'a 64-character lower-case hex snapshot ID');
+export type SnapshotId = z.infer<typeof SnapshotId>;
+
+/** `ok`: a generation was promoted (or nothing changed); `failed`: transfer or verification failed;
+ * `blocked`: the guard saw mass deletion or changed keys/config and promoted nothing. */
+export const PiRunResult = z.enum(['ok', 'failed', 'blocked']);
+export type PiRunResult = z.infer<typeof PiRunResult>;
+
+/** Where a failed run stopped, so the app can word the problem without parsing messages. */
+export const PiRunPhase = z.enum([
+  'config',
+  'lock',
+  'list',
+  'guard',
+  'transfer',
+  'verify',
+  'promote',
+  'retention',
+  'publish',
+]);
+export type PiRunPhase = z.infer<typeof PiRunPhase>;
+
+export const PiRun = z.object({
+  start: isoTime,
+  end: isoTime,
+  result: PiRunResult,
+  /** Set when result is not `ok`: a plain sentence, never a secret. */
+  error: ErrorInfo.optional(),
+  phase: PiRunPhase.optional(),
+  /** Bytes received over the network (rsync's own count, protocol overhead included). */
+  bytesTransferred: z.number().int().min(0),
+  /** Files whose SHA-256 was checked against their name in this run (new files plus the rotating slice). */
+  filesVerified: z.number().int().min(0),
+  /** Name of the generation this run promoted, if any. */
+  promoted: z.string().optional(),
+  trigger: z.enum(['timer', 'change', 'manual', 'push']).default('manual'),
+});
+export type PiRun = z.infer<typeof PiRun>;
+
+export const PiGeneration = z.object({
+  /** Directory name under generations/: the UTC time of the sync, e.g. `20250301T031500Z`. */
+  name: z.string().regex(/^\d{8}T\d{6}Z$/),
+  time: isoTime,
+  /** Every snapshot the generation holds (restic can restore each of them from this generation alone). */
+  snapshotIds: z.array(SnapshotId),
+  /** Apparent size of the whole repository copy; most of it is shared with other generations by hardlinks. */
+  sizeBytes: z.number().int().min(0),
+  /** Bytes of files that first appeared in this generation. */
+  newBytes: z.number().int().min(0),
+  fileCount: z.number().int().min(0),
+  /** `damaged`: a later re-verification found a file whose SHA-256 no longer matches its name. */
+  state: z.enum(['verified', 'damaged']),
+});
+export type PiGeneration = z.infer<typeof PiGeneration>;
+
+export const PiVerification = z.object({
+  /** When the rotating re-verification of old generations last checked a slice. */
+  lastSliceAt: isoTime.optional(),
+  /** When every stored file was last re-verified at least once (one full rotation completed). */
+  lastFullPassAt: isoTime.optional(),
+  /** Progress of the current rotation. */
+  checkedFiles: z.number().int().min(0),
+  totalFiles: z.number().int().min(0),
+  /** Files found damaged by re-verification (bit rot); empty when all is well. */
+  damaged: z.array(z.object({ file: z.string(), generations: z.array(z.string()), detectedAt: isoTime })),
+  /** Result of the optional `restic check` (only when a repository password is configured offsite). */
+  resticCheck: z.object({ at: isoTime, ok: z.boolean(), message: z.string().optional() }).optional(),
+});
+export type PiVerification = z.infer<typeof PiVerification>;
+
+export const PiGuard = z.object({
+  state: z.enum(['ok', 'blocked']),
+  /** Why the run was blocked, one sentence. */
+  reason: z.string().optional(),
+  since: isoTime.optional(),
+  /** Share of the newest generation's packs that are gone or altered at the source (0..1). */
+  lostShare: z.number().min(0).max(1).optional(),
+  threshold: z.number().min(0).max(1),
+  configChanged: z.boolean().default(false),
+  keysChanged: z.boolean().default(false),
+  /** Last `restray-pi approve`: the finding it accepted. */
+  approvedAt: isoTime.optional(),
+});
+export type PiGuard = z.infer<typeof PiGuard>;
+
+export const PiStatus = z.object({
+  schemaVersion: z.literal(PI_STATUS_SCHEMA_VERSION),
+  /** Written at (offsite clock). */
+  updatedAt: isoTime,
+  /** Offsite host name, for display. */
+  host: z.string(),
+  /** Name of the repository in the Restray config (restray-pi config `name`). */
+  repository: z.string(),
+  lastRun: PiRun.optional(),
+  lastSuccess: isoTime.optional(),
+  /** Newest first. */
+  generations: z.array(PiGeneration),
+  verification: PiVerification,
+  guard: PiGuard,
+  /** Next scheduled run, when known (systemd timer). */
+  nextRun: isoTime.optional(),
+  /** No success for longer than the configured staleness limit. */
+  stale: z.boolean().default(false),
+});
+export type PiStatus = z.infer<typeof PiStatus>;
+
+/**
+ * Whether the snapshot is held offsite: it is in a verified generation (one that no re-verification found
+ * damaged). Accepts a full 64-hex ID or a prefix of at least 8 characters (restic 0.14's `backup --json`
+ * reports 8-character IDs).
+ */
+export function offsiteHolds(status: PiStatus, snapshotId: string): boolean {
+  const id = snapshotId.toLowerCase();
+  if (!/^[0-9a-f]{8,64}$/.test(id)) return false;
+  return status.generations.some(
+    (g) => g.state === 'verified' && g.snapshotIds.some((s) => s.startsWith(id)),
+  );
+}
+
+/**
+ * Parses a status document read from the Pi. Returns the typed status or a plain error message; a document of
+ * an unknown schema version gets its own message so the app can ask for an update of one side.
+ */
+export function parsePiStatus(
+  json: unknown,
+): { ok: true; status: PiStatus } | { ok: false; message: string } {
+  if (typeof json === 'object' && json !== null && 'schemaVersion' in json) {
+    const v = (json as { schemaVersion: unknown }).schemaVersion;
+    if (v !== PI_STATUS_SCHEMA_VERSION)
+      return {
+        ok: false,
+        message: `The offsite status has schema version ${String(v)}; this version of Restray reads version ${PI_STATUS_SCHEMA_VERSION}.`,
+      };
+  }
+  const r = PiStatus.safeParse(json);
+  if (r.success) return { ok: true, status: r.data };
+  const first = r.error.issues[0];
+  return {
+    ok: false,
+    message: `The offsite status is not valid: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown error'}.`,
+  };
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { Name, Repository } from './config.js';
+import { IsoTime } from './app-state.js';
+
+/** Setup-wizard shapes: SSH key for a Pi, host key pinning, connection test, repository creation. */
+
+/** `append-only`: rclone serve restic --append-only as the key's forced command; `sftp`: confined SFTP. */
+export const PiProfile = z.enum(['append-only', 'sftp']);
+export type PiProfile = z.infer<typeof PiProfile>;
+
+export const PiEndpoint = z.object({
+  /** Name the repository will get (the key and known_hosts files are named after it). */
+  repo: Name,
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: z.string().min(1),
+  /** Repository folder on the Pi. */
+  path: z.string().min(1),
+  profile: PiProfile,
+});
+export type PiEndpoint = z.infer<typeof PiEndpoint>;
+
+export const GeneratedKey = z.object({
+  /** Path of the private key Restray wrote (the key itself never leaves the file). */
+  sshKey: z.string().min(1),
+  /** Path of Restray's known_hosts file for this repository (filled by confirmHostKey). */
+  knownHosts: z.string().min(1),
+  /** OpenSSH public key line, safe to show and copy. */
+  publicKey: z.string().min(1),
+  /** The exact `restray-pi provision onsite …` command to run on the Pi, public key included. */
+  provisionCommand: z.string().min(1),
+});
+export type GeneratedKey = z.infer<typeof GeneratedKey>;
+
+export const HostKey = z.object({
+  /** e.g. ssh-ed25519 */
+  type: z.string(),
+  /** `SHA256:…` as ssh-keygen -lf prints it. */
+  fingerprint: z.string(),
+});
+export type HostKey = z.infer<typeof HostKey>;
+
+/** What testConnection measured; failures come back as ErrorInfo with a hint naming the fix. */
+export const ConnectionReport = z.object({
+  latencyMs: z.number().nonnegative(),
+  /** Measured by moving a few MB each way (an MTU black hole shows up here as a network error, not a hang). */
+  uploadBytesPerSecond: z.number().nonnegative().optional(),
+  downloadBytesPerSecond: z.number().nonnegative().optional(),
+  /** What is at the path: a restic repository, an empty folder, or nothing yet. */
+  repository: z.enum(['exists', 'empty', 'absent']),
+  resticVersion: z.string().optional(),
+});
+export type ConnectionReport = z.infer<typeof ConnectionReport>;
+
+/**
+ * The password for a new repository or a password change. `typed` travels renderer → main once and goes
+ * straight into the keychain; `generate` lets the engine make one, returned once for the recovery sheet.
+ */
+export const PasswordChoice = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('typed'), value: z.string().min(8, 'use at least 8 characters').max(1024) }),
+  z.object({ kind: z.literal('generate') }),
+]);
+export type PasswordChoice = z.infer<typeof PasswordChoice>;
+
+export const CreateRepositoryRequest = z.object({
+  repository: Repository,
+  /** `new`: restic init; `existing`: open it with the password (wrong-password/repo-not-found otherwise). */
+  mode: z.enum(['new', 'existing']),
+  password: PasswordChoice,
+});
+export type CreateRepositoryRequest = z.infer<typeof CreateRepositoryRequest>;
+
+/** What the printable recovery sheet shows. Never holds the password except `generatedPassword`, once. */
+export const RecoverySheet = z.object({
+  repo: Name,
+  /** restic's repository string (e.g. `sftp:pi@host:/srv/restic` or a folder path). */
+  location: z.string(),
+  createdAt: IsoTime,
+  /** Commands that restore with plain restic, without Restray (password asked by restic). */
+  commands: z.array(z.string()),
+  /** The generated password; present only in the createRepository/changePassword answer that made it. */
+  generatedPassword: z.string().optional(),
+});
+export type RecoverySheet = z.infer<typeof RecoverySheet>;
