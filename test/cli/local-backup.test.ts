@@ -28,7 +28,7 @@ describe('restray CLI against a local repository (real restic, real keychain)', 
     writeTree(src, {
       'docs/a.txt': 'alpha\n',
       'docs/deep/b.bin': 300_000,
-      'photos/c.jpg': 2_000_000,
+      'photos/c.jpg': 40_000_000,
       'top.txt': 'top',
     });
     const repoDir = join(mkdtempSync(join(tmpdir(), 'restray-repo-')), 'repo');
@@ -42,9 +42,11 @@ describe('restray CLI against a local repository (real restic, real keychain)', 
     // While the backup runs, the password must not be in any process's argv.
     let sawRestic = false;
     let leaked = false;
+    let finished = false;
     const backup = ws.run(['backup', 'home', '--json']);
+    void backup.finally(() => (finished = true));
     const watcher = (async () => {
-      while (backup.exitCode === undefined && !backup.killed) {
+      while (!finished) {
         const lines = allCmdlines();
         if (lines.some((l) => l.includes('restic') && l.includes(' backup '))) sawRestic = true;
         if (lines.some((l) => l.includes(PASSWORD))) leaked = true;
