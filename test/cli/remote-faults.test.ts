@@ -314,14 +314,18 @@ describe('restray CLI against a Pi over SSH (real sshd, rclone, restic, keychain
       }
       return undefined;
     }, 'restic backup to start');
-    await waitFor(() => readdirSync(join(local, 'locks')).length > 0, 'the lock file');
+    // restic writes a lock under a temporary name first and ignores such names: wait for the real one.
+    const locks = () => readdirSync(join(local, 'locks')).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    await waitFor(() => locks().length > 0, 'the lock file');
     process.kill(pid, 'SIGKILL');
     const killed = await backup;
     expect(killed.exitCode).not.toBe(0);
-    expect(readdirSync(join(local, 'locks'))).toHaveLength(1);
+    expect(locks()).toHaveLength(1);
     const check = await ws.run(['check', 'usb']);
     expect(check.exitCode, check.stderr).toBe(0);
-    expect(readdirSync(join(local, 'locks'))).toHaveLength(0);
+    expect(locks()).toHaveLength(0);
+    const log = await ws.run(['status', '--json']);
+    expect(log.exitCode).toBe(0);
 
     // A live exclusive lock: `restic key passwd` holds one while it waits for the new password.
     const holder = execa('restic', ['-r', local, 'key', 'passwd'], {
@@ -330,7 +334,7 @@ describe('restray CLI against a Pi over SSH (real sshd, rclone, restic, keychain
       reject: false,
     });
     try {
-      await waitFor(() => readdirSync(join(local, 'locks')).length > 0, 'the exclusive lock');
+      await waitFor(() => locks().length > 0, 'the exclusive lock');
       const locked = await ws.run(['backup', 'home']);
       expect(locked.exitCode).toBe(11);
       expect(locked.stderr).toMatch(/locked/i);
