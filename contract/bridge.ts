@@ -32,7 +32,7 @@ export const REQUEST_NAMES = [
   'getEnvironment',
   'chooseFolder',
   'openFolder',
-  'openExternal',
+  'openHelp',
   'copyText',
 ] as const;
 

@@ -32,6 +32,10 @@ import { RepoTarget } from './config.js';
  * main: createRepository, changePassword); a generated password comes back once, for the recovery sheet.
  */
 
+/** Help pages the UI may open in the browser; main maps each id to one fixed https URL. */
+export const ExternalLink = z.enum(['restic-docs', 'restic-restore']);
+export type ExternalLink = z.infer<typeof ExternalLink>;
+
 const none = z.void();
 const done = z.void();
 const jobStarted = z.object({ jobId: z.string().min(1) });
@@ -121,8 +125,8 @@ export const shellRequests = {
   ),
   /** Opens an existing directory in the file manager (never a file: that could run it). */
   openFolder: spec(z.object({ path: z.string().min(1) }), done),
-  /** Opens a vetted https URL (allow-listed hosts) in the browser. */
-  openExternal: spec(z.object({ url: z.url({ protocol: /^https$/ }) }), done),
+  /** Opens one of Restray's known help pages in the browser (an id, never a URL from the page). */
+  openHelp: spec(z.object({ link: ExternalLink }), done),
   copyText: spec(z.object({ text: z.string().max(5_000_000) }), done),
 } satisfies Record<string, Spec>;
 

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXIT, PiError } from '../errors.js';
+import { normaliseKey, planOnsite, resolveProgram } from '../provision.js';
+import type { CommandIo } from './common.js';
+
+export const provisionHelp = `restray-pi provision onsite --repo DIR --workstation-key KEY --pull-key KEY --status-key KEY [options]
+
+Sets up the onsite Pi (run as root) and prints every change; --dry-run prints them without applying.
+  --repo DIR              restic repository (default /srv/restray/repo)
+  --status-dir DIR        where the offsite Pi publishes offsite.json (default /srv/restray/status)
+  --mode MODE             append-only (default: rclone serve restic --append-only as forced command)
+                          or sftp (chrooted internal-sftp; restic can then delete, use only for confinement)
+  --workstation-key KEY   public key (a line or a .pub file) of a workstation; repeatable
+  --pull-key KEY          the offsite Pi's pull key (gets rrsync -ro on the repository)
+  --status-key KEY        the offsite Pi's status key (gets rrsync -wo on the status directory)
+  --user NAME             workstation account (default restray); --pull-user (restray-pull);
+                          --status-user (restray-status)
+  --authorized-keys-dir D write <D>/<user> instead of ~user/.ssh/authorized_keys (for a custom AuthorizedKeysFile)
+  --dry-run               print the changes only
+Keys are added to existing authorized_keys files (a line for the same key is replaced); nothing else is removed.
+Exit: 0 done (or nothing to do), 1 failed, 2 usage.`;
+
+function readKey(v: string, flag: string): string {
+  const line = v.includes(' ') ? v : readFileSync(v, 'utf8');
+  return normaliseKey(line, flag);
+}
+
+export async function provisionCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      repo: { type: 'string', default: '/srv/restray/repo' },
+      'status-dir': { type: 'string', default: '/srv/restray/status' },
+      mode: { type: 'string', default: 'append-only' },
+      'workstation-key': { type: 'string', multiple: true, default: [] },
+      'pull-key': { type: 'string', multiple: true, default: [] },
+      'status-key': { type: 'string', multiple: true, default: [] },
+      user: { type: 'string', default: 'restray' },
+      'pull-user': { type: 'string', default: 'restray-pull' },
+      'status-user': { type: 'string', default: 'restray-status' },
+      'authorized-keys-dir': { type: 'string' },
+      'sshd-config-dir': { type: 'string', default: '/etc/ssh/sshd_config.d' },
+      rclone: { type: 'string', default: 'rclone' },
+      rrsync: { type: 'string', default: 'rrsync' },
+      'dry-run': { type: 'boolean', default: false },
+      config: { type: 'string' },
+    },
+  });
+  if (positionals[0] !== 'onsite' || positionals.length !== 1)
+    throw new PiError('invalid-argument', 'usage: restray-pi provision onsite [options] (see --help)');
+  const mode = values.mode;
+  if (mode !== 'append-only' && mode !== 'sftp')
+    throw new PiError('invalid-argument', '--mode: use append-only or sftp.');
+  for (const [flag, v] of [
+    ['--repo', values.repo],
+    ['--status-dir', values['status-dir']],
+  ] as const)
+    if (!v.startsWith('/')) throw new PiError('invalid-argument', `${flag}: use an absolute path.`);
+  const akDir = values['authorized-keys-dir'];
+  const changes = await planOnsite({
+    repo: values.repo,
+    statusDir: values['status-dir'],
+    mode,
+    user: values.user,
+    pullUser: values['pull-user'],
+    statusUser: values['status-user'],
+    workstationKeys: values['workstation-key'].map((k) => readKey(k, '--workstation-key')),
+    pullKeys: values['pull-key'].map((k) => readKey(k, '--pull-key')),
+    statusKeys: values['status-key'].map((k) => readKey(k, '--status-key')),
+    rclone: mode === 'append-only' ? await resolveProgram(values.rclone) : values.rclone,
+    rrsync: await resolveProgram(values.rrsync),
+    cat: await resolveProgram('cat'),
+    authorizedKeysFile: (u, home) => (akDir ? join(akDir, u) : join(home, '.ssh', 'authorized_keys')),
+    sshdConfigDir: values['sshd-config-dir'],
+  });
+  if (changes.length === 0) {
+    io.out('Nothing to change: the onsite Pi is provisioned.');
+    return EXIT.ok;
+  }
+  for (const c of changes) {
+    io.out(`${values['dry-run'] ? 'would ' : ''}${c.describe}`);
+    if (!values['dry-run']) await c.apply();
+  }
+  if (!values['dry-run'] && mode === 'sftp') io.out('Reload sshd to apply the drop-in: systemctl reload ssh');
+  return EXIT.ok;
+}

@@ -1,0 +1,42 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mapLimit, sha256File, verifyNamedFiles } from './hash.js';
+
+describe('hashing', () => {
+  it('hashes files larger than one read chunk like a one-shot digest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtpi-hash-'));
+    const data = randomBytes(3 * 1024 * 1024 + 17);
+    writeFileSync(join(dir, 'f'), data);
+    expect(await sha256File(join(dir, 'f'))).toBe(createHash('sha256').update(data).digest('hex'));
+  });
+
+  it('reports files whose SHA-256 differs from their name, and unreadable ones', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'rtpi-ver-'));
+    mkdirSync(join(root, 'index'));
+    const good = randomBytes(1000);
+    const goodId = createHash('sha256').update(good).digest('hex');
+    writeFileSync(join(root, 'index', goodId), good);
+    const badId = createHash('sha256').update('other').digest('hex');
+    writeFileSync(join(root, 'index', badId), 'tampered');
+    const missing = 'f'.repeat(64);
+    const r = await verifyNamedFiles(root, [`index/${goodId}`, `index/${badId}`, `index/${missing}`]);
+    expect(r.map((m) => m.file)).toEqual([`index/${badId}`, `index/${missing}`]);
+    expect(r[1]!.actual).toBe('ENOENT');
+  });
+
+  it('mapLimit keeps order and bounds concurrency', async () => {
+    let inFlight = 0;
+    let max = 0;
+    const out = await mapLimit([1, 2, 3, 4, 5], 2, async (n) => {
+      max = Math.max(max, ++inFlight);
+      await Promise.resolve();
+      inFlight--;
+      return n * 2;
+    });
+    expect(out).toEqual([2, 4, 6, 8, 10]);
+    expect(max).toBe(2);
+  });
+});

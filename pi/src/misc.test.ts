@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { mailMessage } from './alerts.js';
+import { forgetArgs } from './maintain.js';
+import { authorizedKeyLines, mergeAuthorizedKeys, normaliseKey, sftpDropIn } from './provision.js';
+import { parseStats, rsyncFailure } from './rsync.js';
+import { classifyLinkFailure, quoteWord, rsyncRsh } from './ssh.js';
+import { inWindow } from './window.js';
+
+const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxLZk0r2xYv0gq6y3v8Yl6j2C1b0nQeCw4d8Tq7M2Xo ws@laptop';
+
+describe('ssh and rsync', () => {
+  it('builds an unattended, pinned ssh command for rsync -e', () => {
+    const rsh = rsyncRsh(
+      { host: 'pi', port: 2222, user: 'u', sshKey: '/k/my key', knownHosts: '/k/kh' },
+      { connectTimeout: 15, serverAliveInterval: 10, serverAliveCountMax: 3 },
+    );
+    expect(rsh).toContain("-i '/k/my key'");
+    for (const o of [
+      'BatchMode=yes',
+      'StrictHostKeyChecking=yes',
+      'UserKnownHostsFile=/k/kh',
+      'ServerAliveInterval=10',
+      'ServerAliveCountMax=3',
+      'ConnectTimeout=15',
+    ])
+      expect(rsh).toContain(o);
+    expect(quoteWord("it's")).toBe(`'it'\\''s'`);
+  });
+
+  it('classifies link failures without quoting raw output', () => {
+    expect(classifyLinkFailure('Timeout, server 10.0.0.2 not responding.')?.message).toMatch(/stalled/);
+    expect(classifyLinkFailure('Host key verification failed.')?.kind).toBe('host-key-unknown');
+    expect(
+      classifyLinkFailure('rsync: connection unexpectedly closed (0 bytes received so far) [Receiver]')?.kind,
+    ).toBe('network');
+    const r = {
+      exitCode: 23,
+      stdout: '',
+      stderr: 'rsync: [sender] link_stat "/x" failed: No such file or directory (2)\n',
+      bytesReceived: 0,
+      bytesSent: 0,
+    };
+    expect(rsyncFailure(r, 'transfer', 'transfer').message).toMatch(/rsync exit 23: \[sender\] link_stat/);
+    expect(parseStats('Total bytes sent: 1,234\nTotal bytes received: 5,678,901\n')).toEqual({
+      sent: 1234,
+      received: 5678901,
+    });
+  });
+});
+
+describe('provisioning text', () => {
+  const input = {
+    mode: 'append-only' as const,
+    repo: '/srv/restray/repo',
+    statusDir: '/srv/restray/status',
+    workstationKeys: [key],
+    pullKeys: [key.replace('ws@laptop', 'offsite-pull')],
+    statusKeys: [key.replace('ws@laptop', 'offsite-status')],
+    rclone: '/usr/bin/rclone',
+    rrsync: '/usr/bin/rrsync',
+    cat: '/usr/bin/cat',
+    user: 'restray',
+    pullUser: 'restray-pull',
+    statusUser: 'restray-status',
+  };
+  it('gives each key exactly one forced command with restrict', () => {
+    const l = authorizedKeyLines(input);
+    expect(l.restray).toEqual([
+      `command="/usr/bin/rclone serve restic --stdio --append-only /srv/restray/repo",restrict ${key}`,
+    ]);
+    expect(l['restray-pull']![0]).toMatch(
+      /^command="\/usr\/bin\/rrsync -ro \/srv\/restray\/repo",restrict ssh-ed25519 /,
+    );
+    expect(l['restray-status']).toEqual([
+      expect.stringMatching(/^command="\/usr\/bin\/rrsync -wo -no-del \/srv\/restray\/status",restrict /),
+      `command="/usr/bin/cat /srv/restray/status/offsite.json",restrict ${key}`,
+    ]);
+    expect(sftpDropIn(input)).toMatch(
+      /ChrootDirectory \/srv\/restray\n\s+ForceCommand internal-sftp -d \/repo/,
+    );
+  });
+
+  it('strips pasted options from keys and merges authorized_keys by key blob', () => {
+    expect(normaliseKey(`command="sh",no-pty ${key}`, '--workstation-key')).toBe(key);
+    expect(() => normaliseKey('hello', '--pull-key')).toThrow(/--pull-key: not an OpenSSH public key/);
+    const merged = mergeAuthorizedKeys(`ssh-rsa AAAAB3other x\n${key}\n`, [`restrict ${key}`]);
+    expect(merged).toBe(`ssh-rsa AAAAB3other x\nrestrict ${key}\n`);
+  });
+});
+
+describe('small pure helpers', () => {
+  it('builds forget arguments (keep-within preferred) and refuses an empty policy', () => {
+    expect(forgetArgs({ keepWithin: '30d', prune: true })).toEqual(['--keep-within', '30d', '--prune']);
+    expect(() => forgetArgs({ prune: true })).toThrow(/onsite\.forget: set at least one keep rule/);
+  });
+
+  it('time windows, including across midnight', () => {
+    const at = (h: number, m = 0) => new Date(2025, 0, 1, h, m);
+    expect(inWindow(at(2), { start: '01:00', end: '05:00' })).toBe(true);
+    expect(inWindow(at(5), { start: '01:00', end: '05:00' })).toBe(false);
+    expect(inWindow(at(23), { start: '22:00', end: '06:00' })).toBe(true);
+    expect(inWindow(at(12), { start: '22:00', end: '06:00' })).toBe(false);
+  });
+
+  it('mail alerts cannot inject headers', () => {
+    const m = mailMessage(
+      {
+        event: 'failed',
+        repository: 'x\nBcc: evil@example.org',
+        host: 'h',
+        time: '2025-01-01T00:00:00.000Z',
+        message: 'm',
+      },
+      ['a@b.c'],
+      'r@h',
+    );
+    const headers = m.slice(0, m.indexOf('\n\n'));
+    expect(headers).not.toMatch(/^Bcc:/m);
+    expect(headers).toMatch(/^Subject: restray-pi x Bcc: evil@example.org: offsite copy failed$/m);
+  });
+});

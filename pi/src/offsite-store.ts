@@ -1,0 +1,189 @@
+import {
+  type Dirent,
+  chmodSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PiGeneration } from '../../contract/pi-status.js';
+import { PiError } from './errors.js';
+import { readJson, writeJsonAtomic } from './fs-util.js';
+import { parseGenerationName } from './generation-name.js';
+import { classify } from './repo-files.js';
+
+/** The offsite root's layout. Everything lives on one file system so promotion is a rename. */
+export interface OffsitePaths {
+  root: string;
+  generations: string;
+  /** The generation being built; survives a failed run so the next one resumes. */
+  staging: string;
+  /** Push mode: where the onsite Pi may add files (never delete or overwrite). */
+  incoming: string;
+  state: string;
+  status: string;
+  generationsMeta: string;
+  guard: string;
+  approval: string;
+  verify: string;
+  alerts: string;
+  lock: string;
+}
+
+export function offsitePaths(root: string): OffsitePaths {
+  const state = join(root, 'state');
+  return {
+    root,
+    generations: join(root, 'generations'),
+    staging: join(root, 'staging'),
+    incoming: join(root, 'incoming'),
+    state,
+    status: join(state, 'status.json'),
+    generationsMeta: join(state, 'generations.json'),
+    guard: join(state, 'guard.json'),
+    approval: join(state, 'approval.json'),
+    verify: join(state, 'verify.json'),
+    alerts: join(state, 'alerts.json'),
+    lock: join(state, 'run.lock'),
+  };
+}
+
+export function ensureLayout(p: OffsitePaths): void {
+  for (const d of [p.root, p.generations, p.state]) mkdirSync(d, { recursive: true, mode: 0o755 });
+}
+
+/** A file in a local repository copy, with its inode (to tell hardlinked, unchanged files from new ones). */
+export interface LocalFile {
+  path: string;
+  size: number;
+  mtime: number;
+  ino: number;
+}
+
+/**
+ * Lists the regular files of a local repository copy (relative paths), skipping rsync's partial dirs. Returns
+ * an empty list when the directory does not exist.
+ */
+export function walkRepo(dir: string): LocalFile[] {
+  const out: LocalFile[] = [];
+  const walk = (rel: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(dir, rel), { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (e.name !== '.rsync-partial') walk(r);
+      } else if (e.isFile()) {
+        const st = lstatSync(join(dir, r));
+        out.push({ path: r, size: st.size, mtime: Math.floor(st.mtimeMs / 1000), ino: st.ino });
+      }
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** Generation directory names under generations/, oldest first (foreign names are ignored). */
+export function listGenerations(p: OffsitePaths): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(p.generations);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => parseGenerationName(n) !== undefined).sort();
+}
+
+const GenerationsMeta = z.record(z.string(), PiGeneration.omit({ state: true }));
+export type GenerationMeta = z.infer<typeof GenerationsMeta>[string];
+
+export function readGenerationsMeta(p: OffsitePaths): Record<string, GenerationMeta> {
+  const raw = readJson(p.generationsMeta);
+  if (raw === undefined) return {};
+  const r = GenerationsMeta.safeParse(raw);
+  if (!r.success)
+    throw new PiError(
+      'failed',
+      `${p.generationsMeta} is damaged; remove it and run restray-pi sync to rebuild it.`,
+    );
+  return r.data;
+}
+
+export function writeGenerationsMeta(p: OffsitePaths, meta: Record<string, GenerationMeta>): void {
+  writeJsonAtomic(p.generationsMeta, meta);
+}
+
+/** Snapshot IDs held by a local repository copy. */
+export function snapshotIdsOf(files: readonly { path: string }[]): string[] {
+  return files
+    .filter((f) => classify(f.path) === 'snapshots')
+    .map((f) => f.path.slice('snapshots/'.length))
+    .sort();
+}
+
+/**
+ * Deletes a generation. Generations are made read-only at promotion (files 0444), which protects them from
+ * accidental writes by non-root tools; removal restores owner write on directories first.
+ */
+export function removeGeneration(p: OffsitePaths, name: string): void {
+  const dir = join(p.generations, name);
+  const fix = (d: string) => {
+    chmodSync(d, 0o755);
+    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) fix(join(d, e.name));
+  };
+  if (existsSync(dir)) {
+    fix(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A run lock: `state/run.lock` holding the PID, created exclusively. A lock left by a dead process is taken
+ * over. Throws PiError `locked` when another live run holds it.
+ * @returns a release function
+ */
+export function acquireRunLock(p: OffsitePaths): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(p.lock, 'wx', 0o644);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(p.lock);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(p.lock, 'utf8').trim());
+      let alive = false;
+      try {
+        if (pid > 0) {
+          process.kill(pid, 0);
+          alive = true;
+        }
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (alive && pid !== process.pid)
+        throw new PiError('locked', `Another restray-pi run (PID ${pid}) is in progress.`, { phase: 'lock' });
+      unlinkSync(p.lock);
+    }
+  }
+  throw new PiError('locked', 'Could not take the run lock.', { phase: 'lock' });
+}

@@ -1,0 +1,282 @@
+import { execa } from 'execa';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PiError } from './errors.js';
+import { writeFileAtomic } from './fs-util.js';
+
+/** What `provision onsite` sets up. Paths absolute; key lines are OpenSSH public keys (`ssh-ed25519 AAAA… c`). */
+export interface OnsitePlanInput {
+  /** The restic repository (created by the first `restic init` from a workstation, or already there). */
+  repo: string;
+  /** Holds offsite.json, written by the offsite Pi's status key and read by workstation keys. */
+  statusDir: string;
+  mode: 'append-only' | 'sftp';
+  /** Account workstations log in as (repository owner). */
+  user: string;
+  /** Account the offsite Pi pulls with (read-only, member of the repository group). */
+  pullUser: string;
+  /** Account that owns the status directory. */
+  statusUser: string;
+  workstationKeys: string[];
+  pullKeys: string[];
+  statusKeys: string[];
+  /** Tools the forced commands run (absolute, resolved at provisioning time). */
+  rclone: string;
+  rrsync: string;
+  cat: string;
+  /** authorized_keys location per user; default `~user/.ssh/authorized_keys`. Tests point it at the lab sshd. */
+  authorizedKeysFile: (user: string, home: string) => string;
+  /** Directory for the sshd drop-in of the sftp mode. */
+  sshdConfigDir: string;
+}
+
+/** One change, printed by --dry-run and applied otherwise. */
+export interface Change {
+  describe: string;
+  apply: () => Promise<void>;
+}
+
+const KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
+
+/**
+ * Validates a public key line and strips options a caller may have pasted (the forced command is ours to set).
+ * Throws PiError `invalid-argument` naming the flag.
+ */
+export function normaliseKey(line: string, flag: string): string {
+  const t = line.trim();
+  const m = /(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/=]+( [^\n]*)?$/.exec(t);
+  const key = m ? m[0] : t;
+  if (!KEY.test(key))
+    throw new PiError('invalid-argument', `${flag}: not an OpenSSH public key line (ssh-ed25519 AAAA…).`);
+  if (/["\n\r]/.test(key))
+    throw new PiError('invalid-argument', `${flag}: the key comment may not contain quotes or line breaks.`);
+  return key;
+}
+
+const q = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** The authorized_keys lines, one per account. `restrict` turns off forwarding, PTY, agent and user rc. */
+export function authorizedKeyLines(
+  i: Pick<
+    OnsitePlanInput,
+    | 'mode'
+    | 'repo'
+    | 'statusDir'
+    | 'workstationKeys'
+    | 'pullKeys'
+    | 'statusKeys'
+    | 'rclone'
+    | 'rrsync'
+    | 'cat'
+    | 'user'
+    | 'pullUser'
+    | 'statusUser'
+  >,
+): Record<string, string[]> {
+  const workstation =
+    i.mode === 'append-only'
+      ? i.workstationKeys.map(
+          (k) => `command="${i.rclone} serve restic --stdio --append-only ${q(i.repo)}",restrict ${k}`,
+        )
+      : // sftp: ForceCommand internal-sftp in the sshd drop-in confines the account to its chroot.
+        i.workstationKeys.map((k) => `restrict ${k}`);
+  return {
+    [i.user]: workstation,
+    [i.pullUser]: i.pullKeys.map((k) => `command="${i.rrsync} -ro ${q(i.repo)}",restrict ${k}`),
+    [i.statusUser]: [
+      // -no-del: the offsite status key can replace its document, never delete anything.
+      ...i.statusKeys.map((k) => `command="${i.rrsync} -wo -no-del ${q(i.statusDir)}",restrict ${k}`),
+      // Workstations read the published document and nothing else.
+      ...i.workstationKeys.map(
+        (k) => `command="${i.cat} ${q(join(i.statusDir, 'offsite.json'))}",restrict ${k}`,
+      ),
+    ],
+  };
+}
+
+/** sshd drop-in for the sftp mode: chroot to the repository's parent, repository at /<basename>. */
+export function sftpDropIn(i: Pick<OnsitePlanInput, 'user' | 'repo'>): string {
+  const parent = dirname(i.repo);
+  const base = i.repo.slice(parent.length);
+  return [
+    '# Managed by restray-pi provision onsite: workstation account confined to the repository.',
+    `Match User ${i.user}`,
+    `    ChrootDirectory ${parent}`,
+    `    ForceCommand internal-sftp -d ${base}`,
+    '    AllowTcpForwarding no',
+    '    AllowAgentForwarding no',
+    '    X11Forwarding no',
+    '    PermitTunnel no',
+    '',
+  ].join('\n');
+}
+
+/** Merges managed lines into an authorized_keys file: a line for the same key blob is replaced, others kept. */
+export function mergeAuthorizedKeys(existing: string, lines: string[]): string {
+  const blob = (l: string) =>
+    /(?:^|\s)(?:ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+) ([A-Za-z0-9+/=]+)/.exec(l)?.[1];
+  const ours = new Set(lines.map(blob));
+  const kept = existing.split('\n').filter((l) => l.trim() !== '' && !ours.has(blob(l)));
+  return [...kept, ...lines].join('\n') + '\n';
+}
+
+async function userInfo(user: string): Promise<{ uid: number; gid: number; home: string } | undefined> {
+  const r = await execa('getent', ['passwd', user], { reject: false });
+  if (r.exitCode !== 0) return undefined;
+  const f = String(r.stdout).split(':');
+  return { uid: Number(f[2]), gid: Number(f[3]), home: f[5]! };
+}
+
+async function groupExists(g: string): Promise<boolean> {
+  return (await execa('getent', ['group', g], { reject: false })).exitCode === 0;
+}
+
+/**
+ * Computes the changes that bring the onsite Pi to the wanted state, reading the current state (users, groups,
+ * directories, authorized_keys) but changing nothing. Each change describes itself for --dry-run. Idempotent:
+ * a second run on a provisioned Pi yields no changes.
+ */
+export async function planOnsite(i: OnsitePlanInput): Promise<Change[]> {
+  const changes: Change[] = [];
+  const group = i.user;
+  if (!(await groupExists(group)))
+    changes.push({
+      describe: `create group ${group} (read access to the repository)`,
+      apply: async () => void (await execa('groupadd', ['--system', group])),
+    });
+  const accounts: [string, string, string[]][] = [
+    [i.user, `/var/lib/${i.user}`, []],
+    [i.pullUser, `/var/lib/${i.pullUser}`, [group]],
+    [i.statusUser, `/var/lib/${i.statusUser}`, []],
+  ];
+  const homes: Record<string, string> = {};
+  for (const [u, home, groups] of accounts) {
+    const info = await userInfo(u);
+    homes[u] = info?.home ?? home;
+    if (!info) {
+      const args = [
+        '--system',
+        '--create-home',
+        '--home-dir',
+        home,
+        '--shell',
+        '/bin/sh',
+        ...(u === i.user ? ['--gid', group] : []),
+        ...(groups.length ? ['--groups', groups.join(',')] : []),
+        u,
+      ];
+      changes.push({
+        // A shell is needed to run forced commands; `restrict` plus the forced command keep it from being usable.
+        describe: `create account ${u} (home ${home}, key login only${groups.length ? `, groups ${groups.join(',')}` : ''})`,
+        apply: async () => {
+          await execa('useradd', args);
+          // '*' = no password but not "locked": sshd without PAM refuses key logins to '!'-locked accounts.
+          await execa('usermod', ['-p', '*', u]);
+        },
+      });
+    } else if (groups.length) {
+      const r = await execa('id', ['-nG', u], { reject: false });
+      const missing = groups.filter((g) => !String(r.stdout).split(/\s+/).includes(g));
+      if (missing.length)
+        changes.push({
+          describe: `add ${u} to groups ${missing.join(',')}`,
+          apply: async () => void (await execa('usermod', ['-aG', missing.join(','), u])),
+        });
+    }
+  }
+  const dirChange = async (
+    path: string,
+    owner: string,
+    grp: string,
+    mode: number,
+    why: string,
+  ): Promise<void> => {
+    const want = `${path} owned by ${owner}:${grp} mode ${mode.toString(8)}`;
+    const u = await userInfo(owner);
+    const g = await execa('getent', ['group', grp], { reject: false });
+    const gid = g.exitCode === 0 ? Number(String(g.stdout).split(':')[2]) : undefined;
+    if (existsSync(path)) {
+      const st = statSync(path);
+      if ((st.mode & 0o7777) === mode && st.uid === u?.uid && st.gid === gid) return;
+    }
+    changes.push({
+      describe: `${existsSync(path) ? 'set' : 'create'} ${want} (${why})`,
+      apply: async () => {
+        mkdirSync(path, { recursive: true });
+        const uu = await userInfo(owner);
+        const gg = Number(String((await execa('getent', ['group', grp])).stdout).split(':')[2]);
+        chownSync(path, uu!.uid, gg);
+        chmodSync(path, mode);
+      },
+    });
+  };
+  if (i.mode === 'sftp' && !existsSync(dirname(i.repo)))
+    changes.push({
+      describe: `create ${dirname(i.repo)} owned by root, mode 755 (sftp chroot)`,
+      apply: async () => void mkdirSync(dirname(i.repo), { recursive: true, mode: 0o755 }),
+    });
+  // setgid: files restic/rclone create inherit the group, so the pull account can read them; no access for others.
+  await dirChange(
+    i.repo,
+    i.user,
+    group,
+    0o2750,
+    'repository; group-readable for the pull account, closed to others',
+  );
+  await dirChange(
+    i.statusDir,
+    i.statusUser,
+    i.statusUser,
+    0o755,
+    'offsite status; written by the offsite status key',
+  );
+
+  const lines = authorizedKeyLines(i);
+  for (const [u, want] of Object.entries(lines)) {
+    if (want.length === 0) continue;
+    const file = i.authorizedKeysFile(u, homes[u]!);
+    const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const merged = mergeAuthorizedKeys(existing, want);
+    if (merged === existing) continue;
+    const added = want.filter((l) => !existing.split('\n').includes(l));
+    changes.push({
+      describe: `write ${file}:\n${added.map((l) => `    + ${l.replace(/ (AAAA[A-Za-z0-9+/=]{12})[A-Za-z0-9+/=]+/, ' $1…')}`).join('\n')}`,
+      apply: async () => {
+        mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+        writeFileAtomic(file, merged, 0o644);
+        const info = await userInfo(u);
+        // sshd's StrictModes wants the file owned by the user (or root) and not writable by others.
+        if (info && file.startsWith(info.home)) {
+          chownSync(dirname(file), info.uid, info.gid);
+          chmodSync(dirname(file), 0o700);
+          chownSync(file, info.uid, info.gid);
+        }
+        chmodSync(file, 0o644);
+      },
+    });
+  }
+  if (i.mode === 'sftp') {
+    const file = join(i.sshdConfigDir, `restray-${i.user}.conf`);
+    const text = sftpDropIn(i);
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== text)
+      changes.push({
+        describe: `write ${file} (Match User ${i.user}: ChrootDirectory, ForceCommand internal-sftp); reload sshd afterwards`,
+        apply: async () => writeFileAtomic(file, text, 0o644),
+      });
+  }
+  return changes;
+}
+
+/** Resolves a program to an absolute path (forced commands must not depend on the login PATH). */
+export async function resolveProgram(name: string): Promise<string> {
+  if (name.startsWith('/')) return name;
+  const r = await execa('sh', ['-c', `command -v ${q(name)}`], { reject: false });
+  const p = String(r.stdout).trim();
+  if (r.exitCode !== 0 || !p.startsWith('/'))
+    throw new PiError('not-found', `${name} is not installed.`, {
+      hint:
+        name === 'rrsync' ? 'apt install rsync (rrsync ships with it since 3.2.4)' : `apt install ${name}`,
+    });
+  return p;
+}

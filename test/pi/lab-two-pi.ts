@@ -1,0 +1,440 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startFaultProxy, type FaultProxy } from '../lab/fault-proxy.js';
+import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
+import { main } from '../../pi/src/main.js';
+import { parseConfig, type PiConfig } from '../../pi/src/config.js';
+
+const run = promisify(execFile);
+
+/** A request the alert receiver got: webhook posts (`/hook`) and healthchecks pings (`/hc…`). */
+export interface ReceivedRequest {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json?: unknown;
+}
+
+/** The local HTTP endpoint alerts and pings go to. */
+export interface AlertReceiver {
+  url: string;
+  requests: ReceivedRequest[];
+  /** Resolves with the first request matching `pred` (already received or arriving within `ms`). */
+  waitFor(pred: (r: ReceivedRequest) => boolean, ms?: number): Promise<ReceivedRequest>;
+  stop(): Promise<void>;
+}
+
+export async function startAlertReceiver(): Promise<AlertReceiver> {
+  const requests: ReceivedRequest[] = [];
+  const waiters: { pred: (r: ReceivedRequest) => boolean; resolve: (r: ReceivedRequest) => void }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        json = undefined;
+      }
+      const r: ReceivedRequest = {
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        ...(json === undefined ? {} : { json }),
+      };
+      requests.push(r);
+      for (const w of [...waiters])
+        if (w.pred(r)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(r);
+        }
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  if (typeof addr !== 'object' || !addr) throw new Error('alert receiver: no address');
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    requests,
+    waitFor(pred, ms = 10_000) {
+      const hit = requests.find(pred);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const w = { pred, resolve: (r: ReceivedRequest) => (clearTimeout(timer), resolve(r)) };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(
+            new Error(
+              `no matching alert within ${ms} ms; got: ${requests.map((r) => `${r.path} ${r.body.slice(0, 200)}`).join(' | ')}`,
+            ),
+          );
+        }, ms);
+        waiters.push(w);
+      });
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Options of {@link startTwoPiLab}. */
+export interface TwoPiLabOptions {
+  /** Put the fault proxy between the offsite puller and the onsite sshd (default true). */
+  faultProxy?: boolean;
+  /** Changes to the generated restray-pi config (offsite section etc.), applied before validation. */
+  configure?: (raw: RawConfig) => void;
+  /** Provisioning mode of the workstation account (default append-only). */
+  mode?: 'append-only' | 'sftp';
+}
+
+// The config as written to disk (JSON), before zod defaults.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RawConfig = Record<string, any>;
+
+/** Two "Pis" on one machine: a provisioned onsite sshd with real accounts and forced commands, an offsite store. */
+export interface TwoPiLab {
+  /** Lab root; everything but the accounts lives here. */
+  dir: string;
+  onsite: {
+    sshd: LabSshd;
+    /** restic repository the workstation writes (through `rclone serve restic --append-only`). */
+    repo: string;
+    statusDir: string;
+    users: { workstation: string; pull: string; status: string };
+  };
+  workstation: {
+    /** Private key of the workstation (append-only repository key and status reader). */
+    key: string;
+    knownHosts: string;
+    /** restic repository password (test only; the app keeps it in the keychain). */
+    password: string;
+    /** `-r rclone: -o rclone.program=…` arguments for restic through the append-only forced command. */
+    resticRepoArgs: string[];
+    /** Environment for restic with the lab password. */
+    env: NodeJS.ProcessEnv;
+  };
+  offsite: {
+    root: string;
+    configPath: string;
+    secretsPath: string;
+    /** Validated config, as `restray-pi --config configPath` sees it. */
+    config: PiConfig;
+    pullKey: string;
+    statusKey: string;
+    knownHosts: string;
+  };
+  /** Between the offsite puller and the onsite sshd; undefined when disabled. */
+  proxy: FaultProxy | undefined;
+  alerts: AlertReceiver;
+  /** Fake MTA: a `sendmail` script that appends each message to mailLog (a test double for the MTA only). */
+  mail: { sendmail: string; messages(): string[] };
+  /** Runs restic as the workstation (append-only). */
+  restic(
+    args: string[],
+    opts?: { reject?: boolean },
+  ): Promise<{ stdout: string; stderr: string; code: number }>;
+  /** Rewrites the config file (and `offsite.config`) after a change. */
+  reconfigure(change: (raw: RawConfig) => void): void;
+  stop(): Promise<void>;
+}
+
+function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  return main(argv, {
+    out: (t) => void (out += `${t}\n`),
+    err: (t) => void (err += `${t}\n`),
+    env: process.env,
+  }).then((code) => ({ code, out, err }));
+}
+
+/**
+ * Starts the two-Pi lab: provisions the onsite side with `restray-pi provision onsite` (real accounts
+ * `rtpi<hex>w|p|s`, forced commands `rclone serve restic --append-only`, `rrsync -ro`, `rrsync -wo`), starts
+ * a real sshd for them, puts a fault proxy in front of it for the offsite puller, starts an HTTP receiver for
+ * webhook alerts and healthchecks pings, installs a fake sendmail, writes the offsite config + 0600 secrets
+ * file, and initialises the repository through the append-only key. Throws (never skips) when a component is
+ * missing. `stop()` removes the accounts and the lab directory.
+ */
+export async function startTwoPiLab(opts: TwoPiLabOptions = {}): Promise<TwoPiLab> {
+  const dir = mkdtempSync(join(tmpdir(), 'restray-pi-lab-'));
+  // Session processes run as the lab accounts: they must traverse to the repository.
+  chmodSync(dir, 0o755);
+  const id = randomBytes(3).toString('hex');
+  const users = { workstation: `rtpi${id}w`, pull: `rtpi${id}p`, status: `rtpi${id}s` };
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch {
+        // best effort: keep cleaning
+      }
+    }
+    cleanups.length = 0;
+  };
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(async () => {
+    for (const u of Object.values(users)) await run('userdel', ['-r', '-f', u]).catch(() => undefined);
+    for (const g of Object.values(users)) await run('groupdel', [g]).catch(() => undefined);
+  });
+  try {
+    const keysDir = join(dir, 'keys');
+    const ws = await generateKey(keysDir, 'workstation');
+    const pull = await generateKey(keysDir, 'offsite-pull');
+    const status = await generateKey(keysDir, 'offsite-status');
+    const onsiteDir = join(dir, 'onsite');
+    mkdirSync(onsiteDir, { mode: 0o755 });
+    const repo = join(onsiteDir, 'repo');
+    const statusDir = join(onsiteDir, 'status');
+    const akStage = join(dir, 'provisioned-authorized-keys');
+    const prov = await runCli([
+      'provision',
+      'onsite',
+      '--repo',
+      repo,
+      '--status-dir',
+      statusDir,
+      '--mode',
+      opts.mode ?? 'append-only',
+      '--user',
+      users.workstation,
+      '--pull-user',
+      users.pull,
+      '--status-user',
+      users.status,
+      '--workstation-key',
+      ws.publicLine,
+      '--pull-key',
+      pull.publicLine,
+      '--status-key',
+      status.publicLine,
+      '--authorized-keys-dir',
+      akStage,
+      '--sshd-config-dir',
+      join(dir, 'sshd_config.d'),
+    ]);
+    if (prov.code !== 0) throw new Error(`provision onsite failed (${prov.code}): ${prov.err}`);
+
+    const authorizedKeys: Record<string, string[]> = {};
+    for (const u of Object.values(users)) {
+      const f = join(akStage, u);
+      authorizedKeys[u] = existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : [];
+    }
+    const sshd = await startSshd({ users: Object.values(users), authorizedKeys });
+    cleanups.push(() => sshd.stop());
+    const proxy = opts.faultProxy === false ? undefined : await startFaultProxy(sshd.port);
+    if (proxy) cleanups.push(() => proxy.stop());
+    const alerts = await startAlertReceiver();
+    cleanups.push(() => alerts.stop());
+
+    const wsKnownHosts = join(dir, 'workstation-known_hosts');
+    writeFileSync(wsKnownHosts, `${sshd.knownHostsLine()}\n`);
+    const offsiteDir = join(dir, 'offsite');
+    mkdirSync(offsiteDir, { mode: 0o700 });
+    const offKnownHosts = join(offsiteDir, 'known_hosts');
+    writeFileSync(
+      offKnownHosts,
+      `${sshd.knownHostsLine()}\n${proxy ? `${sshd.knownHostsLine('127.0.0.1', proxy.port)}\n` : ''}`,
+    );
+
+    const mailLog = join(dir, 'mail.log');
+    const sendmail = join(dir, 'bin', 'sendmail');
+    mkdirSync(join(dir, 'bin'));
+    // Test double for the MTA only: records each message as sendmail -t -i would receive it.
+    writeFileSync(sendmail, `#!/bin/sh\n{ cat; printf '\\n%s\\n' '----8<----'; } >> '${mailLog}'\n`, {
+      mode: 0o755,
+    });
+
+    const secretsPath = join(offsiteDir, 'secrets.json');
+    writeFileSync(
+      secretsPath,
+      JSON.stringify({
+        'webhook-url': `${alerts.url}/hook`,
+        'webhook-token': 'lab-token',
+        'healthchecks-url': `${alerts.url}/hc`,
+      }),
+      {
+        mode: 0o600,
+      },
+    );
+    const raw: RawConfig = {
+      version: 1,
+      name: 'lab',
+      secretsFile: secretsPath,
+      offsite: {
+        root: join(offsiteDir, 'store'),
+        mode: 'pull',
+        source: {
+          host: '127.0.0.1',
+          port: proxy?.port ?? sshd.port,
+          user: users.pull,
+          sshKey: pull.privatePath,
+          knownHosts: offKnownHosts,
+        },
+        publish: {
+          host: '127.0.0.1',
+          port: sshd.port,
+          user: users.status,
+          sshKey: status.privatePath,
+          knownHosts: offKnownHosts,
+        },
+        locks: { waitSeconds: 20, pollSeconds: 0.2, staleAfterMinutes: 30 },
+        verify: { rotationRuns: 4, concurrency: 2, resticCheck: false, resticPath: 'restic' },
+      },
+      alerts: {
+        webhook: true,
+        healthchecks: true,
+        mail: { to: ['admin@example.org'], sendmail },
+        timeoutMs: 5_000,
+        repeatAfterHours: 0,
+      },
+    };
+    opts.configure?.(raw);
+    const configPath = join(offsiteDir, 'config.json');
+    const write = () => {
+      writeFileSync(configPath, JSON.stringify(raw, null, 2));
+      return parseConfig(raw, configPath);
+    };
+    const offsite = {
+      root: raw.offsite.root as string,
+      configPath,
+      secretsPath,
+      config: write(),
+      pullKey: pull.privatePath,
+      statusKey: status.privatePath,
+      knownHosts: offKnownHosts,
+    };
+
+    const password = `lab-${randomBytes(8).toString('hex')}`;
+    const program = [
+      'ssh',
+      '-F',
+      '/dev/null',
+      '-i',
+      ws.privatePath,
+      '-p',
+      String(sshd.port),
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${wsKnownHosts}`,
+      `${users.workstation}@127.0.0.1`,
+    ].join(' ');
+    const resticRepoArgs = ['-r', 'rclone:', '-o', `rclone.program=${program}`];
+    const env = {
+      ...process.env,
+      RESTIC_PASSWORD: password,
+      RESTIC_PASSWORD_FILE: '',
+      RESTIC_PASSWORD_COMMAND: '',
+      RESTIC_CACHE_DIR: join(dir, 'restic-cache'),
+      RESTIC_PROGRESS_FPS: '0.1',
+    };
+    const restic: TwoPiLab['restic'] = async (args, o) => {
+      try {
+        const r = await run('restic', [...resticRepoArgs, ...args], { env, maxBuffer: 64 * 1024 * 1024 });
+        return { stdout: r.stdout, stderr: r.stderr, code: 0 };
+      } catch (e) {
+        const x = e as { stdout?: string; stderr?: string; code?: number };
+        if (o?.reject !== false) throw new Error(`restic ${args.join(' ')} failed (${x.code}): ${x.stderr}`);
+        return {
+          stdout: x.stdout ?? '',
+          stderr: x.stderr ?? '',
+          code: typeof x.code === 'number' ? x.code : 1,
+        };
+      }
+    };
+    await restic(['init']);
+
+    return {
+      dir,
+      onsite: { sshd, repo, statusDir, users },
+      workstation: { key: ws.privatePath, knownHosts: wsKnownHosts, password, resticRepoArgs, env },
+      offsite,
+      proxy,
+      alerts,
+      mail: {
+        sendmail,
+        messages: () =>
+          existsSync(mailLog)
+            ? readFileSync(mailLog, 'utf8')
+                .split('\n----8<----\n')
+                .filter((m) => m.trim())
+            : [],
+      },
+      restic,
+      reconfigure(change) {
+        change(raw);
+        offsite.config = write();
+      },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** Writes `count` files of incompressible random data (`size` bytes each) under `dir`; returns their names. */
+export function writeRandomFiles(dir: string, count: number, size: number, prefix = 'f'): string[] {
+  mkdirSync(dir, { recursive: true });
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `${prefix}${i}.bin`;
+    writeFileSync(join(dir, name), randomBytes(size));
+    names.push(name);
+  }
+  return names;
+}
+
+/** Lists a directory tree's regular files (relative paths), sorted. */
+export function listTree(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else out.push(r);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** Polls `cond` until it holds or `ms` pass (then throws with `what`). For conditions no event reports. */
+export async function waitUntil(
+  cond: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,167 @@
+import { chmodSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSecrets } from '../../pi/src/config.js';
+import { main } from '../../pi/src/main.js';
+import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
+import { runSync, type SyncOptions } from '../../pi/src/sync.js';
+import { startTwoPiLab, waitUntil, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
+
+describe('restray-pi operations: locks, change check, bit rot, CLI', () => {
+  let lab: TwoPiLab;
+  const logs: string[] = [];
+  const sync = (extra: Partial<SyncOptions> = {}) =>
+    runSync({
+      config: lab.offsite.config,
+      offsite: lab.offsite.config.offsite!,
+      secrets: loadSecrets(lab.offsite.secretsPath),
+      trigger: 'manual',
+      log: (l) => void logs.push(l),
+      ...extra,
+    });
+  const cli = async (...argv: string[]) => {
+    let out = '';
+    const code = await main([...argv, '--config', lab.offsite.configPath], {
+      out: (t) => void (out += `${t}\n`),
+      err: (t) => void (out += `${t}\n`),
+      env: process.env,
+    });
+    return { code, out };
+  };
+  let n = 0;
+  const backup = async () => {
+    const d = join(lab.dir, `ws${n++}`);
+    writeRandomFiles(d, 1, 50_000);
+    await lab.restic(['backup', '--host', 'ws', d]);
+  };
+
+  beforeAll(async () => {
+    lab = await startTwoPiLab({
+      faultProxy: false,
+      configure: (c) => void (c.offsite.retention = { keepLast: 3 }),
+    });
+    await backup();
+    expect((await sync()).result).toBe('ok');
+  });
+  afterAll(async () => {
+    if (process.env.RESTRAY_PI_TEST_LOG) console.log(logs.join('\n'));
+    await lab?.stop();
+  });
+
+  it('waits while a live restic lock shows an operation in progress, then copies', async () => {
+    await backup();
+    const lock = join(lab.onsite.repo, 'locks', 'e'.repeat(64));
+    writeFileSync(lock, 'lock');
+    const mark = logs.length;
+    const running = sync();
+    await waitUntil(
+      () => logs.slice(mark).some((l) => /live lock/.test(l)),
+      20_000,
+      'the run to notice the lock',
+    );
+    rmSync(lock);
+    const out = await running;
+    expect(out.result).toBe('ok');
+    expect(out.promoted).toBeDefined();
+  });
+
+  it('gives up after the configured bound and reports the lock', async () => {
+    lab.reconfigure(
+      (c) => void (c.offsite.locks = { waitSeconds: 1, pollSeconds: 0.2, staleAfterMinutes: 30 }),
+    );
+    await backup();
+    const lock = join(lab.onsite.repo, 'locks', 'f'.repeat(64));
+    writeFileSync(lock, 'lock');
+    const out = await sync();
+    rmSync(lock);
+    expect(out.result).toBe('failed');
+    expect(out.run?.error?.kind).toBe('locked');
+    expect(out.run?.phase).toBe('lock');
+  });
+
+  it('--if-changed does nothing without a new snapshot and syncs when there is one', async () => {
+    expect((await sync()).result).toBe('ok');
+    const gens = listGenerations(offsitePaths(lab.offsite.root));
+    const idle = await sync({ ifChanged: true, trigger: 'change' });
+    expect(idle.result).toBe('skipped');
+    expect(listGenerations(offsitePaths(lab.offsite.root))).toEqual(gens);
+    await backup();
+    const busy = await sync({ ifChanged: true, trigger: 'change' });
+    expect(busy.result).toBe('ok');
+    expect(busy.run?.trigger).toBe('change');
+    expect(listGenerations(offsitePaths(lab.offsite.root)).at(-1)).toBe(busy.promoted);
+  });
+
+  it('re-verification finds bit rot in an old generation, marks it damaged and alerts', async () => {
+    lab.reconfigure(
+      (c) =>
+        void (c.offsite.verify = {
+          rotationRuns: 1,
+          concurrency: 2,
+          resticCheck: false,
+          resticPath: 'restic',
+        }),
+    );
+    const p = offsitePaths(lab.offsite.root);
+    const newest = listGenerations(p).at(-1)!;
+    const victim = walkRepo(join(p.generations, newest)).find((f) => f.path.startsWith('data/'))!;
+    const path = join(p.generations, newest, victim.path);
+    // Bit rot: the bytes change, size and time do not (so rsync's quick check cannot notice).
+    chmodSync(path, 0o644);
+    const bytes = readFileSync(path);
+    bytes[0]! ^= 0xff;
+    writeFileSync(path, bytes);
+    utimesSync(path, victim.mtime, victim.mtime);
+    await backup();
+    const out = await sync();
+    expect(out.result).toBe('ok');
+    const status = JSON.parse(readFileSync(p.status, 'utf8'));
+    expect(status.verification.damaged[0].file).toBe(victim.path);
+    expect(status.generations.find((g: { name: string }) => g.name === newest).state).toBe('damaged');
+    await lab.alerts.waitFor((r) => r.path === '/hook' && (r.json as { event: string }).event === 'damaged');
+
+    // The next generation gets a fresh, verified copy instead of a hardlink to the rotten file.
+    await backup();
+    const healed = await sync();
+    expect(healed.result).toBe('ok');
+    const after = JSON.parse(readFileSync(p.status, 'utf8'));
+    expect(after.generations[0]).toMatchObject({ name: healed.promoted, state: 'verified' });
+    expect(walkRepo(join(p.generations, healed.promoted!)).find((f) => f.path === victim.path)!.ino).not.toBe(
+      victim.ino,
+    );
+  });
+
+  it('alerts staleness when no run succeeded for staleAfterHours (injected clock)', async () => {
+    const good = lab.offsite.config.offsite!.source!.port;
+    lab.reconfigure((c) => void (c.offsite.source.port = 1)); // nothing listens: every run fails
+    const later = new Date(Date.now() + 40 * 3_600_000);
+    const out = await sync({ now: () => later });
+    expect(out.result).toBe('failed');
+    expect(out.run?.error?.kind).toBe('network');
+    const status = JSON.parse(readFileSync(offsitePaths(lab.offsite.root).status, 'utf8'));
+    expect(status.stale).toBe(true);
+    await lab.alerts.waitFor((r) => r.path === '/hook' && (r.json as { event: string }).event === 'stale');
+    expect((await cli('status')).code).toBe(1);
+    lab.reconfigure((c) => void (c.offsite.source.port = good));
+  });
+
+  it('CLI: status --json, prune --dry-run, and a clear message for a bad config', async () => {
+    const st = await cli('status', '--json');
+    expect(JSON.parse(st.out).schemaVersion).toBe(1);
+    const pr = await cli('prune', '--dry-run');
+    expect(pr.code).toBe(0);
+    expect(pr.out).toMatch(/^keep {3}\d{8}T\d{6}Z {2}\(newest, last/m);
+    writeFileSync(
+      join(lab.dir, 'bad.json'),
+      JSON.stringify({ version: 1, name: 'x', offsite: { root: 'rel' } }),
+    );
+    let err = '';
+    const code = await main(['sync', '--config', join(lab.dir, 'bad.json')], {
+      out: () => undefined,
+      err: (t) => void (err += t),
+      env: process.env,
+    });
+    expect(code).toBe(4);
+    expect(err).toMatch(/offsite\.root: an absolute path/);
+  });
+});

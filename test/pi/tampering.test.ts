@@ -1,0 +1,141 @@
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSecrets } from '../../pi/src/config.js';
+import { main } from '../../pi/src/main.js';
+import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
+import { runSync } from '../../pi/src/sync.js';
+import { startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
+
+/** Generation names with each file's inode and size: "untouched" means this snapshot is identical later. */
+function fingerprint(lab: TwoPiLab): string {
+  const p = offsitePaths(lab.offsite.root);
+  return JSON.stringify(
+    listGenerations(p).map((g) => [
+      g,
+      walkRepo(join(p.generations, g)).map((f) => [f.path, f.ino, f.size, f.mtime]),
+    ]),
+  );
+}
+
+function packs(repo: string): string[] {
+  return readdirSync(join(repo, 'data')).flatMap((d) =>
+    readdirSync(join(repo, 'data', d)).map((f) => join(repo, 'data', d, f)),
+  );
+}
+
+describe('restray-pi sync against a damaged or attacked onsite repository', () => {
+  let lab: TwoPiLab;
+  const logs: string[] = [];
+  const sync = () =>
+    runSync({
+      config: lab.offsite.config,
+      offsite: lab.offsite.config.offsite!,
+      secrets: loadSecrets(lab.offsite.secretsPath),
+      trigger: 'manual',
+      log: (l) => void logs.push(l),
+    });
+  const cli = async (...argv: string[]) => {
+    let out = '';
+    const code = await main([...argv, '--config', lab.offsite.configPath], {
+      out: (t) => void (out += t),
+      err: (t) => void (out += t),
+      env: process.env,
+    });
+    return { code, out };
+  };
+  const lastHook = () =>
+    lab.alerts.requests.filter((r) => r.path === '/hook').at(-1)?.json as
+      { event: string; message: string } | undefined;
+
+  beforeAll(async () => {
+    lab = await startTwoPiLab({
+      faultProxy: false,
+      configure: (c) => void (c.offsite.retention = { keepLast: 20 }),
+    });
+    // Several backups so the repository has enough packs for share-based guard decisions.
+    for (let i = 0; i < 6; i++) {
+      writeRandomFiles(join(lab.dir, `ws${i}`), 1, 150_000);
+      await lab.restic(['backup', '--host', 'ws', join(lab.dir, `ws${i}`)]);
+    }
+    expect((await sync()).result).toBe('ok');
+  });
+  afterAll(async () => {
+    if (process.env.RESTRAY_PI_TEST_LOG) console.log(logs.join('\n'));
+    await lab?.stop();
+  });
+
+  it('a flipped byte in a new onsite pack is detected, fetched once more, not promoted, and alerted', async () => {
+    const before = fingerprint(lab);
+    const old = new Set(packs(lab.onsite.repo));
+    writeRandomFiles(join(lab.dir, 'wsflip'), 1, 200_000);
+    await lab.restic(['backup', '--host', 'ws', join(lab.dir, 'wsflip')]);
+    const fresh = packs(lab.onsite.repo).filter((f) => !old.has(f));
+    const victim = fresh.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+    const bytes = readFileSync(victim);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    writeFileSync(victim, bytes);
+
+    const out = await sync();
+    expect(out.result).toBe('failed');
+    expect(out.run?.phase).toBe('verify');
+    expect(out.run?.error?.message).toMatch(/damaged: their SHA-256 does not match their name/);
+    expect(fingerprint(lab)).toBe(before);
+    expect(logs.some((l) => /fetching them once more/.test(l))).toBe(true);
+    await lab.alerts.waitFor(
+      (r) => r.path === '/hook' && (r.json as { event: string }).event === 'failed' && /SHA-256/.test(r.body),
+    );
+
+    // Repaired onsite (byte flipped back): the next run promotes.
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    writeFileSync(victim, bytes);
+    expect((await sync()).result).toBe('ok');
+  });
+
+  it('a new key at the source blocks until approved; approve covers exactly that change', async () => {
+    const before = fingerprint(lab);
+    const pw = join(lab.dir, 'newpw');
+    writeFileSync(pw, 'another-password\n', { mode: 0o600 });
+    await lab.restic(['key', 'add', '--new-password-file', pw]);
+    const out = await sync();
+    expect(out.result).toBe('blocked');
+    expect(out.run?.error?.message).toMatch(/keys changed/);
+    expect(fingerprint(lab)).toBe(before);
+    expect(lastHook()?.event).toBe('blocked');
+    expect((await cli('status', '--json')).code).toBe(3);
+
+    expect((await cli('approve')).code).toBe(0);
+    const ok = await sync();
+    expect(ok.result).toBe('ok');
+    expect(ok.promoted).toBeDefined();
+    expect((await cli('status')).code).toBe(0);
+  });
+
+  it('onsite mass deletion blocks the run and leaves every generation untouched', async () => {
+    const before = fingerprint(lab);
+    const all = packs(lab.onsite.repo);
+    for (const f of all.slice(0, Math.ceil(all.length * 0.6))) rmSync(f);
+    const out = await sync();
+    expect(out.result).toBe('blocked');
+    expect(out.run?.error?.message).toMatch(/% of the packs .* are gone/);
+    expect(fingerprint(lab)).toBe(before);
+    const status = JSON.parse(readFileSync(offsitePaths(lab.offsite.root).status, 'utf8'));
+    expect(status.guard).toMatchObject({ state: 'blocked' });
+    expect(status.lastRun.result).toBe('blocked');
+    expect(lastHook()?.event).toBe('blocked');
+    // Still blocked on the next run: nothing is promoted or pruned while the source looks attacked.
+    expect((await sync()).result).toBe('blocked');
+    expect(fingerprint(lab)).toBe(before);
+  });
+
+  it('ransomware overwriting packs in place (same names) blocks the run', async () => {
+    const before = fingerprint(lab);
+    for (const f of packs(lab.onsite.repo)) writeFileSync(f, randomBytes(statSync(f).size));
+    const out = await sync();
+    expect(out.result).toBe('blocked');
+    expect(out.run?.error?.message).toMatch(/overwritten/);
+    expect(fingerprint(lab)).toBe(before);
+    expect(lab.mail.messages().at(-1)).toMatch(/Subject: restray-pi lab: offsite copy blocked/);
+  });
+});
