@@ -20,6 +20,9 @@ import * as restic from '../restic/index.js';
 import { Scheduler, systemClock, type Clock } from '../schedule/scheduler.js';
 import { validateCron } from '../schedule/slots.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import { ChainMonitor, listOnsiteSnapshots } from '../status/chain-monitor.js';
+import { offsiteAccessOf, resolveOffsiteContext, type GenerationChoice } from '../status/offsite-access.js';
+import { restoreTarget, runOffsiteRestore, type OffsiteRestoreInput } from '../status/offsite-restore.js';
 import { runBackupJob } from './backup-job.js';
 import { EventBus } from './event-bus.js';
 import { JobRunner } from './job-runner.js';
@@ -49,6 +52,7 @@ export class Engine {
   private readonly clock: Clock;
   private scheduler: Scheduler | undefined;
   private onBattery = false;
+  private readonly chains: ChainMonitor;
 
   private constructor(
     private readonly options: EngineOptions,
@@ -60,6 +64,18 @@ export class Engine {
     this.bus = new EventBus(onBug);
     this.history = new RunHistory(join(options.paths.stateDir, 'history.jsonl'));
     this.runner = new JobRunner(this.bus, this.history, this.clock, onBug);
+    this.chains = new ChainMonitor({
+      config: () => this.config,
+      runs: async () => (await this.history.list(RECENT_RUNS)).map((e) => e.run),
+      listOnsite: async (repo, signal) => listOnsiteSnapshots(await this.context(repo), signal),
+      clock: this.clock,
+      emit: (chain) => this.bus.emit({ type: 'chain-changed', chain }),
+      onBug,
+    });
+    // A finished backup changes the chain; the monitor then watches for the offsite copy (when started).
+    this.bus.subscribe((e) => {
+      if (e.type === 'job-finished' && e.run.kind === 'backup') this.chains.backupFinished(e.run.repo);
+    });
   }
 
   /** Loads the configuration (throws `invalid-config` for a bad file, leaving it untouched). */
@@ -349,6 +365,15 @@ export class Engine {
     });
     await this.scheduler.start(this.config.plans, this.pausedUntil());
     this.emitSchedule();
+    this.chains.start();
+  }
+
+  /**
+   * Checks the chain (onsite snapshots, offsite status) of the named repositories (default: all) now; emits
+   * chain-changed for those that changed and resolves with their chains. Bounded by the ssh timeouts.
+   */
+  refreshChains(repoNames?: readonly string[]): Promise<ChainStatus[]> {
+    return this.chains.refresh(repoNames);
   }
 
   /** The host reports that the machine woke up: missed slots run once, schedules are re-armed. */
@@ -383,6 +408,7 @@ export class Engine {
   async close(): Promise<void> {
     this.scheduler?.stop();
     this.scheduler = undefined;
+    this.chains.stop();
     await this.runner.cancelAll();
   }
 
@@ -446,26 +472,51 @@ export class Engine {
   }
 
   /**
-   * The restic context for the newest verified offsite generation of a repository, through the read-only
-   * account on the offsite Pi. `not-found` when the repository has no offsite access configured.
+   * The restic context for the newest (or a chosen) verified offsite generation of a repository, through the
+   * read-only account on the offsite Pi (read-only SFTP, restic `--no-lock`; see core/status/offsite-access.ts).
+   * `not-found` when the repository has no offsite access configured or no usable generation; ssh kinds when
+   * the offsite Pi cannot be reached.
    */
-  async offsiteContextFor(repo: Repository): Promise<restic.ResticContext> {
-    if (!repo.offsite) {
-      throw new RestrayError(
-        'not-found',
-        `Repository "${repo.name}" has no read-only access to the offsite Pi configured.`,
-        {
-          hint: 'Add it in the setup wizard (offsite restore) first.',
-        },
-      );
-    }
-    throw new RestrayError('failed', 'Restoring from the offsite Pi is not available in this version yet.');
+  async offsiteContextFor(repo: Repository, choice: GenerationChoice = {}): Promise<restic.ResticContext> {
+    offsiteAccessOf(repo);
+    return (await resolveOffsiteContext(await this.context(repo), repo, this.options.paths.stateDir, choice))
+      .ctx;
   }
 
-  /** Restore from the offsite copy; see offsiteContextFor. */
-  async startOffsiteRestore(input: { repo: string }): Promise<{ jobId: string; done: Promise<RunRecord> }> {
-    await this.offsiteContextFor(findRepository(this.config, input.repo));
-    throw new RestrayError('failed', 'Restoring from the offsite Pi is not available in this version yet.');
+  /**
+   * Restores from the offsite copy as a restore job (same destinations and conflict choices as startRestore),
+   * from the generation `input.generation` or the newest verified one holding the snapshot. Throws `not-found`
+   * at once when no offsite access is configured; everything else ends up in the run record.
+   */
+  async startOffsiteRestore(
+    input: OffsiteRestoreInput,
+  ): Promise<{ jobId: string; done: Promise<RunRecord> }> {
+    const repo = findRepository(this.config, input.repo);
+    offsiteAccessOf(repo);
+    const now = this.clock.now();
+    const target = restoreTarget(
+      input.destination,
+      this.options.paths.stateDir,
+      input.home ?? homedir(),
+      now,
+    );
+    return this.runner.submit({
+      kind: 'restore',
+      repo: repo.name,
+      trigger: 'manual',
+      key: `restore:${randomUUID()}`,
+      work: (control) =>
+        runOffsiteRestore(
+          async (choice, signal) =>
+            resolveOffsiteContext(await this.context(repo), repo, this.options.paths.stateDir, choice, {
+              signal,
+            }),
+          input,
+          target,
+          now,
+          control,
+        ),
+    });
   }
 
   /**
@@ -523,26 +574,9 @@ export class Engine {
     });
   }
 
-  /** Chain status from local knowledge only; issue 5 adds the onsite and offsite hops. */
+  /** The chain as last checked (core/status/chain-monitor.ts); never does I/O. */
   private chainFor(repoName: string, recentRuns: RunRecord[]): ChainStatus {
-    const runs = recentRuns.filter((r) => r.repo === repoName && r.kind === 'backup');
-    const last = runs[0];
-    const success = runs.find((r) => r.result === 'success' || r.result === 'partial');
-    const repo = this.config.repositories.find((r) => r.name === repoName);
-    const hasOffsite = repo?.offsiteStatusUser !== undefined || repo?.offsite !== undefined;
-    return {
-      repo: repoName,
-      verdict: !success ? 'no-backup' : hasOffsite ? 'unknown' : 'no-offsite',
-      workstation: {
-        ...(success ? { lastSuccess: success.endedAt } : {}),
-        ...(last ? { lastResult: last.result } : {}),
-        ...(success?.backup
-          ? { newestSnapshot: { id: success.backup.snapshotId, time: success.startedAt } }
-          : {}),
-      },
-      onsite: success ? { state: 'ok', lastSuccess: success.endedAt } : { state: 'unknown' },
-      offsite: { state: hasOffsite ? 'unknown' : 'not-configured' },
-    };
+    return this.chains.chain(repoName, recentRuns);
   }
 
   private async commit(next: Config): Promise<void> {

@@ -1,10 +1,20 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { RestrayError } from '../../errors.js';
 import { resolve } from 'node:path';
 import { printJson, type CliContext } from '../cli-context.js';
 import { collect } from '../options.js';
 import { throwIfFailed } from './backup.js';
 
-/** `restray restore REPO SNAPSHOT --target DIR [--include PATH...]`. */
+function source(v: string): 'onsite' | 'offsite' {
+  if (v !== 'onsite' && v !== 'offsite') throw new InvalidArgumentError('use onsite or offsite');
+  return v;
+}
+
+/**
+ * `restray restore REPO SNAPSHOT --target DIR [--include PATH...] [--from offsite [--generation NAME]]`.
+ * `--from offsite` reads the newest verified generation on the offsite Pi (or the one named) through the
+ * read-only account, with restic --no-lock: it works while the onsite Pi is unreachable.
+ */
 export function registerRestore(program: Command, ctx: CliContext): void {
   program
     .command('restore <repo> <snapshot>')
@@ -15,22 +25,50 @@ export function registerRestore(program: Command, ctx: CliContext): void {
       'path inside the snapshot to restore (repeatable); default: everything',
       collect,
     )
+    .option(
+      '--from <source>',
+      'onsite (the repository, default) or offsite (a verified copy on the offsite Pi, read-only)',
+      source,
+    )
+    .option(
+      '--generation <name>',
+      'with --from offsite: the generation to read (e.g. 20250301T031500Z); default: the newest holding the snapshot',
+    )
     .option('--json', 'print the result as JSON')
     .action(
-      async (repo: string, snapshot: string, o: { target: string; include?: string[]; json?: boolean }) => {
+      async (
+        repo: string,
+        snapshot: string,
+        o: {
+          target: string;
+          include?: string[];
+          from?: 'onsite' | 'offsite';
+          generation?: string;
+          json?: boolean;
+        },
+      ) => {
         const engine = await ctx.engine();
-        const { jobId, done } = engine.startRestore({
+        const request = {
           repo,
           snapshot,
-          destination: { kind: 'folder', path: resolve(o.target) },
+          destination: { kind: 'folder' as const, path: resolve(o.target) },
           ...(o.include ? { includes: o.include } : {}),
-        });
+        };
+        if (o.generation !== undefined && o.from !== 'offsite')
+          throw new RestrayError('invalid-argument', '--generation needs --from offsite.');
+        const { jobId, done } =
+          o.from === 'offsite'
+            ? await engine.startOffsiteRestore({ ...request, generation: o.generation })
+            : engine.startRestore(request);
         const onSignal = () => engine.cancel(jobId);
         process.once('SIGINT', onSignal);
         const run = await done.finally(() => process.removeListener('SIGINT', onSignal));
         if (o.json) printJson(ctx, { type: 'result', run });
         throwIfFailed(run);
-        if (!o.json) ctx.out.write(`Restored into ${resolve(o.target)}.\n`);
+        if (!o.json)
+          ctx.out.write(
+            `Restored into ${resolve(o.target)}${o.from === 'offsite' ? ' from the offsite Pi' : ''}.\n`,
+          );
       },
     );
 }

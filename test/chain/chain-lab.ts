@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { OffsiteAccess, Repository } from '../../contract/config.js';
+import { loadSecrets } from '../../pi/src/config.js';
+import { runSync, type SyncOutcome } from '../../pi/src/sync.js';
+import { offsiteRestoreKeyLine } from '../../core/status/offsite-access.js';
+import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
+import { startTwoPiLab, type TwoPiLab } from '../pi/lab-two-pi.js';
+
+const run = promisify(execFile);
+
+/**
+ * The whole chain on one machine: the two-Pi lab (onsite sshd with restray-pi's accounts and forced commands,
+ * offsite store synced by the real `restray-pi sync`) plus the offsite Pi's own sshd with the read-only restore
+ * account (`internal-sftp -R` forced by its authorized_keys line, see offsiteRestoreKeyLine).
+ */
+export interface ChainLab {
+  pis: TwoPiLab;
+  /** The offsite Pi's sshd (restore account only). */
+  offsiteSshd: LabSshd;
+  /** The offsite store's root (holds generations/ and state/), world-traversable like on a real Pi. */
+  offsiteRoot: string;
+  restoreUser: string;
+  /** The workstation's read-only access to the offsite Pi, as it goes into the Restray config. */
+  offsiteAccess: OffsiteAccess;
+  /** The repository as the workstation's Restray config holds it (append-only onsite target). */
+  repository(name?: string): Repository;
+  /** One `restray-pi sync` run on the offsite side (pull, verify, promote, publish the status onsite). */
+  sync(): Promise<SyncOutcome>;
+  /**
+   * The offsite Pi's timer replaced by a loop: `restray-pi sync --if-changed` again and again (a short pause
+   * between runs) until stopped. Returns the outcomes so far and the stop function (waits for the current run).
+   */
+  syncLoop(): { outcomes: SyncOutcome[]; stop(): Promise<void> };
+  stop(): Promise<void>;
+}
+
+export async function startChainLab(): Promise<ChainLab> {
+  // The offsite root must be reachable for the restore account, as /srv/… is on a Pi (the lab's own offsite
+  // folder is 0700).
+  const outer = mkdtempSync(join(tmpdir(), 'restray-chain-'));
+  chmodSync(outer, 0o755);
+  const offsiteRoot = join(outer, 'offsite-store');
+  const cleanups: (() => Promise<unknown> | void)[] = [() => rmSync(outer, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const pis = await startTwoPiLab({
+      faultProxy: true,
+      configure: (raw) => {
+        raw.offsite.root = offsiteRoot;
+        // Several generations a day would otherwise collapse to the day's newest (keepDaily).
+        raw.offsite.retention = { keepLast: 10 };
+      },
+    });
+    cleanups.push(() => pis.stop());
+    const restoreUser = `rtch${randomBytes(3).toString('hex')}r`;
+    cleanups.push(() => run('userdel', ['-r', '-f', restoreUser]).catch(() => undefined));
+    const restoreKey = await generateKey(join(outer, 'keys'), 'offsite-restore');
+    const offsiteSshd = await startSshd({
+      users: [restoreUser],
+      authorizedKeys: { [restoreUser]: [offsiteRestoreKeyLine(restoreKey.publicLine, offsiteRoot)] },
+    });
+    cleanups.push(() => offsiteSshd.stop());
+    const knownHosts = join(outer, 'offsite.known_hosts');
+    writeFileSync(knownHosts, `${offsiteSshd.knownHostsLine()}\n`);
+    mkdirSync(offsiteRoot, { recursive: true, mode: 0o755 });
+    const offsiteAccess: OffsiteAccess = {
+      user: restoreUser,
+      host: '127.0.0.1',
+      port: offsiteSshd.port,
+      sshKey: restoreKey.privatePath,
+      knownHosts,
+      path: offsiteRoot,
+    };
+    const secrets = loadSecrets(pis.offsite.secretsPath);
+    return {
+      pis,
+      offsiteSshd,
+      offsiteRoot,
+      restoreUser,
+      offsiteAccess,
+      repository: (name = 'pi') => ({
+        name,
+        target: {
+          kind: 'append-only',
+          user: pis.onsite.users.workstation,
+          host: '127.0.0.1',
+          port: pis.onsite.sshd.port,
+          path: '/',
+          sshKey: pis.workstation.key,
+          knownHosts: pis.workstation.knownHosts,
+        },
+        offsiteStatusUser: pis.onsite.users.status,
+        offsite: offsiteAccess,
+      }),
+      sync: () =>
+        runSync({
+          config: pis.offsite.config,
+          offsite: pis.offsite.config.offsite!,
+          secrets,
+          trigger: 'manual',
+          log: () => undefined,
+        }),
+      syncLoop: () => {
+        const outcomes: SyncOutcome[] = [];
+        const abort = new AbortController();
+        const loop = (async () => {
+          while (!abort.signal.aborted) {
+            try {
+              outcomes.push(
+                await runSync({
+                  config: pis.offsite.config,
+                  offsite: pis.offsite.config.offsite!,
+                  secrets,
+                  trigger: 'change',
+                  ifChanged: true,
+                  log: () => undefined,
+                  signal: abort.signal,
+                }),
+              );
+            } catch {
+              // a run ended by stop(), or a bug the test sees through the missing outcome
+            }
+            // The systemd timer's period, shortened: not a wait in the test, the test waits on conditions.
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        })();
+        const halt = async () => {
+          abort.abort();
+          await loop;
+        };
+        cleanups.push(halt);
+        return { outcomes, stop: halt };
+      },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** A port on 127.0.0.1 nothing listens on (bound once, then released): "the onsite Pi is gone". */
+export async function deadPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
