@@ -147,7 +147,10 @@ export const ChainStatus = z.object({
     lastSuccess: IsoTime.optional(),
     /** Newest snapshot contained in a verified offsite generation. */
     newestConfirmed: SnapshotRef.optional(),
-    /** How long the newest snapshot has been waiting to reach the offsite Pi. */
+    /**
+     * How long the offsite copy has been behind: the age of the OLDEST snapshot not yet in a verified
+     * generation (with hourly backups the newest is always young, so its age would never show a dead link).
+     */
     lagSeconds: int.optional(),
     snapshotsBehind: int.optional(),
     reason: z.string().optional(),

@@ -101,6 +101,16 @@ function sftpQuote(path: string): string {
   return `"${path.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
+/** execa's result when the program itself could not be started (missing, not executable). */
+function couldNotStart(r: {
+  exitCode?: number;
+  signal?: string;
+  timedOut: boolean;
+  isCanceled: boolean;
+}): boolean {
+  return r.exitCode === undefined && r.signal === undefined && !r.timedOut && !r.isCanceled;
+}
+
 function timedOut(seconds: number): RestrayError {
   return new RestrayError('network', `The connection test did not finish within ${seconds} s.`, {
     hint: 'The link to the Pi is very slow or drops large packets (VPN/MTU); check the network, then try again.',
@@ -140,10 +150,11 @@ async function testSftp(
     await writeFile(upPath, data);
     const name = testFileName();
     const repo = target.path;
-    // '-' makes sftp go on when a command fails: we end up in the repository if it exists, else its parent,
-    // else the login folder. The marker lines tell which cd worked.
+    // The parent must exist (a fatal cd stops the batch before anything is written); the repository itself
+    // may not exist yet ('-' lets sftp go on). The two pwd outputs tell whether the second cd moved.
     const batch = [
-      `-cd ${sftpQuote(dirname(repo))}`,
+      `cd ${sftpQuote(dirname(repo))}`,
+      'pwd',
       `-cd ${sftpQuote(repo)}`,
       'pwd',
       `put ${sftpQuote(upPath)} ${name}`,
@@ -165,20 +176,30 @@ async function testSftp(
     );
     if (r.isCanceled) throw new RestrayError('cancelled', 'The connection test was cancelled.');
     if (r.timedOut) throw timedOut(Math.round(timeoutMs / 1000));
-    if (r.exitCode === undefined)
+    if (couldNotStart(r))
       throw new RestrayError('failed', 'The sftp program could not be run.', {
         hint: 'Install the OpenSSH client (ssh, sftp).',
       });
-    if (r.exitCode !== 0) throw sshFailure(r.stderr, 'writing a test file in the repository folder');
+    // sftp echoes each batch command; no echo of the first pwd means the parent folder is missing.
+    const dirs = [...r.stdout.matchAll(/Remote working directory: (.*)/g)].map((m) => m[1]!.trim());
+    if (r.exitCode !== 0) {
+      const ssh = classifySshFailure(r.stderr);
+      if (ssh) throw ssh;
+      if (dirs.length === 0 && /sftp> cd /.test(r.stdout))
+        throw new RestrayError('not-found', `The folder ${dirname(repo)} does not exist on the Pi.`, {
+          hint: 'Create it on the Pi (restray-pi provision does), or correct the repository path.',
+        });
+      // sftp exits on SIGPIPE after ssh died; stderr still says why.
+      throw sshFailure(r.stderr, 'writing a test file in the repository folder');
+    }
+    const cwd = dirs[1] ?? dirs[0];
+    const repoExists = dirs.length === 2 && dirs[0] !== dirs[1];
     const back = await readFile(downPath);
     const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
     if (back.length !== data.length || sha(back) !== sha(data))
       throw new RestrayError('network', 'The test data came back from the Pi altered.', {
         hint: 'Something on the path corrupts data; check the network equipment and the Pi’s storage.',
       });
-    const cwd = /Remote working directory: (.*)/.exec(r.stdout)?.[1]?.trim();
-    const repoExists =
-      cwd !== undefined && (cwd === repo || cwd.replace(/\/+$/, '') === repo.replace(/\/+$/, ''));
     const mib = (size / 1024 / 1024).toFixed(1);
     return {
       bytesUp: size,
@@ -198,7 +219,11 @@ async function testSftp(
 function stdioDuplex(child: { stdin: NodeJS.WritableStream; stdout: NodeJS.ReadableStream }): Duplex {
   const out = new PassThrough();
   child.stdout.pipe(out);
-  return Duplex.from({ readable: out, writable: child.stdin });
+  const duplex = Duplex.from({ readable: out, writable: child.stdin });
+  // Writes after ssh died fail with EPIPE; the failure is reported from ssh's exit and stderr instead.
+  duplex.on('error', () => {});
+  child.stdin.on('error', () => {});
+  return duplex;
 }
 
 // Sent as the remote command. The Pi's forced command replaces it; if there is none, the shell echoes this
@@ -352,7 +377,12 @@ function request(
     const chunks: Buffer[] = [];
     req.on('response', (h) => (status = Number(h[':status'])));
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve({ status, body: Buffer.concat(chunks) }));
+    // A stream can end without any response when the connection underneath dies (ssh exited).
+    req.on('end', () =>
+      status === 0
+        ? reject(new Error(`no HTTP/2 response to ${method} ${path}`))
+        : resolve({ status, body: Buffer.concat(chunks) }),
+    );
     req.on('error', reject);
     req.on('close', () => {
       if (status === 0) reject(new Error(`HTTP/2 stream closed before a response to ${method} ${path}`));

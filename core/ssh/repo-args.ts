@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { RepoTarget } from '../../contract/config.js';
 import { RestrayError } from '../errors.js';
-import { checkSshHost, checkSshUser, sshCommandString } from './ssh-options.js';
+import { checkSshHost, checkSshUser, resticOption, sshCommandString } from './ssh-options.js';
 
 const ALLOWED_FORMS = 'a local folder, sftp:user@host:/path or sftp://user@host:port//path';
 
@@ -16,6 +16,8 @@ const ALLOWED_FORMS = 'a local folder, sftp:user@host:/path or sftp://user@host:
  *   forced command `rclone serve restic --stdio --append-only /srv/…` ignores them. The target's `path` is
  *   therefore not used here: the Pi's authorized_keys line decides where the repository is.
  *
+ * The `-o` values are CSV-quoted when needed (see {@link resticOption}).
+ *
  * Pure (reads no file). Throws `invalid-argument` when a user, host or path cannot be passed to restic safely
  * (see {@link sshCommandString}). The password is never part of the arguments: restic gets it from its
  * environment.
@@ -27,10 +29,10 @@ export function resticRepoArgs(target: RepoTarget): string[] {
     case 'sftp': {
       // The subsystem flag goes before the destination: ssh stops parsing options at the remote command.
       const command = sshCommandString(target, ['sftp'], ['-s']);
-      return ['-r', sftpRepoUrl(target), '-o', `sftp.command=${command}`];
+      return ['-r', sftpRepoUrl(target), '-o', resticOption('sftp.command', command)];
     }
     case 'append-only':
-      return ['-r', 'rclone:', '-o', `rclone.program=${sshCommandString(target)}`];
+      return ['-r', 'rclone:', '-o', resticOption('rclone.program', sshCommandString(target))];
   }
 }
 
@@ -43,8 +45,8 @@ export function sftpRepoUrl(t: { user: string; host: string; port: number; path:
   checkSshUser(t.user);
   checkSshHost(t.host);
   if (!t.host.includes(':')) return `sftp:${t.user}@${t.host}:${t.path}`;
-  const path = t.path.startsWith('/') ? `/${t.path}` : t.path;
-  return `sftp://${t.user}@[${t.host}]:${t.port}/${path}`;
+  // An absolute path gives `…:port//abs`, a relative one `…:port/rel`.
+  return `sftp://${t.user}@[${t.host}]:${t.port}/${t.path}`;
 }
 
 /** Options of {@link parseRepoUrl}, as given on the command line. */

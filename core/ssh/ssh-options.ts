@@ -156,6 +156,19 @@ export function sshCommandString(
 }
 
 /**
+ * One `-o key=value` value for restic's command line. restic declares `--option` as a pflag *StringSlice*, which
+ * reads each value as a CSV record: a comma splits it into two options and a bare `"` is a parse error
+ * ("bare \" in non-quoted-field"). So a value containing `,` or `"` is sent as one CSV-quoted field (`"` doubled);
+ * restic then sees exactly `key=value`. Line breaks cannot be expressed and are rejected (`invalid-argument`).
+ */
+export function resticOption(key: string, value: string): string {
+  const kv = `${key}=${value}`;
+  if (/[\r\n]/.test(kv))
+    throw new RestrayError('invalid-argument', `The restic option ${key} must not contain a line break.`);
+  return /[",]/.test(kv) ? `"${kv.replace(/"/g, '""')}"` : kv;
+}
+
+/**
  * The inverse of restic's splitting (a re-implementation of `SplitShellStrings` in restic's
  * internal/backend/shell_split.go), used by tests to prove {@link sshCommandString} round-trips.
  */
