@@ -54,24 +54,36 @@ const LOCKED =
   /locked collection|is locked|keychain is locked|Prompt (was )?dismissed|dismissed|User canceled|User cancelled|interaction is not allowed|passphrase you entered is not correct/i;
 
 function unavailable(cause?: unknown): RestrayError {
-  return new RestrayError('keychain-unavailable', 'The system keychain is not available, so Restray cannot read or store the repository password.', {
-    hint: process.platform === 'linux' ? LINUX_HINT : 'Check that the system keychain service is running.',
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new RestrayError(
+    'keychain-unavailable',
+    'The system keychain is not available, so Restray cannot read or store the repository password.',
+    {
+      hint: process.platform === 'linux' ? LINUX_HINT : 'Check that the system keychain service is running.',
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 function noDefaultKeyring(cause?: unknown): RestrayError {
-  return new RestrayError('keychain-unavailable', 'The system keychain has no default keyring to store the password in.', {
-    hint: 'Create a default keyring (for example "Login" in Passwords and Keys / Seahorse, or a database in KeePassXC with Secret Service enabled), then try again.',
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new RestrayError(
+    'keychain-unavailable',
+    'The system keychain has no default keyring to store the password in.',
+    {
+      hint: 'Create a default keyring (for example "Login" in Passwords and Keys / Seahorse, or a database in KeePassXC with Secret Service enabled), then try again.',
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 function locked(cause?: unknown): RestrayError {
-  return new RestrayError('keychain-locked', 'The system keychain is locked, so Restray cannot read or store the repository password.', {
-    hint: 'Unlock your keychain (log in to the desktop session, or unlock it in Passwords and Keys / KeePassXC), then try again.',
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new RestrayError(
+    'keychain-locked',
+    'The system keychain is locked, so Restray cannot read or store the repository password.',
+    {
+      hint: 'Unlock your keychain (log in to the desktop session, or unlock it in Passwords and Keys / KeePassXC), then try again.',
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 /**
@@ -117,7 +129,13 @@ export async function probeSecretService(): Promise<SecretServiceState> {
   if (path === '/') return 'no-default-collection';
   const prop = await run(
     'dbus-send',
-    [...base, path, 'org.freedesktop.DBus.Properties.Get', 'string:org.freedesktop.Secret.Collection', 'string:Locked'],
+    [
+      ...base,
+      path,
+      'org.freedesktop.DBus.Properties.Get',
+      'string:org.freedesktop.Secret.Collection',
+      'string:Locked',
+    ],
     6_000,
   );
   const m = prop && /boolean (true|false)/.exec(prop);

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
-import { generateKey, startSshd, type LabSshd } from './sshd.js';
+import { generateKey, processAlive, startSshd, type LabSshd } from './sshd.js';
 
 describe('lab sshd and fault proxy', () => {
   let sshd: LabSshd;
@@ -85,10 +85,9 @@ describe('lab sshd and fault proxy', () => {
   });
 
   it('cuts open sessions', async () => {
-    const session = ssh(proxy.port, 'root', 'sleep', '60');
-    await waitFor(() => proxy.connections() > 0 && /Accepted publickey/.test(sshd.log()), 15_000);
-    // Wait until the session is running, not just authenticated, so the cut hits an established channel.
-    await waitFor(async () => (await execa('pgrep', ['-f', '^sleep 60$'], { reject: false })).exitCode === 0, 15_000);
+    const session = ssh(proxy.port, 'root', 'echo', '$$;', 'exec', 'sleep', '60');
+    // Wait until the session runs (it printed its pid), not just authenticated, so the cut hits a channel.
+    await remotePid(session);
     proxy.cut();
     const r = await session;
     expect(r.exitCode).toBe(255);
@@ -97,9 +96,11 @@ describe('lab sshd and fault proxy', () => {
 
   it('stall then resume lets a session finish', async () => {
     proxy.stall();
+    const before = { ...proxy.bytes };
     const session = ssh(proxy.port, 'root', 'echo', 'through');
     await waitFor(() => proxy.connections() > 0, 10_000);
-    expect(proxy.bytes.up + proxy.bytes.down).toBeGreaterThan(0);
+    // Both sides send their SSH banner at once; while stalled none of it is forwarded.
+    expect(proxy.bytes).toEqual(before);
     proxy.resume();
     const r = await session;
     expect(r.stdout.trim()).toBe('through');
@@ -108,14 +109,31 @@ describe('lab sshd and fault proxy', () => {
   it('stops without leaving sessions behind', async () => {
     const extra = await startSshd({ authorizedKeys: { root: [key.publicLine] } });
     writeFileSync(knownHosts, `${extra.knownHostsLine()}\n`, { flag: 'a' });
-    const session = ssh(extra.port, 'root', 'sleep', '61');
-    await waitFor(async () => (await execa('pgrep', ['-f', '^sleep 61$'], { reject: false })).exitCode === 0, 15_000);
+    const session = ssh(extra.port, 'root', 'echo', '$$;', 'exec', 'sleep', '61');
+    const pid = await remotePid(session);
     await extra.stop();
     const r = await session;
     expect(r.exitCode).not.toBe(0);
-    expect((await execa('pgrep', ['-f', '^sleep 61$'], { reject: false })).exitCode).toBe(1);
+    // The session's process (the sshd lab runs on this machine) is gone too.
+    expect(processAlive(pid)).toBe(false);
   });
 });
+
+/** The pid a remote `echo $$; exec …` printed first, read from the running ssh's stdout (15 s deadline). */
+function remotePid(session: ResultPromise): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('remote command did not start within 15 s')), 15_000);
+    session.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /^(\d+)\n/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+}
 
 async function waitFor(cond: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;

@@ -1,5 +1,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +57,10 @@ export interface StartSshdOptions {
  * Generates an ed25519 key pair without passphrase: `<dir>/<name>` (0600) and `<dir>/<name>.pub`.
  * Returns the private key path and the public line (`ssh-ed25519 AAAA… name`).
  */
-export async function generateKey(dir: string, name: string): Promise<{ privatePath: string; publicLine: string }> {
+export async function generateKey(
+  dir: string,
+  name: string,
+): Promise<{ privatePath: string; publicLine: string }> {
   mkdirSync(dir, { recursive: true });
   const privatePath = join(dir, name);
   rmSync(privatePath, { force: true });
@@ -128,6 +140,25 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/** True while `pid` runs (a zombie, exited but not yet reaped, counts as gone). Linux /proc only. */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilGone(pids: number[], ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (pids.some(processAlive)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
 }
 
 async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
@@ -218,7 +249,10 @@ export async function startSshd(opts: StartSshdOptions = {}): Promise<LabSshd> {
     const proc = spawn(SSHD_PATH, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr!.setEncoding('utf8');
     const started = await new Promise<'ok' | 'in-use' | Error>((resolve) => {
-      const timer = setTimeout(() => resolve(new Error(`sshd did not start within 15 s:\n${stderrChunks.join('')}`)), 15_000);
+      const timer = setTimeout(
+        () => resolve(new Error(`sshd did not start within 15 s:\n${stderrChunks.join('')}`)),
+        15_000,
+      );
       const done = (r: 'ok' | 'in-use' | Error) => {
         clearTimeout(timer);
         proc.stderr!.off('data', onData);
@@ -267,7 +301,8 @@ export async function startSshd(opts: StartSshdOptions = {}): Promise<LabSshd> {
   const server = child;
   // If the test process dies without calling stop() (crash, forgotten afterAll), do not leave a listener behind.
   const onProcessExit = () => {
-    for (const pid of server.pid === undefined ? [] : [server.pid, ...descendants(server.pid)]) killQuietly(pid, 'SIGKILL');
+    for (const pid of server.pid === undefined ? [] : [server.pid, ...descendants(server.pid)])
+      killQuietly(pid, 'SIGKILL');
   };
   process.once('exit', onProcessExit);
 
@@ -284,7 +319,10 @@ export async function startSshd(opts: StartSshdOptions = {}): Promise<LabSshd> {
         killQuietly(server.pid ?? -1, 'SIGKILL');
         await waitForExit(server, 5_000);
       }
-      for (const pid of tree) killQuietly(pid, 'SIGKILL');
+      if (!(await waitUntilGone(tree, 3_000))) {
+        for (const pid of tree) killQuietly(pid, 'SIGKILL');
+        await waitUntilGone(tree, 3_000);
+      }
       rmSync(dir, { recursive: true, force: true });
     })());
 
