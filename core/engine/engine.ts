@@ -17,8 +17,8 @@ import { describeZodError } from '../config/validation-message.js';
 import { RestrayError } from '../errors.js';
 import { RunHistory } from '../jobs/run-history.js';
 import * as restic from '../restic/index.js';
-import { Scheduler, systemClock, type Clock } from '../schedule/scheduler.js';
-import { validateCron } from '../schedule/slots.js';
+import { systemClock, type Clock } from '../schedule/clock.js';
+import type { Scheduler } from '../schedule/scheduler.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { ChainMonitor, listOnsiteSnapshots } from '../status/chain-monitor.js';
 import { offsiteAccessOf, resolveOffsiteContext, type GenerationChoice } from '../status/offsite-access.js';
@@ -141,7 +141,8 @@ export class Engine {
     if (!parsed.success)
       throw new RestrayError('invalid-argument', describeZodError(parsed.error, 'plan').join('; '));
     const plan = parsed.data;
-    if (plan.schedule !== undefined) validateCron(plan.schedule);
+    // Loaded on demand: the cron maths pull in luxon, which a one-shot `restray backup` never needs.
+    if (plan.schedule !== undefined) (await import('../schedule/slots.js')).validateCron(plan.schedule);
     findRepository(this.config, plan.repo);
     const old = previousName ?? plan.name;
     const plans = [...this.config.plans.filter((p) => p.name !== old && p.name !== plan.name), plan];
@@ -351,6 +352,7 @@ export class Engine {
   /** Starts the scheduler: makes up missed slots once and arms every plan's schedule. */
   async startScheduler(): Promise<void> {
     this.scheduler?.stop();
+    const { Scheduler } = await import('../schedule/scheduler.js');
     this.scheduler = new Scheduler({
       statePath: join(this.options.paths.stateDir, 'schedule.json'),
       clock: this.clock,

@@ -5,7 +5,7 @@ import { RestrayError, toErrorInfo } from '../errors.js';
 import type { EventBus } from './event-bus.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import type { HistoryEntry, RunHistory } from '../jobs/run-history.js';
-import type { Clock } from '../schedule/scheduler.js';
+import type { Clock } from '../schedule/clock.js';
 
 /** What a job's work function gets: a cancel signal and a way to report progress. */
 export interface JobControl {

@@ -1,9 +1,26 @@
 import { join } from 'node:path';
-import type { Config, Repository } from '../../contract/config.js';
+import type { Config, Repository, RepoTarget } from '../../contract/config.js';
 import { RestrayError } from '../errors.js';
 import type { ResticContext } from '../restic/index.js';
 import { repoPasswordAccount, type SecretStore } from '../secrets/secret-store.js';
 import { resticRepoArgs } from '../ssh/repo-args.js';
+import { classifySshFailure } from '../ssh/ssh-errors.js';
+import { probeSsh, RESTIC_LOST_SSH_ERROR } from '../ssh/ssh-probe.js';
+
+/**
+ * restic 0.14 sometimes exits before printing ssh's own error ("unable to start the sftp session … file already
+ * closed", "ssh command exited: exit status 255"). Then one short ssh session with the same options names the
+ * cause (host key, permission, network); if that session works, the link was lost during the run.
+ */
+async function diagnoseSsh(target: RepoTarget, stderr: string): Promise<RestrayError | undefined> {
+  if (!RESTIC_LOST_SSH_ERROR.test(stderr) || classifySshFailure(stderr)) return undefined;
+  return (
+    (await probeSsh(target, 20_000)) ??
+    new RestrayError('network', 'The connection to the Pi was lost during the run.', {
+      hint: 'Check the network link to the Pi; the next run resumes where this one stopped.',
+    })
+  );
+}
 
 /** The keychain account holding a repository's password (by its id; by name for configs without ids). */
 export function passwordAccount(repo: Repository): string {
@@ -45,10 +62,12 @@ export async function resticContextFor(
       },
     );
   }
+  const target = repo.target;
   return {
     binary: config.settings.resticPath ?? 'restic',
-    repoArgs: resticRepoArgs(repo.target),
+    repoArgs: resticRepoArgs(target),
     password,
     env: { RESTIC_CACHE_DIR: join(cacheDir, 'restic') },
+    ...(target.kind === 'local' ? {} : { diagnose: (stderr: string) => diagnoseSsh(target, stderr) }),
   };
 }

@@ -1,6 +1,7 @@
 import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import type { RestrayError } from '../errors.js';
 import { BoundedTail } from './bounded-tail.js';
 import { cancelled, classifyResticFailure, ResticError, resticMissing } from './errors.js';
 import { LineSplitter, parseJsonLine } from './json-lines.js';
@@ -16,6 +17,11 @@ export interface ResticContext {
   password: string;
   /** Extra environment (RESTIC_CACHE_DIR, …). */
   env?: Record<string, string>;
+  /**
+   * Asked for a better explanation when restic failed without saying why in words we recognise (e.g. restic
+   * 0.14 lost ssh's message); may probe the connection. Returns undefined to keep restic's own error.
+   */
+  diagnose?: (stderr: string) => Promise<RestrayError | undefined>;
 }
 
 /** Options every verb accepts. */
@@ -231,7 +237,17 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
         hint: 'If the repository stays locked, unlock it.',
         stderrTail: tails.stderrTail,
       });
-    throw classifyResticFailure(result.exitCode, rawStderr, secrets);
+    const failure = classifyResticFailure(result.exitCode, rawStderr, secrets);
+    if (ctx.diagnose && (failure.kind === 'failed' || failure.kind === 'network')) {
+      const better = await ctx.diagnose(rawStderr);
+      if (better)
+        throw new ResticError(better.kind, better.message, {
+          ...(better.hint ? { hint: better.hint } : {}),
+          stderrTail: tails.stderrTail,
+          ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
+        });
+    }
+    throw failure;
   } finally {
     if (killTimer !== undefined) clearTimeout(killTimer);
     opts.signal?.removeEventListener('abort', onAbort);

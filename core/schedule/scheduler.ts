@@ -3,11 +3,7 @@ import schedule from 'node-schedule';
 import { writeFileAtomic } from '../config/atomic-write.js';
 import { missedSlot, nextSlot } from './slots.js';
 
-/** The time source; tests pass a fake (with fake timers so node-schedule follows it). */
-export interface Clock {
-  now(): Date;
-}
-export const systemClock: Clock = { now: () => new Date() };
+import { systemClock, type Clock } from './clock.js';
 
 export interface ScheduledPlan {
   name: string;

@@ -47,8 +47,7 @@ const patterns: SshPattern[] = [
     hint: 'Check the host name, or use its IP address.',
   },
   {
-    // `ssh command exited: exit status 255` is restic's sftp backend relaying ssh's exit code for a lost link.
-    test: /Connection (reset|closed) by|Broken pipe|Connection closed|kex_exchange_identification|ssh_exchange_identification|client_loop: send disconnect|banner exchange|ssh command exited: exit status 255|connection lost/i,
+    test: /Connection (reset|closed) by|Broken pipe|Connection closed|kex_exchange_identification|ssh_exchange_identification|client_loop: send disconnect|banner exchange/i,
     kind: 'network',
     message: 'The connection to the Pi was lost.',
     hint: 'Check the network link to the Pi; the next run resumes where this one stopped.',

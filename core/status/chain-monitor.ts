@@ -3,7 +3,7 @@ import type { ChainStatus, RunRecord, SnapshotRef } from '../../contract/app-sta
 import type { Config, Repository } from '../../contract/config.js';
 import { RestrayError, toErrorInfo } from '../errors.js';
 import * as restic from '../restic/index.js';
-import type { Clock } from '../schedule/scheduler.js';
+import type { Clock } from '../schedule/clock.js';
 import { deriveChain } from './chain.js';
 import type { SnapshotsObservation, StatusObservation } from './observations.js';
 import { inspectOffsite } from './offsite-access.js';
