@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AppState, EngineEvent } from '../../contract/app-state.js';
 import type { DirEntry, ForgetPreview, SearchHit, Snapshot, SnapshotDiff } from '../../contract/browse.js';
@@ -20,6 +19,7 @@ import * as restic from '../restic/index.js';
 import { pinHostKey, scanHostKey } from '../ssh/host-key.js';
 import { generateRepoKey, readPublicKey } from '../ssh/keys.js';
 import { testConnection } from '../ssh/connection-test.js';
+import { resticHost } from './backup-job.js';
 import { BrowseService, requireSnapshot, toUiSnapshot } from './browse-service.js';
 import type { Engine } from './engine.js';
 import { recoverySheet, shellQuote } from './recovery-sheet.js';
@@ -149,7 +149,7 @@ export class AppEngine {
     const result = await restic.forget(await this.engine.contextFor(repo), {
       retention: input.retention,
       dryRun: true,
-      host: hostname(),
+      host: resticHost(config.settings),
       ...(plan ? { paths: plan.paths } : {}),
     });
     return {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { JobProgress } from '../../contract/app-state.js';
-import type { Plan, Repository } from '../../contract/config.js';
+import type { Plan, Repository, Settings } from '../../contract/config.js';
 import type { BackupProgress } from '../../contract/restic.js';
 import * as restic from '../restic/index.js';
 import type { JobControl, JobOutcome } from './job-runner.js';
@@ -18,6 +18,11 @@ export function toJobProgress(p: BackupProgress): JobProgress {
     currentFiles: p.currentFiles,
     ...(p.errorCount > 0 ? { errorCount: p.errorCount } : {}),
   };
+}
+
+/** The restic host name of this configuration's snapshots: the `hostname` setting, else the machine's name. */
+export function resticHost(settings: Pick<Settings, 'hostname'>): string {
+  return settings.hostname ?? hostname();
 }
 
 /** True when the plan asks for forget + prune after its backups and the target allows deleting. */
@@ -38,8 +43,8 @@ export async function runBackupJob(
   plan: Plan,
   repo: Repository,
   control: JobControl,
+  host: string,
 ): Promise<JobOutcome> {
-  const host = hostname();
   const log: string[] = [];
   const noteUnlock = () => log.push('removed a stale lock left by an earlier run');
   const result = await retryAfterStaleLock(

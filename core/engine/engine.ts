@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { homedir, hostname } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type {
   AppState,
@@ -22,11 +22,12 @@ import type { Scheduler } from '../schedule/scheduler.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { ChainMonitor, listOnsiteSnapshots } from '../status/chain-monitor.js';
 import { offsiteAccessOf, resolveOffsiteContext, type GenerationChoice } from '../status/offsite-access.js';
-import { restoreTarget, runOffsiteRestore, type OffsiteRestoreInput } from '../status/offsite-restore.js';
-import { runBackupJob } from './backup-job.js';
+import { runOffsiteRestore, type OffsiteRestoreInput } from '../status/offsite-restore.js';
+import { resticHost, runBackupJob } from './backup-job.js';
 import { EventBus } from './event-bus.js';
 import { JobRunner } from './job-runner.js';
-import { countFiles, defaultRestoreFolder, placeRestored, type Conflict } from './restore-placement.js';
+import type { Conflict } from './restore-placement.js';
+import { restoreTarget, runRestoreJob } from './restore-job.js';
 import { findRepository, passwordAccount, resticContextFor } from './repo-context.js';
 import { retryAfterStaleLock } from './stale-locks.js';
 
@@ -67,7 +68,8 @@ export class Engine {
     this.chains = new ChainMonitor({
       config: () => this.config,
       runs: async () => (await this.history.list(RECENT_RUNS)).map((e) => e.run),
-      listOnsite: async (repo, signal) => listOnsiteSnapshots(await this.context(repo), signal),
+      listOnsite: async (repo, signal) =>
+        listOnsiteSnapshots(await this.context(repo), signal, resticHost(this.config.settings)),
       clock: this.clock,
       emit: (chain) => this.bus.emit({ type: 'chain-changed', chain }),
       onBug,
@@ -179,7 +181,8 @@ export class Engine {
       plan: plan.name,
       trigger,
       key: `backup:${plan.name}`,
-      work: async (control) => runBackupJob(await this.context(repo), plan, repo, control),
+      work: async (control) =>
+        runBackupJob(await this.context(repo), plan, repo, control, resticHost(this.config.settings)),
     });
   }
 
@@ -217,7 +220,7 @@ export class Engine {
         retention: plan.retention!,
         dryRun: opts.dryRun,
         prune: !opts.dryRun && (opts.prune ?? true),
-        host: hostname(),
+        host: resticHost(this.config.settings),
         paths: plan.paths,
       }),
     );
@@ -266,62 +269,19 @@ export class Engine {
     home?: string;
   }): { jobId: string; done: Promise<RunRecord> } {
     const repo = findRepository(this.config, input.repo);
-    const d = input.destination;
     const now = this.clock.now();
-    const target =
-      d.kind === 'folder'
-        ? (d.path ?? defaultRestoreFolder(input.home ?? homedir(), now))
-        : join(this.options.paths.stateDir, 'restore-staging', randomUUID());
+    const target = restoreTarget(
+      input.destination,
+      this.options.paths.stateDir,
+      input.home ?? homedir(),
+      now,
+    );
     return this.runner.submit({
       kind: 'restore',
       repo: repo.name,
       trigger: 'manual',
       key: `restore:${randomUUID()}`,
-      work: async (control) => {
-        const r = await restic.restore(await this.context(repo), {
-          snapshot: input.snapshot,
-          target,
-          ...(input.includes?.length ? { includes: input.includes } : {}),
-          signal: control.signal,
-          onProgress: (p) => {
-            if (p.kind === 'determinate') {
-              control.progress({
-                fraction: p.percent / 100,
-                bytesDone: p.bytesDone,
-                bytesTotal: p.bytesTotal,
-                filesDone: p.filesDone,
-                filesTotal: p.filesTotal,
-                currentFiles: [],
-              });
-            }
-          },
-        });
-        const paths = (input.includes ?? []).slice(0, 100);
-        if (d.kind === 'original') {
-          const placed = await placeRestored(target, d.conflict, now);
-          return {
-            result: 'success',
-            restore: {
-              target: '/',
-              paths,
-              filesRestored: placed.filesRestored,
-              bytesRestored: r.bytesRestored ?? 0,
-              filesSkipped: placed.filesSkipped,
-              ...(placed.renamed.length ? { renamed: placed.renamed } : {}),
-            },
-          };
-        }
-        const counted = r.filesRestored === undefined ? await countFiles(target) : undefined;
-        return {
-          result: 'success',
-          restore: {
-            target,
-            paths,
-            filesRestored: r.filesRestored ?? counted!.files,
-            bytesRestored: r.bytesRestored ?? counted!.bytes,
-          },
-        };
-      },
+      work: async (control) => runRestoreJob(await this.context(repo), input, target, now, control),
     });
   }
 

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Destination } from '../../contract/browse.js';
+import * as restic from '../restic/index.js';
+import type { JobControl, JobOutcome } from './job-runner.js';
+import { countFiles, defaultRestoreFolder, placeRestored } from './restore-placement.js';
+
+/** Where restic writes: the chosen folder, the default ~/Restored/<date time>, or a staging folder. */
+export function restoreTarget(d: Destination, stateDir: string, home: string, now: Date): string {
+  return d.kind === 'folder'
+    ? (d.path ?? defaultRestoreFolder(home, now))
+    : join(stateDir, 'restore-staging', randomUUID());
+}
+
+/**
+ * The work of a restore job, onsite or offsite: `restic restore` of `includes` (everything when empty) into
+ * `target` with progress, then for the `original` destination moves the files to their own places with the
+ * conflict choice (placeRestored). restic 0.14 prints no restore summary, so files are counted afterwards.
+ * Throws restic's typed errors; `cancelled` on abort. Side effects: files under `target` (and their final
+ * places for `original`).
+ */
+export async function runRestoreJob(
+  ctx: restic.ResticContext,
+  input: { snapshot: string; includes?: string[] | undefined; destination: Destination },
+  target: string,
+  now: Date,
+  control: JobControl,
+  log: string[] = [],
+): Promise<JobOutcome> {
+  const r = await restic.restore(ctx, {
+    snapshot: input.snapshot,
+    target,
+    ...(input.includes?.length ? { includes: input.includes } : {}),
+    signal: control.signal,
+    onProgress: (p) => {
+      if (p.kind !== 'determinate') return;
+      control.progress({
+        fraction: p.percent / 100,
+        bytesDone: p.bytesDone,
+        bytesTotal: p.bytesTotal,
+        filesDone: p.filesDone,
+        filesTotal: p.filesTotal,
+        currentFiles: [],
+      });
+    },
+  });
+  const paths = (input.includes ?? []).slice(0, 100);
+  if (input.destination.kind === 'original') {
+    const placed = await placeRestored(target, input.destination.conflict, now);
+    return {
+      result: 'success',
+      log,
+      restore: {
+        target: '/',
+        paths,
+        filesRestored: placed.filesRestored,
+        bytesRestored: r.bytesRestored ?? 0,
+        filesSkipped: placed.filesSkipped,
+        ...(placed.renamed.length ? { renamed: placed.renamed } : {}),
+      },
+    };
+  }
+  const counted = r.filesRestored === undefined ? await countFiles(target) : undefined;
+  return {
+    result: 'success',
+    log,
+    restore: {
+      target,
+      paths,
+      filesRestored: r.filesRestored ?? counted!.files,
+      bytesRestored: r.bytesRestored ?? counted!.bytes,
+    },
+  };
+}
