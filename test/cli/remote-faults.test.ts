@@ -94,6 +94,17 @@ describe('restray CLI against a Pi over SSH (real sshd, rclone, restic, keychain
     return ws;
   }
 
+  /** A 120 MiB backup over the fault proxy that has uploaded its first 8 MiB. */
+  async function bigBackupUnderway() {
+    const src = mkdtempSync(join(tmpdir(), 'restray-src-'));
+    writeRandomFile(join(src, 'big.bin'), 120 * 2 ** 20);
+    const ws = await sftpWorkstation(src);
+    const start = proxy.bytes.up;
+    const backup = ws.run(['backup', 'home']);
+    await waitFor(() => proxy.bytes.up - start > 8 * 2 ** 20, 'upload to start');
+    return { ws, backup };
+  }
+
   it('backs up over sftp and restores a file byte-identical', async () => {
     const src = mkdtempSync(join(tmpdir(), 'restray-src-'));
     writeTree(src, { 'notes.txt': 'hello pi\n', 'sub/data.bin': 500_000 });
@@ -156,12 +167,7 @@ describe('restray CLI against a Pi over SSH (real sshd, rclone, restic, keychain
   });
 
   it('ends a backup cleanly when the link is cut, then check passes and the next backup works', async () => {
-    const src = mkdtempSync(join(tmpdir(), 'restray-src-'));
-    writeRandomFile(join(src, 'big.bin'), 120 * 2 ** 20);
-    const ws = await sftpWorkstation(src);
-    const start = proxy.bytes.up;
-    const backup = ws.run(['backup', 'home']);
-    await waitFor(() => proxy.bytes.up - start > 8 * 2 ** 20, 'upload to start');
+    const { ws, backup } = await bigBackupUnderway();
     const cutAt = Date.now();
     proxy.cut();
     proxy.refuse(true);
@@ -178,12 +184,7 @@ describe('restray CLI against a Pi over SSH (real sshd, rclone, restic, keychain
   });
 
   it('ends a backup within 60 s when the link stalls', async () => {
-    const src = mkdtempSync(join(tmpdir(), 'restray-src-'));
-    writeRandomFile(join(src, 'big.bin'), 120 * 2 ** 20);
-    const ws = await sftpWorkstation(src);
-    const start = proxy.bytes.up;
-    const backup = ws.run(['backup', 'home']);
-    await waitFor(() => proxy.bytes.up - start > 8 * 2 ** 20, 'upload to start');
+    const { ws, backup } = await bigBackupUnderway();
     const stalledAt = Date.now();
     proxy.stall();
     const r = await backup;
