@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import { startKeyringSession } from '../test/lab/keyring-session.js';
 import { benchCoreBackup, benchDaemonIdle } from './core-backup.js';
 import { machineInfo } from './lib.js';
+import { benchRestoreBrowse } from './restore-browse.js';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'core,daemon').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'core,daemon,browse').split(','));
 const session = await startKeyringSession();
 const env = { ...session.env } as Record<string, string>;
 const sections: string[] = [];
 try {
   if (only.has('core')) sections.push(await benchCoreBackup(env));
   if (only.has('daemon')) sections.push(await benchDaemonIdle(env));
+  if (only.has('browse')) sections.push(await benchRestoreBrowse(env));
 } finally {
   session.stop();
 }
