@@ -1,0 +1,224 @@
+import type { AppState, ChainStatus, EngineEvent } from '../../contract/app-state.js';
+import type { NotificationLevel } from '../../contract/config.js';
+import type { z } from 'zod';
+import type { Screen } from '../../contract/ipc.js';
+import { stalePlans } from './tray-icon.js';
+import { formatDuration, strings, type Lang } from './strings.js';
+
+/** A notification to show: its severity decides whether the user's level lets it through. */
+export interface Notice {
+  severity: 'error' | 'warning' | 'info';
+  title: string;
+  body: string;
+  /** Clicking opens this screen (a failed run opens its log). */
+  open?: { screen: Screen; runId?: string };
+  /** Same key → shown once (e.g. one stale warning per plan and last success). */
+  key: string;
+}
+
+type Level = z.infer<typeof NotificationLevel>;
+
+/** errors → only errors; warnings → errors and warnings; all → everything. */
+export function passes(severity: Notice['severity'], level: Level): boolean {
+  if (severity === 'error') return true;
+  if (severity === 'warning') return level !== 'errors';
+  return level === 'all';
+}
+
+export interface NoticeContext {
+  lang: Lang;
+  now: Date;
+  /** True when the window is visible and focused: a failure of a run the user started there is shown inline. */
+  windowFocused: boolean;
+}
+
+function offsiteNotices(
+  prev: ChainStatus | undefined,
+  next: ChainStatus,
+  state: AppState,
+  ctx: NoticeContext,
+): Notice[] {
+  const s = strings[ctx.lang];
+  const off = next.offsite;
+  const was = prev?.offsite;
+  if (off.state === 'blocked' && was?.state !== 'blocked') {
+    return [
+      {
+        severity: 'error',
+        title: s.nOffsiteBlockedTitle,
+        body: s.nOffsiteBlockedBody(next.repo),
+        open: { screen: 'dashboard' },
+        key: `blocked:${next.repo}:${off.lastSuccess ?? ''}`,
+      },
+    ];
+  }
+  if (off.state === 'failed' && was?.state !== 'failed') {
+    return [
+      {
+        severity: 'warning',
+        title: s.nOffsiteFailedTitle,
+        body: s.nOffsiteFailedBody(next.repo, off.reason ?? s.unknownReason),
+        open: { screen: 'dashboard' },
+        key: `offsite-failed:${next.repo}:${off.lastSuccess ?? ''}`,
+      },
+    ];
+  }
+  const limit = state.config.notifications.offsiteLagHours * 3600;
+  const lagNow = next.verdict === 'not-yet-offsite' ? (off.lagSeconds ?? 0) : 0;
+  const lagBefore = prev?.verdict === 'not-yet-offsite' ? (was?.lagSeconds ?? 0) : 0;
+  if (lagNow > limit && lagBefore <= limit) {
+    return [
+      {
+        severity: 'warning',
+        title: s.nOffsiteLagTitle,
+        body: s.nOffsiteLagBody(next.repo, formatDuration(lagNow, ctx.lang)),
+        open: { screen: 'dashboard' },
+        key: `lag:${next.repo}:${next.workstation.newestSnapshot?.id ?? ''}`,
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * Pure: the notices an engine event causes, given the state before it. Backups: failure (error, with the
+ * reason and a link to its log), partial (warning), success (info). Restores: finished (warning level, since the
+ * user waits for it), failed (error). Offsite: blocked (error), failed or lagging past the limit (warning).
+ * Cancelled runs and manual failures seen in a focused window stay silent (the window shows them).
+ */
+export function noticesForEvent(prev: AppState, event: EngineEvent, ctx: NoticeContext): Notice[] {
+  const s = strings[ctx.lang];
+  if (event.type === 'chain-changed') {
+    const before = prev.repos.find((r) => r.name === event.chain.repo)?.chain;
+    return offsiteNotices(before, event.chain, prev, ctx);
+  }
+  if (event.type !== 'job-finished') return [];
+  const run = event.run;
+  const reason = run.error?.message ?? s.unknownReason;
+  const seenInWindow = run.trigger === 'manual' && ctx.windowFocused;
+  if (run.kind === 'restore') {
+    if (run.result === 'failed' && !seenInWindow)
+      return [
+        {
+          severity: 'error',
+          title: s.nRestoreFailedTitle,
+          body: s.nRestoreFailedBody(reason),
+          open: { screen: 'logs', runId: run.id },
+          key: `run:${run.id}`,
+        },
+      ];
+    if ((run.result === 'success' || run.result === 'partial') && !ctx.windowFocused) {
+      const r = run.restore;
+      return [
+        {
+          severity: 'warning',
+          title: s.nRestoreOkTitle,
+          body: s.nRestoreOkBody(r?.filesRestored ?? 0, r?.target ?? ''),
+          open: { screen: 'restore' },
+          key: `run:${run.id}`,
+        },
+      ];
+    }
+    return [];
+  }
+  if (run.kind !== 'backup') {
+    // forget/prune/check failures matter too (e.g. a locked or damaged repository), as errors.
+    if (run.result === 'failed' && !seenInWindow)
+      return [
+        {
+          severity: 'error',
+          title: s.nBackupFailedTitle,
+          body: s.nBackupFailedBody(run.plan ?? run.repo, reason),
+          open: { screen: 'logs', runId: run.id },
+          key: `run:${run.id}`,
+        },
+      ];
+    return [];
+  }
+  const plan = run.plan ?? run.repo;
+  switch (run.result) {
+    case 'failed':
+      return seenInWindow
+        ? []
+        : [
+            {
+              severity: 'error',
+              title: s.nBackupFailedTitle,
+              body: s.nBackupFailedBody(plan, reason),
+              open: { screen: 'logs', runId: run.id },
+              key: `run:${run.id}`,
+            },
+          ];
+    case 'partial':
+      return [
+        {
+          severity: 'warning',
+          title: s.nBackupPartialTitle,
+          body: s.nBackupPartialBody(plan, run.warnings?.length ?? 0),
+          open: { screen: 'logs', runId: run.id },
+          key: `run:${run.id}`,
+        },
+      ];
+    case 'success':
+      return [
+        { severity: 'info', title: s.nBackupOkTitle, body: s.nBackupOkBody(plan), key: `run:${run.id}` },
+      ];
+    case 'cancelled':
+      return [];
+  }
+}
+
+/** Pure: "no successful backup for N days" warnings, keyed so each plan warns once per stale stretch. */
+export function staleNotices(state: AppState, ctx: NoticeContext): Notice[] {
+  const s = strings[ctx.lang];
+  return stalePlans(state, ctx.now).map(({ plan, days }) => {
+    const last = state.recentRuns.find(
+      (r) => r.plan === plan && (r.result === 'success' || r.result === 'partial'),
+    );
+    return {
+      severity: 'warning',
+      title: s.nStaleTitle,
+      body: s.nStaleBody(plan, days),
+      open: { screen: 'dashboard' },
+      key: `stale:${plan}:${last?.endedAt ?? ''}`,
+    };
+  });
+}
+
+/** What the glue needs from Electron's Notification (a structural type so tests can fake it). */
+export interface NotificationLike {
+  on(event: 'click', listener: () => void): unknown;
+  show(): void;
+}
+export type NotificationFactory = (options: {
+  title: string;
+  body: string;
+  icon?: string;
+}) => NotificationLike;
+
+/**
+ * Thin glue: filters by level, drops repeats by key, shows through the factory (Electron's Notification in
+ * main.ts) and routes clicks to `open`.
+ */
+export class Notifier {
+  private readonly shown = new Set<string>();
+  constructor(
+    private readonly create: NotificationFactory,
+    private readonly open: (target: NonNullable<Notice['open']>) => void,
+    private readonly icon?: string,
+  ) {}
+
+  show(notices: Notice[], level: Level): number {
+    let count = 0;
+    for (const n of notices) {
+      if (!passes(n.severity, level) || this.shown.has(n.key)) continue;
+      this.shown.add(n.key);
+      const note = this.create({ title: n.title, body: n.body, ...(this.icon ? { icon: this.icon } : {}) });
+      const target = n.open;
+      if (target) note.on('click', () => this.open(target));
+      note.show();
+      count++;
+    }
+    return count;
+  }
+}

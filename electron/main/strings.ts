@@ -1,0 +1,169 @@
+/**
+ * Texts main shows itself (tray menu, tooltip, notifications), in English and German. The renderer has its own
+ * i18next resources; these few live here because main must not depend on the renderer.
+ */
+export type Lang = 'en' | 'de';
+
+/** The user's choice, else the OS language when it is German, else English. */
+export function pickLang(setting: string | undefined, osLocale: string): Lang {
+  if (setting === 'de' || setting === 'en') return setting;
+  return osLocale.toLowerCase().startsWith('de') ? 'de' : 'en';
+}
+
+const en = {
+  appName: 'Restray',
+  setupNeeded: 'Set up Restray to start backing up',
+  lastBackup: (when: string, result: string) => `Last backup: ${when} — ${result}`,
+  noBackupYet: 'No backup yet',
+  resultSuccess: 'OK',
+  resultPartial: 'some files skipped',
+  resultFailed: 'failed',
+  resultCancelled: 'cancelled',
+  offsiteSafe: 'Offsite: safe',
+  offsiteBehind: (lag: string) => `Offsite: not yet (${lag} behind)`,
+  offsiteNotYet: 'Offsite: not yet',
+  offsiteFailed: 'Offsite: copy failed',
+  offsiteBlocked: 'Offsite: blocked — check the offsite Pi',
+  offsiteUnknown: 'Offsite: status unknown',
+  offsiteNone: 'Offsite: not set up',
+  running: (what: string, percent: string) => `Backing up ${what}… ${percent}`,
+  restoring: (percent: string) => `Restoring… ${percent}`,
+  cancel: 'Cancel',
+  backupNow: 'Back up now',
+  backupPlan: (plan: string) => `Back up “${plan}” now`,
+  pause: 'Pause backups',
+  pause1h: 'For 1 hour',
+  pause4h: 'For 4 hours',
+  pauseTomorrow: 'Until tomorrow',
+  pausedUntil: (when: string) => `Paused until ${when}`,
+  resume: 'Resume backups',
+  restoreFiles: 'Restore files…',
+  open: 'Open Restray',
+  quit: 'Quit Restray',
+  tipOk: 'Your backups are up to date',
+  tipRunning: (percent: string) => `Backing up… ${percent}`,
+  tipPaused: (when: string) => `Backups paused until ${when}`,
+  tipError: (reason: string) => `Last backup failed: ${reason}`,
+  tipWarning: (reason: string) => `Needs attention: ${reason}`,
+  stale: (days: number) => `no successful backup for ${days} ${days === 1 ? 'day' : 'days'}`,
+  // notifications
+  nBackupFailedTitle: 'Backup failed',
+  nBackupFailedBody: (plan: string, reason: string) => `“${plan}” could not be backed up: ${reason}`,
+  nBackupPartialTitle: 'Backup finished with warnings',
+  nBackupPartialBody: (plan: string, n: number) =>
+    `“${plan}” was backed up, but ${n} ${n === 1 ? 'file' : 'files'} could not be read.`,
+  nBackupOkTitle: 'Backup finished',
+  nBackupOkBody: (plan: string) => `“${plan}” is backed up.`,
+  nRestoreOkTitle: 'Restore finished',
+  nRestoreOkBody: (n: number, target: string) => `${n} ${n === 1 ? 'file' : 'files'} restored to ${target}.`,
+  nRestoreFailedTitle: 'Restore failed',
+  nRestoreFailedBody: (reason: string) => `The files could not be restored: ${reason}`,
+  nOffsiteFailedTitle: 'Offsite copy failed',
+  nOffsiteFailedBody: (repo: string, reason: string) => `The offsite copy of “${repo}” failed: ${reason}`,
+  nOffsiteBlockedTitle: 'Offsite copy blocked',
+  nOffsiteBlockedBody: (repo: string) =>
+    `The offsite Pi stopped copying “${repo}” because many files vanished onsite. Check the onsite Pi before approving.`,
+  nOffsiteLagTitle: 'Backup not yet offsite',
+  nOffsiteLagBody: (repo: string, lag: string) =>
+    `The newest backup of “${repo}” has not reached the offsite Pi for ${lag}.`,
+  nStaleTitle: 'No recent backup',
+  nStaleBody: (plan: string, days: number) =>
+    `“${plan}” has had no successful backup for ${days} ${days === 1 ? 'day' : 'days'}.`,
+  nDetails: 'Show details',
+  unknownReason: 'unknown reason',
+};
+
+export type Strings = typeof en;
+
+const de: Strings = {
+  appName: 'Restray',
+  setupNeeded: 'Richten Sie Restray ein, um mit Sicherungen zu beginnen',
+  lastBackup: (when, result) => `Letzte Sicherung: ${when} — ${result}`,
+  noBackupYet: 'Noch keine Sicherung',
+  resultSuccess: 'OK',
+  resultPartial: 'einige Dateien übersprungen',
+  resultFailed: 'fehlgeschlagen',
+  resultCancelled: 'abgebrochen',
+  offsiteSafe: 'Extern: sicher',
+  offsiteBehind: (lag) => `Extern: noch nicht (${lag} im Rückstand)`,
+  offsiteNotYet: 'Extern: noch nicht',
+  offsiteFailed: 'Extern: Kopie fehlgeschlagen',
+  offsiteBlocked: 'Extern: blockiert — externen Pi prüfen',
+  offsiteUnknown: 'Extern: Status unbekannt',
+  offsiteNone: 'Extern: nicht eingerichtet',
+  running: (what, percent) => `Sichere ${what}… ${percent}`,
+  restoring: (percent) => `Stelle wieder her… ${percent}`,
+  cancel: 'Abbrechen',
+  backupNow: 'Jetzt sichern',
+  backupPlan: (plan) => `„${plan}“ jetzt sichern`,
+  pause: 'Sicherungen pausieren',
+  pause1h: 'Für 1 Stunde',
+  pause4h: 'Für 4 Stunden',
+  pauseTomorrow: 'Bis morgen',
+  pausedUntil: (when) => `Pausiert bis ${when}`,
+  resume: 'Sicherungen fortsetzen',
+  restoreFiles: 'Dateien wiederherstellen…',
+  open: 'Restray öffnen',
+  quit: 'Restray beenden',
+  tipOk: 'Ihre Sicherungen sind aktuell',
+  tipRunning: (percent) => `Sichere… ${percent}`,
+  tipPaused: (when) => `Sicherungen pausiert bis ${when}`,
+  tipError: (reason) => `Letzte Sicherung fehlgeschlagen: ${reason}`,
+  tipWarning: (reason) => `Bitte prüfen: ${reason}`,
+  stale: (days) => `seit ${days} ${days === 1 ? 'Tag' : 'Tagen'} keine erfolgreiche Sicherung`,
+  nBackupFailedTitle: 'Sicherung fehlgeschlagen',
+  nBackupFailedBody: (plan, reason) => `„${plan}“ konnte nicht gesichert werden: ${reason}`,
+  nBackupPartialTitle: 'Sicherung mit Warnungen beendet',
+  nBackupPartialBody: (plan, n) =>
+    `„${plan}“ wurde gesichert, aber ${n} ${n === 1 ? 'Datei konnte' : 'Dateien konnten'} nicht gelesen werden.`,
+  nBackupOkTitle: 'Sicherung beendet',
+  nBackupOkBody: (plan) => `„${plan}“ ist gesichert.`,
+  nRestoreOkTitle: 'Wiederherstellung beendet',
+  nRestoreOkBody: (n, target) => `${n} ${n === 1 ? 'Datei' : 'Dateien'} nach ${target} wiederhergestellt.`,
+  nRestoreFailedTitle: 'Wiederherstellung fehlgeschlagen',
+  nRestoreFailedBody: (reason) => `Die Dateien konnten nicht wiederhergestellt werden: ${reason}`,
+  nOffsiteFailedTitle: 'Externe Kopie fehlgeschlagen',
+  nOffsiteFailedBody: (repo, reason) => `Die externe Kopie von „${repo}“ ist fehlgeschlagen: ${reason}`,
+  nOffsiteBlockedTitle: 'Externe Kopie blockiert',
+  nOffsiteBlockedBody: (repo) =>
+    `Der externe Pi kopiert „${repo}“ nicht mehr, weil vor Ort viele Dateien verschwunden sind. Prüfen Sie den Pi vor Ort, bevor Sie freigeben.`,
+  nOffsiteLagTitle: 'Sicherung noch nicht extern',
+  nOffsiteLagBody: (repo, lag) =>
+    `Die neueste Sicherung von „${repo}“ ist seit ${lag} nicht auf dem externen Pi angekommen.`,
+  nStaleTitle: 'Keine aktuelle Sicherung',
+  nStaleBody: (plan, days) =>
+    `„${plan}“ wurde seit ${days} ${days === 1 ? 'Tag' : 'Tagen'} nicht erfolgreich gesichert.`,
+  nDetails: 'Details anzeigen',
+  unknownReason: 'unbekannter Grund',
+};
+
+export const strings: Record<Lang, Strings> = { en, de };
+
+/** `14:05` today, else a short date and time, in the language's conventions. */
+export function formatWhen(iso: string, now: Date, lang: Lang): string {
+  const d = new Date(iso);
+  const sameDay = d.toDateString() === now.toDateString();
+  return new Intl.DateTimeFormat(
+    lang,
+    sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' },
+  ).format(d);
+}
+
+/** A duration in its largest sensible unit: `3 h`, `2 days`, `15 min`. */
+export function formatDuration(seconds: number, lang: Lang): string {
+  const unit = (value: number, u: 'minute' | 'hour' | 'day') =>
+    new Intl.NumberFormat(lang, {
+      style: 'unit',
+      unit: u,
+      unitDisplay: 'long',
+      maximumFractionDigits: 0,
+    }).format(value);
+  if (seconds < 3600) return unit(Math.max(1, Math.round(seconds / 60)), 'minute');
+  if (seconds < 2 * 86400) return unit(Math.round(seconds / 3600), 'hour');
+  return unit(Math.round(seconds / 86400), 'day');
+}
+
+export function formatPercent(fraction: number | undefined, lang: Lang): string {
+  if (fraction === undefined) return '';
+  return new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 0 }).format(fraction);
+}
