@@ -54,6 +54,10 @@ if (existsSync('electron/main/main.ts')) {
       outdir: 'dist/electron',
       outExtension: { '.js': '.cjs' },
       format: 'cjs',
+      // core/ is ESM and uses import.meta.url (e.g. createRequire for keytar); in a CJS bundle it must come
+      // from __filename, or keytar would never load in the app.
+      define: { 'import.meta.url': '__restrayImportMetaUrl' },
+      banner: { js: "const __restrayImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
       target: 'node22',
       external: ['electron', 'keytar'],
     }),

@@ -1,4 +1,3 @@
-// eslint-disable-next-line no-restricted-imports -- the preload is the one place contextBridge lives; the preload layer rule in eslint.config.js should allow 'electron' (asked the lead)
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { EVENT_CHANNEL, createApi, requestChannel, transportFailure } from '../../contract/bridge.js';
 import type { Api as ContractApi, AppEvent, Result } from '../../contract/ipc.js';

@@ -23,6 +23,8 @@ export interface ListFigures {
   /** Long tasks while scrolling through the list (target: none over 50 ms). */
   scrollLongestTaskMs: number;
   scrollLongTasks: number;
+  /** Rows in the DOM after scrolling: a virtualized list keeps this to what fits on screen. */
+  domRows: number;
 }
 export interface RenderBenchResult {
   snapshots: ListFigures;
@@ -143,7 +145,9 @@ export async function runRenderBench(): Promise<RenderBenchResult> {
       const load = await takeLong();
       await scroll(label);
       const scrolling = await takeLong();
+      const domRows = await page.locator(selector).count();
       return {
+        domRows,
         count,
         firstRowMs: Math.round(firstRowMs),
         fetchMs: Math.round(fetchMs),
