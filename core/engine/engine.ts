@@ -75,8 +75,22 @@ export class Engine {
       onBug,
     });
     // A finished backup changes the chain; the monitor then watches for the offsite copy (when started).
+    // The workstation hop changes at once (from the run record); the Pis are checked after that.
     this.bus.subscribe((e) => {
-      if (e.type === 'job-finished' && e.run.kind === 'backup') this.chains.backupFinished(e.run.repo);
+      if (e.type !== 'job-finished' || e.run.kind !== 'backup') return;
+      const repo = e.run.repo;
+      void this.history.list(RECENT_RUNS).then(
+        (entries) =>
+          this.bus.emit({
+            type: 'chain-changed',
+            chain: this.chainFor(
+              repo,
+              entries.map((x) => x.run),
+            ),
+          }),
+        onBug,
+      );
+      this.chains.backupFinished(repo);
     });
   }
 
