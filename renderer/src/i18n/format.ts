@@ -76,7 +76,9 @@ export function formatRelative(iso: string | undefined, now: number, lang: strin
   const diff = (Date.parse(iso) - now) / 1000;
   const abs = Math.abs(diff);
   const rtf = relative(lang, { numeric: 'auto' });
-  if (abs < 60) return rtf.format(Math.round(diff), 'second');
+  // Under a minute reads "now": clocks of engine and window differ by a little, and "in 1 second" for a
+  // backup that just finished would be confusing.
+  if (abs < 60) return rtf.format(0, 'second');
   if (abs < 3600) return rtf.format(Math.round(diff / 60), 'minute');
   if (abs < 2 * 86400) return rtf.format(Math.round(diff / 3600), 'hour');
   return rtf.format(Math.round(diff / 86400), 'day');
