@@ -124,6 +124,18 @@ export const Settings = z.object({
   launchAtLogin: z.boolean().default(false),
   /** restic binary; default: `restic` on PATH. */
   resticPath: z.string().optional(),
+  /**
+   * The host name this configuration's snapshots carry (restic `--host`, and the host filter of forget and of the
+   * chain status); default: the machine's name. Set it when several workstations share one repository under the
+   * same machine name (cloned machines, several configurations on one machine), so each sees its own chain.
+   */
+  hostname: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/,
+      'use 1-64 letters, digits, dot or dash, starting with a letter or digit',
+    )
+    .optional(),
 });
 export type Settings = z.infer<typeof Settings>;
 
