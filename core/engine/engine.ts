@@ -295,7 +295,14 @@ export class Engine {
       repo: repo.name,
       trigger: 'manual',
       key: `restore:${randomUUID()}`,
-      work: async (control) => runRestoreJob(await this.context(repo), input, target, now, control),
+      work: async (control) =>
+        runRestoreJob(
+          await this.context(repo),
+          { ...input, host: resticHost(this.config.settings) },
+          target,
+          now,
+          control,
+        ),
     });
   }
 
@@ -487,7 +494,7 @@ export class Engine {
             resolveOffsiteContext(await this.context(repo), repo, this.options.paths.stateDir, choice, {
               signal,
             }),
-          input,
+          { ...input, host: resticHost(this.config.settings) },
           target,
           now,
           control,

@@ -21,7 +21,12 @@ export function restoreTarget(d: Destination, stateDir: string, home: string, no
  */
 export async function runRestoreJob(
   ctx: restic.ResticContext,
-  input: { snapshot: string; includes?: string[] | undefined; destination: Destination },
+  input: {
+    snapshot: string;
+    includes?: string[] | undefined;
+    destination: Destination;
+    host?: string | undefined;
+  },
   target: string,
   now: Date,
   control: JobControl,
@@ -31,6 +36,8 @@ export async function runRestoreJob(
     snapshot: input.snapshot,
     target,
     ...(input.includes?.length ? { includes: input.includes } : {}),
+    // `latest` means this workstation's newest snapshot, also in a repository several machines share.
+    ...(input.snapshot === 'latest' && input.host !== undefined ? { host: input.host } : {}),
     signal: control.signal,
     onProgress: (p) => {
       if (p.kind !== 'determinate') return;

@@ -11,6 +11,8 @@ export interface RestoreOptions extends CallOptions {
   /** Absolute paths or patterns inside the snapshot; default: everything. */
   includes?: string[];
   excludes?: string[];
+  /** With snapshot `latest`: the newest snapshot of this host (several workstations share a repository). */
+  host?: string;
   /** First an `indeterminate` event, then `determinate` ones when restic ≥ 0.16 reports JSON progress. */
   onProgress?: (p: RestoreProgress) => void;
 }
@@ -34,6 +36,7 @@ export async function restore(ctx: ResticContext, opts: RestoreOptions): Promise
     opts.target,
     ...repeated('--include', opts.includes),
     ...repeated('--exclude', opts.excludes),
+    ...(opts.host === undefined ? [] : ['--host', opts.host]),
   ];
   const result: RestoreResult = {};
   opts.onProgress?.({ kind: 'indeterminate' });

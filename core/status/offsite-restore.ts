@@ -12,6 +12,8 @@ export interface OffsiteRestoreInput {
   /** A generation name (`20250301T031500Z`); default: the newest verified one (holding `snapshot`). */
   generation?: string | undefined;
   home?: string | undefined;
+  /** This workstation's restic host name, so that `latest` means its own newest snapshot. */
+  host?: string | undefined;
 }
 
 /**
