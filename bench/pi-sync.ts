@@ -1,13 +1,16 @@
-// Benchmark of restray-pi sync (issue 3): full sync of a restic repository, an incremental run, verification
+// Benchmark of restray-pi sync (issue 3): full sync of a restic repository, incremental runs, verification
 // throughput against sha256sum, and the resume after a cut at about half. Runs on the two-Pi lab (real sshd,
-// rsync, rclone, restic; needs root for the lab accounts).
+// rsync, rclone, restic; needs root for the lab accounts). Every restray-pi figure is compared with the plain
+// tool on the same machine in the same run: `rsync -a` of the same repository over the same link, same ssh
+// options and the same forced command (rrsync -ro), and coreutils' sha256sum.
 //
-//   npx tsx bench/pi-sync.ts            # 1024 MB repository, 50 MB increment
+//   npx tsx bench/pi-sync.ts            # 1024 MB repository, 50 MB increments
 //   RESTRAY_PI_BENCH_MB=200 RESTRAY_PI_BENCH_NEW_MB=20 npx tsx bench/pi-sync.ts
 //
-// Prints a Markdown table for bench/RESULTS.md and writes bench/pi-sync-results.json.
+// Standalone it prints the Markdown section and writes bench/pi-sync-results.json; bench/run.ts imports
+// benchPiSync() and puts the section into bench/RESULTS.md.
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadSecrets } from '../pi/src/config.js';
@@ -20,162 +23,245 @@ import { startTwoPiLab, waitUntil, writeRandomFiles } from '../test/pi/lab-two-p
 
 const run = promisify(execFile);
 const MB = 1024 * 1024;
-const totalMb = Number(process.env.RESTRAY_PI_BENCH_MB ?? 1024);
-const newMb = Number(process.env.RESTRAY_PI_BENCH_NEW_MB ?? 50);
 
-const lab = await startTwoPiLab({ configure: (c) => void (c.offsite.retention = { keepLast: 50 }) });
-const results: Record<string, number | string> = { totalMb, newMb };
-try {
-  const off = () => lab.offsite.config.offsite!;
-  const sync = () =>
-    runSync({
-      config: lab.offsite.config,
-      offsite: off(),
-      secrets: loadSecrets(lab.offsite.secretsPath),
-      trigger: 'manual',
-      log: () => undefined,
-    });
-  const backup = async (name: string, mb: number) => {
-    const dir = join(lab.dir, name);
-    // 8 MB files: restic packs them into its own pack sizes; random bytes so nothing compresses.
-    writeRandomFiles(
-      dir,
-      Math.max(1, Math.round(mb / 8)),
-      Math.round((mb * MB) / Math.max(1, Math.round(mb / 8))),
-    );
-    await lab.restic(['backup', '--host', 'bench', dir]);
-  };
-  const timed = async <T>(f: () => Promise<T>) => {
-    const t = performance.now();
-    const v = await f();
-    return { v, s: (performance.now() - t) / 1000 };
-  };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (x: number, d = 2) => +x.toFixed(d);
 
-  await backup('base', totalMb);
-  const full = await timed(sync);
-  if (full.v.result !== 'ok') throw new Error(`full sync: ${JSON.stringify(full.v.run?.error)}`);
-  results.fullSyncSeconds = +full.s.toFixed(2);
-  results.fullSyncBytes = full.v.bytesTransferred;
-
-  // Plain rsync of the same repository (same ssh options, no verification) as the wall-time reference.
-  const plainDir = join(lab.dir, 'plain');
-  mkdirSync(plainDir);
-  const src = off().source!;
-  const plain = await timed(() =>
-    run(
-      'rsync',
-      ['-a', '--exclude=/locks/', '-e', rsyncRsh(src, off().ssh), `${src.user}@${src.host}:`, `${plainDir}/`],
-      { maxBuffer: 64 * MB },
-    ),
-  );
-  results.plainRsyncFullSeconds = +plain.s.toFixed(2);
-  results.fullWallRatio = +(full.s / plain.s).toFixed(3);
-
-  // Incremental: newMb of new data.
-  const repoBefore = walkRepo(lab.onsite.repo);
-  await backup('inc', newMb);
-  const repoAfter = walkRepo(lab.onsite.repo);
-  const known = new Set(repoBefore.map((f) => f.path));
-  const newBytes = repoAfter
-    .filter((f) => !known.has(f.path) && !f.path.startsWith('locks/'))
-    .reduce((s, f) => s + f.size, 0);
-  const wireBefore = lab.proxy!.bytes.down;
-  const inc = await timed(sync);
-  const wire = lab.proxy!.bytes.down - wireBefore;
-  const plainInc = await timed(() =>
-    run(
-      'rsync',
-      ['-a', '--exclude=/locks/', '-e', rsyncRsh(src, off().ssh), `${src.user}@${src.host}:`, `${plainDir}/`],
-      { maxBuffer: 64 * MB },
-    ),
-  );
-  results.incrementalNewBytes = newBytes;
-  results.incrementalRsyncBytes = inc.v.bytesTransferred;
-  results.incrementalWireBytes = wire;
-  results.incrementalWireRatio = +(wire / newBytes).toFixed(4);
-  results.incrementalSeconds = +inc.s.toFixed(2);
-  results.plainRsyncIncrementalSeconds = +plainInc.s.toFixed(2);
-  results.incrementalWallRatio = +(inc.s / plainInc.s).toFixed(3);
-
-  // Verification throughput: restray-pi's hasher vs sha256sum over the newest generation (page cache warm for both).
-  const p = offsitePaths(lab.offsite.root);
-  const gen = join(p.generations, listGenerations(p).at(-1)!);
-  const files = walkRepo(gen).filter((f) => fileId(f.path));
-  const bytes = files.reduce((s, f) => s + f.size, 0);
-  await run(
-    'sha256sum',
-    files.map((f) => join(gen, f.path)),
-    { maxBuffer: 64 * MB },
-  );
-  const ours = await timed(() =>
-    verifyNamedFiles(
-      gen,
-      files.map((f) => f.path),
-      off().verify.concurrency,
-    ),
-  );
-  const theirs = await timed(() =>
-    run(
-      'sha256sum',
-      files.map((f) => join(gen, f.path)),
-      { maxBuffer: 64 * MB },
-    ),
-  );
-  results.verifyMBps = +(bytes / MB / ours.s).toFixed(1);
-  results.sha256sumMBps = +(bytes / MB / theirs.s).toFixed(1);
-  results.verifyVsSha256sum = +(theirs.s / ours.s).toFixed(2);
-
-  // Cut at about half of a new chunk of data, then resume.
-  await backup('cut', Math.max(newMb * 2, 100));
-  const cutStart = lab.proxy!.bytes.down;
-  const cutTotalBefore =
-    walkRepo(lab.onsite.repo)
-      .filter((f) => !known.has(f.path))
-      .reduce((s, f) => s + f.size, 0) - newBytes;
-  lab.reconfigure((c) => void (c.offsite.rsync = { bwlimitKiB: 20 * 1024 }));
-  const pending = sync();
-  await waitUntil(
-    () => lab.proxy!.bytes.down - cutStart > cutTotalBefore / 2,
-    600_000,
-    'half of the transfer',
-  );
-  lab.proxy!.cut();
-  const cutRun = await pending;
-  lab.reconfigure((c) => void delete c.offsite.rsync);
-  const resumeStart = lab.proxy!.bytes.down;
-  const resumed = await sync();
-  results.cutRunResult = cutRun.result;
-  results.resumeResult = resumed.result;
-  results.resumeWireShare = +((lab.proxy!.bytes.down - resumeStart) / cutTotalBefore).toFixed(3);
-} finally {
-  await lab.stop();
+/** Figures of one benchmark run (also written to bench/pi-sync-results.json by the standalone run). */
+export interface PiSyncResults {
+  totalMb: number;
+  newMb: number;
+  rounds: number;
+  fullSyncSeconds: number[];
+  plainRsyncFullSeconds: number[];
+  fullWallRatio: number;
+  fullSyncBytes: number;
+  incrementalSeconds: number[];
+  plainRsyncIncrementalSeconds: number[];
+  incrementalWallRatio: number;
+  incrementalNewBytes: number;
+  incrementalWireBytes: number;
+  incrementalWireRatio: number;
+  verifyMBps: number;
+  sha256sumMBps: number;
+  verifyVsSha256sum: number;
+  cutRunResult: string;
+  cutRunBytes: number;
+  resumeResult: string;
+  resumeWireShare: number;
 }
 
-writeFileSync(join('bench', 'pi-sync-results.json'), JSON.stringify(results, null, 2) + '\n');
-const rows: [string, string, string][] = [
-  [
-    'full sync',
-    `${results.fullSyncSeconds} s (plain rsync ${results.plainRsyncFullSeconds} s, ×${results.fullWallRatio})`,
-    'wall ≤ 1.15 × rsync',
-  ],
-  [
-    'incremental wire bytes',
-    `${results.incrementalWireBytes} for ${results.incrementalNewBytes} new (×${results.incrementalWireRatio})`,
-    '≤ 1.02 × new',
-  ],
-  [
-    'incremental wall time',
-    `${results.incrementalSeconds} s (plain rsync ${results.plainRsyncIncrementalSeconds} s, ×${results.incrementalWallRatio})`,
-    '≤ 1.15 × rsync',
-  ],
-  [
-    'verification',
-    `${results.verifyMBps} MB/s vs sha256sum ${results.sha256sumMBps} MB/s (×${results.verifyVsSha256sum})`,
-    '≥ 0.9 × sha256sum',
-  ],
-  ['resume after cut at ½', `rerun moved ${results.resumeWireShare} of the total`, '≤ 0.6'],
-];
-console.log(
-  `\n### restray-pi sync (${totalMb} MB repository, ${newMb} MB increment)\n\n| measure | result | target |\n|---|---|---|`,
-);
-for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+/**
+ * Runs the benchmark on a fresh two-Pi lab and returns the figures. Wall-time ratios are medians over `rounds`
+ * alternating pairs (restray-pi first in odd rounds, plain rsync first in even ones), so one disturbance of a
+ * shared machine does not decide the result.
+ */
+export async function measurePiSync(
+  totalMb = Number(process.env.RESTRAY_PI_BENCH_MB ?? 1024),
+  newMb = Number(process.env.RESTRAY_PI_BENCH_NEW_MB ?? 50),
+  rounds = Number(process.env.RESTRAY_PI_BENCH_ROUNDS ?? 3),
+): Promise<PiSyncResults> {
+  const lab = await startTwoPiLab({ configure: (c) => void (c.offsite.retention = { keepLast: 50 }) });
+  try {
+    const off = () => lab.offsite.config.offsite!;
+    const sync = () =>
+      runSync({
+        config: lab.offsite.config,
+        offsite: off(),
+        secrets: loadSecrets(lab.offsite.secretsPath),
+        trigger: 'manual',
+        log: () => undefined,
+      });
+    const backup = async (name: string, mb: number) => {
+      const dir = join(lab.dir, name);
+      // 8 MB files: restic packs them into its own pack sizes; random bytes so nothing compresses.
+      const n = Math.max(1, Math.round(mb / 8));
+      writeRandomFiles(dir, n, Math.round((mb * MB) / n));
+      await lab.restic(['backup', '--host', 'bench', dir]);
+    };
+    const timed = async <T>(f: () => Promise<T>) => {
+      const t = performance.now();
+      const v = await f();
+      return { v, s: (performance.now() - t) / 1000 };
+    };
+    const src = off().source!;
+    // The reference: one plain rsync of the repository (locks/ left out, as restray-pi does) over the same path.
+    const plainRsync = (dir: string) =>
+      timed(() =>
+        run(
+          'rsync',
+          ['-a', '--exclude=/locks/', '-e', rsyncRsh(src, off().ssh), `${src.user}@${src.host}:`, `${dir}/`],
+          { maxBuffer: 64 * MB },
+        ),
+      );
+    const root0 = lab.offsite.root;
+    const useRoot = (root: string) =>
+      lab.reconfigure((c) => {
+        c.offsite.root = root;
+      });
+
+    await backup('base', totalMb);
+    // Full sync: each round into an empty store and an empty plain directory.
+    const full: number[] = [];
+    const plainFull: number[] = [];
+    let fullSyncBytes = 0;
+    for (let i = 0; i < rounds; i++) {
+      const root = i === rounds - 1 ? root0 : join(lab.dir, `store-full-${i}`);
+      const plainDir = join(lab.dir, `plain-full-${i}`);
+      mkdirSync(plainDir);
+      useRoot(root);
+      const ours = async () => {
+        const r = await timed(sync);
+        if (r.v.result !== 'ok') throw new Error(`full sync: ${JSON.stringify(r.v.run?.error)}`);
+        full.push(r.s);
+        fullSyncBytes = r.v.bytesTransferred;
+      };
+      const theirs = async () => plainFull.push((await plainRsync(plainDir)).s);
+      if (i % 2 === 0) await ours().then(theirs);
+      else await theirs().then(ours);
+      if (root !== root0) rmSync(root, { recursive: true, force: true });
+      if (i < rounds - 1) rmSync(plainDir, { recursive: true, force: true });
+    }
+    const plainDir = join(lab.dir, `plain-full-${rounds - 1}`);
+
+    // Incremental: newMb of new data per round, restray-pi and plain rsync each bring their copy up to date.
+    const inc: number[] = [];
+    const plainInc: number[] = [];
+    let incrementalNewBytes = 0;
+    let incrementalWireBytes = 0;
+    for (let i = 0; i < rounds; i++) {
+      const known = new Set(walkRepo(lab.onsite.repo).map((f) => f.path));
+      await backup(`inc${i}`, newMb);
+      const newBytes = walkRepo(lab.onsite.repo)
+        .filter((f) => !known.has(f.path) && !f.path.startsWith('locks/'))
+        .reduce((s, f) => s + f.size, 0);
+      const ours = async () => {
+        const wireBefore = lab.proxy!.bytes.down;
+        const r = await timed(sync);
+        if (r.v.result !== 'ok') throw new Error(`incremental sync: ${JSON.stringify(r.v.run?.error)}`);
+        inc.push(r.s);
+        incrementalNewBytes += newBytes;
+        incrementalWireBytes += lab.proxy!.bytes.down - wireBefore;
+      };
+      const theirs = async () => plainInc.push((await plainRsync(plainDir)).s);
+      if (i % 2 === 0) await ours().then(theirs);
+      else await theirs().then(ours);
+    }
+
+    // Verification throughput: restray-pi's hasher vs sha256sum over the newest generation (page cache warm).
+    const p = offsitePaths(lab.offsite.root);
+    const gen = join(p.generations, listGenerations(p).at(-1)!);
+    const files = walkRepo(gen).filter((f) => fileId(f.path));
+    const bytes = files.reduce((s, f) => s + f.size, 0);
+    const paths = files.map((f) => join(gen, f.path));
+    await run('sha256sum', paths, { maxBuffer: 64 * MB });
+    const ours = await timed(() =>
+      verifyNamedFiles(
+        gen,
+        files.map((f) => f.path),
+        off().verify.concurrency,
+      ),
+    );
+    const theirs = await timed(() => run('sha256sum', paths, { maxBuffer: 64 * MB }));
+
+    // Cut at about half of a new chunk of data, then resume.
+    const knownBeforeCut = new Set(walkRepo(lab.onsite.repo).map((f) => f.path));
+    await backup('cut', Math.max(newMb * 2, 100));
+    const cutTotal = walkRepo(lab.onsite.repo)
+      .filter((f) => !knownBeforeCut.has(f.path) && !f.path.startsWith('locks/'))
+      .reduce((s, f) => s + f.size, 0);
+    const cutStart = lab.proxy!.bytes.down;
+    lab.reconfigure((c) => void (c.offsite.rsync = { bwlimitKiB: 20 * 1024 }));
+    const pending = sync();
+    await waitUntil(() => lab.proxy!.bytes.down - cutStart > cutTotal / 2, 600_000, 'half of the transfer');
+    lab.proxy!.cut();
+    const cutRun = await pending;
+    lab.reconfigure((c) => void delete c.offsite.rsync);
+    const resumeStart = lab.proxy!.bytes.down;
+    const resumed = await sync();
+
+    return {
+      totalMb,
+      newMb,
+      rounds,
+      fullSyncSeconds: full.map((x) => round(x)),
+      plainRsyncFullSeconds: plainFull.map((x) => round(x)),
+      fullWallRatio: round(median(full) / median(plainFull), 3),
+      fullSyncBytes,
+      incrementalSeconds: inc.map((x) => round(x)),
+      plainRsyncIncrementalSeconds: plainInc.map((x) => round(x)),
+      incrementalWallRatio: round(median(inc) / median(plainInc), 3),
+      incrementalNewBytes,
+      incrementalWireBytes,
+      incrementalWireRatio: round(incrementalWireBytes / incrementalNewBytes, 4),
+      verifyMBps: round(bytes / MB / ours.s, 1),
+      sha256sumMBps: round(bytes / MB / theirs.s, 1),
+      verifyVsSha256sum: round(theirs.s / ours.s),
+      cutRunResult: cutRun.result,
+      cutRunBytes: cutRun.bytesTransferred,
+      resumeResult: resumed.result,
+      resumeWireShare: round((lab.proxy!.bytes.down - resumeStart) / cutTotal, 3),
+    };
+  } finally {
+    await lab.stop();
+  }
+}
+
+/** The Markdown section for bench/RESULTS.md (no machine names: machineInfo() in bench/lib.ts says where). */
+export function piSyncSection(r: PiSyncResults): string {
+  const secs = (xs: number[]) => `${median(xs).toFixed(2)} s`;
+  const rows: [string, string, string][] = [
+    [
+      `full sync (${r.totalMb} MB)`,
+      `${secs(r.fullSyncSeconds)} vs plain rsync ${secs(r.plainRsyncFullSeconds)}: ×${r.fullWallRatio}`,
+      'wall ≤ 1.15 × rsync',
+    ],
+    [
+      `incremental sync (${r.newMb} MB new)`,
+      `${secs(r.incrementalSeconds)} vs plain rsync ${secs(r.plainRsyncIncrementalSeconds)}: ×${r.incrementalWallRatio}`,
+      'wall ≤ 1.15 × rsync',
+    ],
+    [
+      'incremental bytes on the wire',
+      `${r.incrementalWireBytes} for ${r.incrementalNewBytes} new: ×${r.incrementalWireRatio}`,
+      '≤ 1.02 × new',
+    ],
+    [
+      'verification throughput',
+      `${r.verifyMBps} MB/s vs sha256sum ${r.sha256sumMBps} MB/s: ×${r.verifyVsSha256sum}`,
+      '≥ 0.9 × sha256sum',
+    ],
+    [
+      'resume after a cut at ½',
+      `cut run ${r.cutRunResult} (${r.cutRunBytes} bytes counted), rerun ${r.resumeResult} moving ${r.resumeWireShare} of the new data`,
+      '≤ 0.6',
+    ],
+  ];
+  return [
+    `### restray-pi sync (${r.totalMb} MB repository, ${r.newMb} MB increments)`,
+    '',
+    `Two-Pi lab on one machine (sshd, fault proxy, rrsync -ro, restic-written repository). Wall times are medians of ${r.rounds} alternating pairs; each sync includes listing, guard, verification of every new file, promotion, durable writes and publishing the status. Re-verification of old generations is \`restray-pi reverify\` (its own timer) and not part of a sync.`,
+    '',
+    '| measure | result | target |',
+    '|---|---|---|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+    `Per round (restray-pi / plain rsync): full ${r.fullSyncSeconds.join(', ')} s / ${r.plainRsyncFullSeconds.join(', ')} s; incremental ${r.incrementalSeconds.join(', ')} s / ${r.plainRsyncIncrementalSeconds.join(', ')} s.`,
+  ].join('\n');
+}
+
+/** For bench/run.ts: runs the benchmark, writes bench/pi-sync-results.json, returns the Markdown section. */
+export async function benchPiSync(): Promise<string> {
+  const r = await measurePiSync();
+  writeFileSync(join(import.meta.dirname, 'pi-sync-results.json'), JSON.stringify(r, null, 2) + '\n');
+  return piSyncSection(r);
+}
+
+// Standalone: `npx tsx bench/pi-sync.ts`.
+if (process.argv[1] && /bench\/pi-sync\.ts$/.test(process.argv[1])) {
+  process.stdout.write(`${await benchPiSync()}\n`);
+}

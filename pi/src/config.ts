@@ -60,6 +60,12 @@ export const OffsiteConfig = z
     mode: z.enum(['pull', 'push']).default('pull'),
     /** The onsite repository, reached through its read-only pull key (pull mode). */
     source: SshEndpoint.optional(),
+    /**
+     * Push mode: the directory the onsite push key writes into (its forced command is
+     * `rrsync -wo -no-del -no-overwrite <incoming>`). Same file system as root: verified files are hardlinked
+     * from here into the generation. Default <root>/incoming.
+     */
+    incoming: absPath.optional(),
     /** Where to publish offsite.json: the onsite status-writer account (`rrsync -wo`). */
     publish: SshEndpoint.extend({
       file: z
@@ -166,6 +172,28 @@ export const OnsiteConfig = z
       .strict()
       .default({ keepWithin: '30d', prune: true }),
     resticPath: z.string().default('restic'),
+    /**
+     * Push mode (`restray-pi push`): the offsite Pi's push account, which may only add files to its incoming
+     * directory. Pull mode needs nothing here: the onsite Pi then holds no key for the offsite Pi.
+     */
+    push: z
+      .object({
+        target: SshEndpoint,
+        ssh: SshTiming.default({ connectTimeout: 15, serverAliveInterval: 10, serverAliveCountMax: 3 }),
+        /** rsync's own I/O timeout (s). */
+        timeout: z.number().int().min(5).max(55).default(45),
+        bwlimitKiB: z.number().int().positive().optional(),
+        rsyncPath: z.string().default('rsync'),
+        /** How long a push waits for restic locks (an operation in progress) before it gives up. */
+        lockWaitSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(6 * 3600)
+          .default(1800),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type OnsiteConfig = z.infer<typeof OnsiteConfig>;

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 /** Read size per chunk: large reads keep per-call overhead negligible next to SHA-256 itself. */
 const CHUNK = 1 << 20;
@@ -37,6 +39,135 @@ export async function mapLimit<T, R>(
   return out;
 }
 
+/** What a hash worker read: the digest together with the identity of the exact inode it hashed. */
+export interface HashedFile {
+  hex: string;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface HashRequest {
+  path: string;
+  /**
+   * Take the file over before hashing it (push mode): refuse anything but a regular file (O_NOFOLLOW, so a
+   * symlink planted by the sender is never followed), then make it owned by us and read-only, so the account
+   * that uploaded it can no longer change it after it has been verified.
+   */
+  seize?: boolean;
+  /**
+   * fdatasync the file after hashing: a generation must survive a power cut once promoted, and syncing each
+   * file as soon as it is verified spreads the disk writes over the transfer instead of stalling promotion.
+   */
+  sync?: boolean;
+}
+
+// The worker is eval'd source (CommonJS) so the single-file bundle needs no second file next to it.
+// Synchronous reads are fine there: the worker does nothing else, and they keep the main thread free.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const buf = Buffer.allocUnsafe(${CHUNK});
+parentPort.on('message', ({ id, path, seize, sync }) => {
+  let fd;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    if (seize) {
+      if (process.getuid && process.getuid() === 0) fs.fchownSync(fd, 0, 0);
+      fs.fchmodSync(fd, 0o444);
+    }
+    const h = createHash('sha256');
+    let n;
+    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
+    if (sync) fs.fdatasyncSync(fd);
+    parentPort.postMessage({ id, hex: h.digest('hex'), ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+  } catch (e) {
+    parentPort.postMessage({ id, error: (e && e.code) || 'unreadable' });
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+});
+`;
+
+type Reply = { id: number; error?: string } & Partial<HashedFile>;
+
+/**
+ * A pool of hashing threads. SHA-256 in node:crypto runs on the calling thread, so hashing on the main thread
+ * would compete with everything else the run does (reading rsync's output, in tests even the fault proxy);
+ * worker threads put it on other cores, which is what lets verification overlap the transfer.
+ */
+export class HashPool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: { msg: HashRequest & { id: number }; resolve: (r: Reply) => void }[] = [];
+  private readonly pending = new Map<number, (r: Reply) => void>();
+  private nextId = 0;
+
+  constructor(size: number) {
+    for (let i = 0; i < Math.max(1, size); i++) {
+      const w = new Worker(WORKER_SOURCE, { eval: true });
+      // Never keep the process alive for an idle pool (a forgotten close() must not hang the CLI).
+      w.unref();
+      w.on('message', (r: Reply) => {
+        const done = this.pending.get(r.id);
+        this.pending.delete(r.id);
+        this.release(w);
+        done?.(r);
+      });
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  /**
+   * Hashes one file on a worker thread. Resolves with the digest and the inode it read, or with `error` set to
+   * the fs error code (`ENOENT`, `ELOOP` for a symlink, `ENOTREG`…); never rejects.
+   */
+  hash(req: HashRequest): Promise<HashedFile | { error: string }> {
+    return new Promise((resolve) => {
+      const msg = { ...req, id: this.nextId++ };
+      const finish = (r: Reply) =>
+        resolve(
+          r.error !== undefined
+            ? { error: r.error }
+            : { hex: r.hex!, ino: r.ino!, size: r.size!, mtimeMs: r.mtimeMs! },
+        );
+      const w = this.idle.pop();
+      if (w) this.dispatch(w, msg, finish);
+      else this.queue.push({ msg, resolve: finish });
+    });
+  }
+
+  private dispatch(w: Worker, msg: HashRequest & { id: number }, done: (r: Reply) => void): void {
+    this.pending.set(msg.id, done);
+    w.postMessage(msg);
+  }
+
+  private release(w: Worker): void {
+    const next = this.queue.shift();
+    if (next) this.dispatch(w, next.msg, next.resolve);
+    else this.idle.push(w);
+  }
+
+  /** Stops the threads; pending requests are answered `cancelled`. */
+  async close(): Promise<void> {
+    for (const [, done] of this.pending) done({ id: -1, error: 'cancelled' });
+    this.pending.clear();
+    for (const q of this.queue.splice(0)) q.resolve({ id: -1, error: 'cancelled' });
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Hash threads worth starting for `concurrency` requests: more than the machine's cores only adds switching. */
+export function poolSize(concurrency: number): number {
+  // availableParallelism() is Node ≥ 18.14; the Pis may run an older 18.
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(concurrency, cores));
+}
+
 export interface HashMismatch {
   /** Path relative to the repository root, e.g. `data/ab/ab12…`. */
   file: string;
@@ -46,6 +177,7 @@ export interface HashMismatch {
 /**
  * Checks that each content-addressed file's SHA-256 equals its own name (the last path component). Files that
  * cannot be read count as mismatches with `actual` set to the error code, so a vanished file is never "verified".
+ * Hashing runs on `concurrency` worker threads (at most one per core), or on the given pool.
  *
  * @param root repository root the relative paths are resolved against
  * @returns the mismatches; empty when every file is intact
@@ -54,15 +186,21 @@ export async function verifyNamedFiles(
   root: string,
   files: readonly string[],
   concurrency = 2,
+  pool?: HashPool,
 ): Promise<HashMismatch[]> {
-  const results = await mapLimit(files, concurrency, async (file) => {
-    const expected = file.slice(file.lastIndexOf('/') + 1);
-    try {
-      const actual = await sha256File(`${root}/${file}`);
-      return actual === expected ? undefined : { file, actual };
-    } catch (e) {
-      return { file, actual: (e as NodeJS.ErrnoException).code ?? 'unreadable' };
-    }
-  });
-  return results.filter((r): r is HashMismatch => r !== undefined);
+  const own = pool ? undefined : new HashPool(poolSize(Math.min(concurrency, files.length)));
+  const use = pool ?? own!;
+  try {
+    const results = await Promise.all(
+      files.map(async (file) => {
+        const expected = file.slice(file.lastIndexOf('/') + 1);
+        const r = await use.hash({ path: `${root}/${file}` });
+        if ('error' in r) return { file, actual: r.error };
+        return r.hex === expected ? undefined : { file, actual: r.hex };
+      }),
+    );
+    return results.filter((r): r is HashMismatch => r !== undefined);
+  } finally {
+    await own?.close();
+  }
 }

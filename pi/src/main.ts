@@ -3,6 +3,8 @@ import { defaultIo, type CommandIo } from './commands/common.js';
 import { maintainCommand, maintainHelp } from './commands/maintain.js';
 import { provisionCommand, provisionHelp } from './commands/provision.js';
 import { pruneCommand, pruneHelp } from './commands/prune.js';
+import { pushCommand, pushHelp } from './commands/push.js';
+import { reverifyCommand, reverifyHelp } from './commands/reverify.js';
 import { statusCommand, statusHelp } from './commands/status.js';
 import { syncCommand, syncHelp } from './commands/sync.js';
 import { EXIT, PiError } from './errors.js';
@@ -12,8 +14,10 @@ const commands: Record<string, { run: (argv: string[], io: CommandIo) => Promise
   status: { run: statusCommand, help: statusHelp },
   approve: { run: approveCommand, help: approveHelp },
   prune: { run: pruneCommand, help: pruneHelp },
+  reverify: { run: reverifyCommand, help: reverifyHelp },
   provision: { run: provisionCommand, help: provisionHelp },
   maintain: { run: maintainCommand, help: maintainHelp },
+  push: { run: pushCommand, help: pushHelp },
 };
 
 export const usage = `restray-pi — onsite target and verified offsite copies of a restic repository
@@ -21,13 +25,15 @@ export const usage = `restray-pi — onsite target and verified offsite copies o
 Usage: restray-pi <command> [options]     (every command takes --config FILE, default /etc/restray-pi/config.json)
 
 Offsite Pi:
-  sync        pull a new verified generation from the onsite Pi
+  sync        pull a new verified generation from the onsite Pi (push mode: promote what it pushed)
   status      show the offsite status (--json: the published document)
   approve     accept the change that blocked the last sync
   prune       apply the generation retention (--dry-run lists what goes and why)
+  reverify    re-hash the next slice of stored files (bit rot); daily timer
 Onsite Pi:
-  provision   provision onsite …: accounts, keys and directories (--dry-run prints every change)
+  provision   provision onsite|offsite …: accounts, keys and directories (--dry-run prints every change)
   maintain    restic forget/prune on the onsite repository, password from a root-only credential
+  push        push mode only: send new files and a manifest to the offsite Pi's incoming directory
 
 Exit statuses: 0 ok, 1 failed, 2 usage, 3 blocked by the guard, 4 invalid config, 5 another run in progress,
 6 stale. \`restray-pi <command> --help\` for details.`;

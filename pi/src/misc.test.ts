@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { mailMessage } from './alerts.js';
 import { forgetArgs } from './maintain.js';
-import { authorizedKeyLines, mergeAuthorizedKeys, normaliseKey, sftpDropIn } from './provision.js';
+import {
+  authorizedKeyLines,
+  mergeAuthorizedKeys,
+  normaliseKey,
+  pushKeyLines,
+  sftpDropIn,
+} from './provision.js';
+import { MANIFEST_NAME, PushManifest } from './push.js';
 import { parseStats, rsyncFailure } from './rsync.js';
 import { classifyLinkFailure, quoteWord, rsyncRsh } from './ssh.js';
 import { inWindow } from './window.js';
@@ -38,6 +45,7 @@ describe('ssh and rsync', () => {
       stdout: '',
       stderr: 'rsync: [sender] link_stat "/x" failed: No such file or directory (2)\n',
       bytesReceived: 0,
+      fileBytes: 0,
       bytesSent: 0,
     };
     expect(rsyncFailure(r, 'transfer', 'transfer').message).toMatch(/rsync exit 23: \[sender\] link_stat/);
@@ -78,6 +86,25 @@ describe('provisioning text', () => {
     expect(sftpDropIn(input)).toMatch(
       /ChrootDirectory \/srv\/restray\n\s+ForceCommand internal-sftp -d \/repo/,
     );
+  });
+
+  it('gives the push key write-only, no-delete, no-overwrite rrsync on incoming/ (push mode)', () => {
+    expect(
+      pushKeyLines({ incoming: '/srv/restray-offsite/incoming', pushKeys: [key], rrsync: '/usr/bin/rrsync' }),
+    ).toEqual([
+      `command="/usr/bin/rrsync -wo -no-del -no-overwrite /srv/restray-offsite/incoming",restrict ${key}`,
+    ]);
+    const id = 'a'.repeat(64);
+    const ok = {
+      version: 1,
+      created: '2026-01-01T00:00:00Z',
+      files: [{ path: `data/aa/${id}`, size: 1, mtime: 0 }],
+    };
+    expect(PushManifest.safeParse(ok).success).toBe(true);
+    for (const path of ['../../etc/passwd', 'locks/x', `data/ab/${id}`, '/abs'])
+      expect(PushManifest.safeParse({ ...ok, files: [{ path, size: 1, mtime: 0 }] }).success).toBe(false);
+    expect(MANIFEST_NAME.test('20260101T000000Z-0a1b2c3d.json')).toBe(true);
+    expect(MANIFEST_NAME.test('../x.json')).toBe(false);
   });
 
   it('strips pasted options from keys and merges authorized_keys by key blob', () => {

@@ -34,6 +34,10 @@ export interface OffsitePaths {
   guard: string;
   approval: string;
   verify: string;
+  /** The last `restic check` (verify.resticCheck). */
+  resticCheck: string;
+  /** Push mode: pushed files that failed verification, moved out of incoming/ so the next push re-sends them. */
+  quarantine: string;
   alerts: string;
   lock: string;
 }
@@ -51,6 +55,8 @@ export function offsitePaths(root: string): OffsitePaths {
     guard: join(state, 'guard.json'),
     approval: join(state, 'approval.json'),
     verify: join(state, 'verify.json'),
+    resticCheck: join(state, 'restic-check.json'),
+    quarantine: join(state, 'quarantine'),
     alerts: join(state, 'alerts.json'),
     lock: join(state, 'run.lock'),
   };

@@ -280,3 +280,82 @@ export async function resolveProgram(name: string): Promise<string> {
     });
   return p;
 }
+
+/** What `provision offsite` sets up for push mode. */
+export interface OffsitePlanInput {
+  /** Where the push key may add files (offsite.incoming); owned by the push account. */
+  incoming: string;
+  pushUser: string;
+  pushKeys: string[];
+  rrsync: string;
+  authorizedKeysFile: (user: string, home: string) => string;
+}
+
+/**
+ * The push account's authorized_keys lines: `rrsync -wo -no-del -no-overwrite` confines it to incoming/, lets
+ * it only write (no reading back, no listing), refuses every delete and enforces --ignore-existing, so it can
+ * add files but never replace or remove one. `restrict`: no PTY, forwarding, agent or user rc.
+ */
+export function pushKeyLines(i: Pick<OffsitePlanInput, 'incoming' | 'pushKeys' | 'rrsync'>): string[] {
+  return i.pushKeys.map(
+    (k) => `command="${i.rrsync} -wo -no-del -no-overwrite ${q(i.incoming)}",restrict ${k}`,
+  );
+}
+
+/**
+ * Changes that prepare the offsite Pi for push mode: the push account, its incoming directory (mode 0700: only
+ * it and root), and its key with the forced command of {@link pushKeyLines}. The generations stay root's and
+ * outside the directory rrsync confines the key to. Idempotent; reads only, like {@link planOnsite}.
+ */
+export async function planOffsite(i: OffsitePlanInput): Promise<Change[]> {
+  const changes: Change[] = [];
+  const info = await userInfo(i.pushUser);
+  const home = info?.home ?? `/var/lib/${i.pushUser}`;
+  if (!info)
+    changes.push({
+      describe: `create account ${i.pushUser} (home ${home}, key login only)`,
+      apply: async () => {
+        await execa('useradd', [
+          '--system',
+          '--create-home',
+          '--home-dir',
+          home,
+          '--shell',
+          '/bin/sh',
+          i.pushUser,
+        ]);
+        await execa('usermod', ['-p', '*', i.pushUser]);
+      },
+    });
+  const st = existsSync(i.incoming) ? statSync(i.incoming) : undefined;
+  if (!st || (st.mode & 0o7777) !== 0o700 || st.uid !== info?.uid)
+    changes.push({
+      describe: `${st ? 'set' : 'create'} ${i.incoming} owned by ${i.pushUser}, mode 700 (what the onsite Pi pushes; verified and promoted by root)`,
+      apply: async () => {
+        mkdirSync(i.incoming, { recursive: true });
+        const u = await userInfo(i.pushUser);
+        chownSync(i.incoming, u!.uid, u!.gid);
+        chmodSync(i.incoming, 0o700);
+      },
+    });
+  const file = i.authorizedKeysFile(i.pushUser, home);
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const want = pushKeyLines(i);
+  const merged = mergeAuthorizedKeys(existing, want);
+  if (want.length > 0 && merged !== existing)
+    changes.push({
+      describe: `write ${file}:\n${want.map((l) => `    + ${l.replace(/ (AAAA[A-Za-z0-9+/=]{12})[A-Za-z0-9+/=]+/, ' $1…')}`).join('\n')}`,
+      apply: async () => {
+        mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+        writeFileAtomic(file, merged, 0o644);
+        const u = await userInfo(i.pushUser);
+        if (u && file.startsWith(u.home)) {
+          chownSync(dirname(file), u.uid, u.gid);
+          chmodSync(dirname(file), 0o700);
+          chownSync(file, u.uid, u.gid);
+        }
+        chmodSync(file, 0o644);
+      },
+    });
+  return changes;
+}

@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import type { SshEndpoint, SshTiming } from './config.js';
 import { PiError } from './errors.js';
 import { classifyLinkFailure, rsyncRsh } from './ssh.js';
+import type { SshMaster } from './ssh-master.js';
 import type { PiRunPhase } from '../../contract/pi-status.js';
 
 export interface RsyncResult {
@@ -11,6 +12,8 @@ export interface RsyncResult {
   /** rsync's `Total bytes received` (wire bytes, protocol included); 0 when no stats were printed. */
   bytesReceived: number;
   bytesSent: number;
+  /** Sum of `%b` over the files reported through `onFile` (what a cut run moved before the cut). */
+  fileBytes: number;
 }
 
 export interface RsyncOptions {
@@ -21,7 +24,19 @@ export interface RsyncOptions {
   timeout: number;
   bwlimitKiB?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** Ride on this run's shared connection (see ssh-master.ts); without it each call connects on its own. */
+  master?: SshMaster | undefined;
+  /**
+   * Called for each file rsync finished receiving, as rsync reports it (path relative to the destination, wire
+   * bytes). rsync reports a file just before it renames it into place, so a consumer treats a file as complete
+   * once the next report (or the end of the run) arrives.
+   */
+  onFile?: ((path: string, bytes: number) => void) | undefined;
 }
+
+// Marks rsync's per-file lines on stdout, apart from --stats and --list-only output. %b makes rsync log after
+// the file's data arrived instead of before (rsync logs before the transfer unless the format needs its result).
+const FILE_LINE = 'restray-file ';
 
 /** Parses `--stats` totals (with or without digit grouping). */
 export function parseStats(stdout: string): { received: number; sent: number } {
@@ -38,16 +53,79 @@ export function parseStats(stdout: string): { received: number; sent: number } {
  * `--list-only` print UTC times; LC_ALL=C keeps messages in English for classification.
  */
 export async function runRsync(args: readonly string[], o: RsyncOptions): Promise<RsyncResult> {
+  return spawnRsync(args, o, false).finish();
+}
+
+/** An rsync started ahead of its file list (see {@link startRsync}). */
+export interface PendingRsync {
+  /** True once the process ended on its own before being fed (link lost, timed out): start a new one instead. */
+  readonly ended: boolean;
+  /** Hands over the file list (newline-separated paths) and waits for the transfer to finish. */
+  feed(list: string): Promise<RsyncResult>;
+  /** Stops it (when its file list is never going to come). Idempotent. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * Starts rsync with `--files-from=-` before the caller knows the files: ssh, the other side's forced command
+ * (rrsync is a Python program: a noticeable start on a Pi) and rsync's handshake run while the caller is still
+ * listing or verifying; rsync then waits for the list on stdin. `args` must contain `--files-from=-`.
+ * A pending rsync that waits longer than its `--timeout` ends on its own: check `ended` before feeding.
+ */
+export function startRsync(args: readonly string[], o: RsyncOptions): PendingRsync {
+  const run = spawnRsync(args, o, true);
+  let ended = false;
+  let fed = false;
+  void run.sub.then(
+    () => (ended = !fed),
+    () => (ended = !fed),
+  );
+  return {
+    get ended() {
+      return ended;
+    },
+    feed(list) {
+      fed = true;
+      run.sub.stdin?.end(list);
+      return run.finish();
+    },
+    async cancel() {
+      if (fed || ended) return;
+      fed = true;
+      run.sub.kill('SIGTERM');
+      await run.finish();
+    },
+  };
+}
+
+function spawnRsync(args: readonly string[], o: RsyncOptions, stdinList: boolean) {
   const full = [
     '-e',
-    rsyncRsh(o.endpoint, o.ssh),
+    o.master && !o.master.exited ? o.master.rsh : rsyncRsh(o.endpoint, o.ssh),
     `--timeout=${o.timeout}`,
     ...(o.bwlimitKiB ? [`--bwlimit=${o.bwlimitKiB}`] : []),
+    ...(o.onFile ? [`--out-format=${FILE_LINE}%b %n`] : []),
     ...args,
   ];
-  const r = await execa(o.rsyncPath, full, {
+  let fileBytes = 0;
+  const onFile = o.onFile;
+  const sub = execa(o.rsyncPath, full, {
     reject: false,
-    stdin: 'ignore',
+    stdin: stdinList ? 'pipe' : 'ignore',
+    stdout: onFile
+      ? function* (line: unknown) {
+          const l = String(line);
+          if (!l.startsWith(FILE_LINE)) {
+            yield l;
+            return;
+          }
+          const m = /^(\d+) (.+)$/.exec(l.slice(FILE_LINE.length));
+          // Directories rsync creates on the way (`data/ab/`) are reported too; only files count.
+          if (!m || m[2]!.endsWith('/')) return;
+          fileBytes += Number(m[1]);
+          onFile(m[2]!, Number(m[1]));
+        }
+      : 'pipe',
     env: { TZ: 'UTC', LC_ALL: 'C' },
     extendEnv: true,
     cancelSignal: o.signal,
@@ -55,18 +133,32 @@ export async function runRsync(args: readonly string[], o: RsyncOptions): Promis
     forceKillAfterDelay: 5_000,
     maxBuffer: 256 * 1024 * 1024,
   });
-  if (r.failed && r.exitCode === undefined && !r.isCanceled)
-    throw new PiError('failed', `rsync could not be started (${o.rsyncPath}): ${r.shortMessage}`, {
-      hint: 'Install rsync (apt install rsync).',
-    });
-  const stats = parseStats(String(r.stdout ?? ''));
-  return {
-    exitCode: r.isCanceled ? 130 : (r.exitCode ?? 1),
-    stdout: String(r.stdout ?? ''),
-    stderr: String(r.stderr ?? ''),
-    bytesReceived: stats.received,
-    bytesSent: stats.sent,
+  // A pending rsync that ends early closes its stdin; writing the list then must not crash the process.
+  sub.stdin?.on('error', () => undefined);
+  const finish = async (): Promise<RsyncResult> => {
+    const r = await sub;
+    if (r.failed && r.exitCode === undefined && !r.isCanceled && r.signal === undefined)
+      throw new PiError('failed', `rsync could not be started (${o.rsyncPath}): ${r.shortMessage}`, {
+        hint: 'Install rsync (apt install rsync).',
+      });
+    const stats = parseStats(String(r.stdout ?? ''));
+    const exitCode = r.isCanceled ? 130 : (r.exitCode ?? 1);
+    // A session through a master that died (cut, stalled) only sees its channel close; the master said why.
+    // rsync may see its channel close a moment before the master's exit is reported: give it that moment when
+    // the exit status says the link broke (10/12 protocol stream, 30/35 timeouts, 255 ssh).
+    if (o.master && [10, 12, 30, 35, 255].includes(exitCode)) await o.master.waitExit(2_000);
+    const masterSaid = exitCode !== 0 && o.master?.exited ? `${o.master.stderr()}\n` : '';
+    return {
+      exitCode,
+      stdout: String(r.stdout ?? ''),
+      stderr: masterSaid + String(r.stderr ?? ''),
+      // Without --stats (a cut run prints none) the files reported so far are the best lower bound.
+      bytesReceived: stats.received || fileBytes,
+      bytesSent: stats.sent,
+      fileBytes,
+    };
   };
+  return { sub, finish };
 }
 
 /** True when rsync reports that source files vanished during the transfer (exit 24): the source changed. */

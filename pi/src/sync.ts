@@ -1,97 +1,86 @@
 import {
   type Dirent,
-  chmodSync,
+  copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   readdirSync,
-  renameSync,
   rmSync,
+  statSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PiRun, PiRunPhase } from '../../contract/pi-status.js';
-import { raiseAlert, pingHealthchecks, type Alert, type Log } from './alerts.js';
-import type { OffsiteConfig, PiConfig, Secrets, SshEndpoint } from './config.js';
-import { PiError, toErrorInfo } from './errors.js';
-import { fsyncDir, readJson, writeJsonAtomic } from './fs-util.js';
+import type { PiRun } from '../../contract/pi-status.js';
+import { pingHealthchecks, type Log } from './alerts.js';
+import type { SshEndpoint } from './config.js';
+import { PiError } from './errors.js';
+import { writeJsonAtomic } from './fs-util.js';
 import { evaluateGuard, type GuardFinding } from './guard.js';
-import { generationName, parseGenerationName } from './generation-name.js';
-import { verifyNamedFiles } from './hash.js';
+import { HashPool, poolSize, type HashMismatch, type HashedFile } from './hash.js';
 import {
   acquireRunLock,
   ensureLayout,
   listGenerations,
   offsitePaths,
-  readGenerationsMeta,
-  removeGeneration,
-  snapshotIdsOf,
   walkRepo,
-  writeGenerationsMeta,
   type LocalFile,
   type OffsitePaths,
 } from './offsite-store.js';
+import { receivePush } from './push-receive.js';
 import { classify, fileId, parseListing, type RepoFile } from './repo-files.js';
-import { decideRetention } from './retention.js';
-import { forgetRemovedGenerations, readVerifyState, reverifySlice } from './reverify.js';
-import { runRsync, rsyncFailure, sourceVanished, type RsyncOptions } from './rsync.js';
+import { runResticCheck } from './restic-check.js';
+import { readVerifyState } from './reverify.js';
 import {
-  buildStatus,
-  nextTimerRun,
-  publishStatus,
-  readGuardState,
-  readStatus,
-  writeStatus,
-  type GuardState,
-} from './status.js';
+  runRsync,
+  rsyncFailure,
+  sourceVanished,
+  startRsync,
+  type PendingRsync,
+  type RsyncOptions,
+} from './rsync.js';
+import {
+  alert,
+  applyRetention,
+  cleanStaging,
+  closePublish,
+  endPing,
+  finishBlocked,
+  finishFailed,
+  finishStatus,
+  promote,
+  preparePublish,
+  readApproval,
+  type RunCtx,
+  type SyncOptions,
+  type SyncOutcome,
+} from './run-common.js';
+import { openSshMaster, type SshMaster } from './ssh-master.js';
+import { readGuardState, readStatus, type GuardState } from './status.js';
 import { inWindow } from './window.js';
 
-export interface SyncOptions {
-  config: PiConfig;
-  offsite: OffsiteConfig;
-  secrets: Secrets;
-  trigger: PiRun['trigger'];
-  /** Only run when the source's snapshot list, keys or config differ from the newest generation (cheap check). */
-  ifChanged?: boolean;
-  /** Injectable clock (tests). */
-  now?: () => Date;
-  /** Injectable sleep for the lock wait (tests wait on conditions, not time). */
-  sleep?: (ms: number) => Promise<void>;
-  log?: Log;
-  signal?: AbortSignal;
-  /** Called after each transfer phase (tests and progress output). */
-  onPhase?: (
-    phase: 'list' | 'meta' | 'data' | 'snapshots' | 'verify' | 'promote',
-    detail: { bytes: number },
-  ) => void;
-}
-
-export interface SyncOutcome {
-  /** `skipped`: nothing to do (no change with --if-changed, or outside the time window). */
-  result: PiRun['result'] | 'skipped';
-  run?: PiRun;
-  /** Name of the promoted generation. */
-  promoted?: string;
-  bytesTransferred: number;
-  filesVerified: number;
-  /** New files fetched in this run. */
-  filesTransferred: number;
-  guard?: GuardFinding;
-}
+export { applyRetention } from './run-common.js';
+export type { SyncOptions, SyncOutcome } from './run-common.js';
 
 const MAX_SOURCE_CHANGE_RETRIES = 3;
 
 /**
- * One offsite sync (pull mode), end to end:
- * list the source (snapshot list, index, keys, config first; data/ after, so every pack an index names is
- * listed), wait while live restic locks show an operation in progress, run the guard, then fetch
- * config+keys+index+data (one connection), and finally the listed snapshots into staging/ with `--link-dest` against the newest
- * generation (unchanged files become hardlinks, `--partial-dir` keeps interrupted files for the next run),
- * verify every new file's SHA-256 against its name (a mismatch is fetched once more, then the run fails), check
- * config byte for byte, promote staging/ to generations/<UTC time>/ by rename, apply retention, re-verify a
- * rotating slice of old files, and write + publish the status. Alerts on failure, block, damage and staleness.
+ * One offsite sync, end to end. Pull mode (default):
+ * one SSH connection for the whole run (connection multiplexing), one listing of the source in the consistency
+ * order (snapshots, index, keys, config, locks, then data/ — so every pack an index names is listed), a wait
+ * while live restic locks show an operation in progress, the guard, then ONE rsync of every listed file into
+ * staging/ with `--link-dest` against the newest generation (unchanged files become hardlinks, `--partial-dir`
+ * keeps interrupted files for the next run; rsync's sorted file list puts snapshots/ last, after the data they
+ * name). Each new file is hashed on a worker thread as soon as rsync has renamed it into place, so verification
+ * overlaps the transfer; after the transfer every new file (by inode) must have a matching SHA-256 (a mismatch
+ * is fetched once more, then the run fails) and config must match the newest generation byte for byte. Then
+ * staging/ is promoted to generations/<UTC time>/ by rename, retention applied, the optional `restic check`
+ * run, and the status written and published. Alerts on failure, block and staleness.
+ * Push mode: the same guard, verification, promotion and status, over what the onsite Pi pushed into incoming/
+ * (see push-receive.ts). The rotating re-verification of old generations is `restray-pi reverify`.
  *
  * Never throws for expected failures: they end as result `failed` or `blocked` with the status written.
  * Throws PiError `locked` (run lock held by another run) before touching anything.
@@ -101,18 +90,18 @@ export async function runSync(o: SyncOptions): Promise<SyncOutcome> {
   const now = o.now ?? (() => new Date());
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const off = o.offsite;
-  if (off.mode !== 'pull' || !off.source)
-    throw new PiError(
-      'invalid-config',
-      'offsite.mode: sync pulls from offsite.source; push mode promotes with `restray-pi receive`.',
-      {
-        phase: 'config',
-      },
-    );
+  if (off.mode === 'pull' && !off.source)
+    throw new PiError('invalid-config', 'offsite.source: pull mode needs the onsite source endpoint.', {
+      phase: 'config',
+    });
   const p = offsitePaths(off.root);
   ensureLayout(p);
 
-  if ((o.trigger === 'timer' || o.trigger === 'change') && off.window && !inWindow(now(), off.window)) {
+  if (
+    (o.trigger === 'timer' || o.trigger === 'change' || o.trigger === 'push') &&
+    off.window &&
+    !inWindow(now(), off.window)
+  ) {
     log(`outside the sync window ${off.window.start}-${off.window.end}; nothing done`);
     return { result: 'skipped', bytesTransferred: 0, filesVerified: 0, filesTransferred: 0 };
   }
@@ -120,27 +109,81 @@ export async function runSync(o: SyncOptions): Promise<SyncOutcome> {
   const release = acquireRunLock(p);
   const start = now();
   const ctx: RunCtx = { bytes: 0, verified: 0, transferred: 0, phase: 'list' };
+  // The status account's connection and upload come up while the run works, so publishing at the end costs
+  // no handshake. A failure here only means publishing connects on its own later (and reports its error then).
+  preparePublish(p, off, ctx, o.signal);
+  const pool = new HashPool(poolSize(off.verify.concurrency));
+  let source: SshMaster | undefined;
   try {
-    return await syncLocked(o, p, off.source, ctx, start, now, log);
+    if (off.mode === 'push') return await receivePush(o, p, ctx, pool, start, now, log);
+    source = await openSshMaster(off.source!, off.ssh, o.signal);
+    return await pullLocked(o, p, off.source!, source, ctx, pool, start, now, log);
   } catch (e) {
     return await finishFailed(o, p, ctx, start, now(), e, log);
   } finally {
     release();
+    await pool.close();
+    await source?.close();
+    await closePublish(ctx);
   }
 }
 
-interface RunCtx {
-  bytes: number;
-  verified: number;
-  transferred: number;
-  phase: PiRunPhase;
+/**
+ * Hashes files while rsync is still receiving others. rsync reports a file just before renaming it into place,
+ * so each report releases the file reported before it; the end of the transfer releases the last one. Results
+ * are tied to the inode that was read: a file replaced afterwards (a retry, a second fetch) is hashed again.
+ */
+class LiveVerifier {
+  private pendingPath: string | undefined;
+  private readonly results = new Map<string, Promise<HashedFile | { error: string }>>();
+  constructor(
+    private readonly pool: HashPool,
+    private readonly root: string,
+  ) {}
+
+  /** rsync reported `path` (relative to the staging root). */
+  reported(path: string): void {
+    if (this.pendingPath !== undefined) this.start(this.pendingPath);
+    this.pendingPath = path;
+  }
+
+  /** The transfer ended: everything reported is in place. */
+  transferEnded(): void {
+    if (this.pendingPath !== undefined) this.start(this.pendingPath);
+    this.pendingPath = undefined;
+  }
+
+  private start(path: string): void {
+    if (fileId(path)) this.results.set(path, this.pool.hash({ path: join(this.root, path), sync: true }));
+  }
+
+  /**
+   * The mismatches among `files` (content-addressed, as they are in the staging area now): a file hashed during
+   * the transfer counts only if the hash was taken of this very inode; any other is hashed now.
+   */
+  async check(files: readonly LocalFile[]): Promise<HashMismatch[]> {
+    const out = await Promise.all(
+      files.map(async (f) => {
+        const early = this.results.get(f.path);
+        let r = early ? await early : undefined;
+        if (!r || 'error' in r || r.ino !== f.ino || r.size !== f.size)
+          r = await this.pool.hash({ path: join(this.root, f.path), sync: true });
+        this.results.delete(f.path);
+        if ('error' in r) return { file: f.path, actual: r.error };
+        return r.hex === fileId(f.path) ? undefined : { file: f.path, actual: r.hex };
+      }),
+    );
+    return out.filter((m): m is HashMismatch => m !== undefined);
+  }
 }
 
-async function syncLocked(
+async function pullLocked(
   o: SyncOptions,
   p: OffsitePaths,
   source: SshEndpoint,
+  master: SshMaster,
   ctx: RunCtx,
+  pool: HashPool,
   start: Date,
   now: () => Date,
   log: Log,
@@ -153,219 +196,292 @@ async function syncLocked(
     timeout: off.rsync.timeout,
     bwlimitKiB: off.rsync.bwlimitKiB,
     signal: o.signal,
+    master,
   };
   const gens = listGenerations(p);
   const prevName = gens.at(-1);
   const prevDir = prevName ? join(p.generations, prevName) : undefined;
   const prevFiles = prevDir ? walkRepo(prevDir) : undefined;
   const prevMap = prevFiles ? new Map(prevFiles.map((f) => [f.path, f])) : undefined;
+  const listDest = join(p.state, 'list-only');
 
-  let startedPing = false;
-  for (let attempt = 1; ; attempt++) {
-    ctx.phase = 'list';
-    const meta = await listMetaWaitingForLocks(o, rsyncOpts, now, log);
-    if (o.ifChanged && prevMap && !sourceChangedSince(meta, prevMap)) {
-      log('no new snapshots, keys or config at the source; nothing to do');
-      return { result: 'skipped', bytesTransferred: ctx.bytes, filesVerified: 0, filesTransferred: 0 };
-    }
-    if (!startedPing) {
-      startedPing = true;
-      await pingHealthchecks('start', o.secrets, o.config.alerts, log);
-    }
-    const data = await listSource(rsyncOpts, 'data/', ['-r']);
-    const current = [...meta, ...data].filter((f) => {
-      const c = classify(f.path);
-      return c !== 'locks' && c !== 'other';
-    });
-    o.onPhase?.('list', { bytes: ctx.bytes });
+  const common = [
+    '-t',
+    '--chmod=D0755,F0444',
+    '--partial-dir=.rsync-partial',
+    '--stats',
+    '--no-human-readable',
+    ...(prevDir ? [`--link-dest=${prevDir}`] : []),
+  ];
+  mkdirSync(p.staging, { recursive: true });
+  let pending: PendingRsync | undefined;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      ctx.phase = 'list';
+      if (o.ifChanged && prevMap && attempt === 1) {
+        // The cheap check lists only snapshots, keys and config: a 10-minute timer must not list every pack.
+        const meta = await listSource(rsyncOpts, ['snapshots', 'keys', 'config'], listDest);
+        if (!sourceChangedSince(meta, prevMap)) {
+          log('no new snapshots, keys or config at the source; nothing to do');
+          return { result: 'skipped', bytesTransferred: ctx.bytes, filesVerified: 0, filesTransferred: 0 };
+        }
+      }
+      ctx.startPing ??= pingHealthchecks('start', o.secrets, o.config.alerts, log);
+      const live = new LiveVerifier(pool, p.staging);
+      // The transfer's session (the onsite rrsync and rsync starting up) comes up while the listing runs; it
+      // gets its file list once listing and guard are through, or is stopped if the run goes no further.
+      const transfer = () =>
+        startRsync([...common, '--files-from=-', `${source.user}@${source.host}:`, `${p.staging}/`], {
+          ...rsyncOpts,
+          onFile: (f) => live.reported(f),
+        });
+      pending = transfer();
+      const current = await listWaitingForLocks(o, rsyncOpts, listDest, now, log);
+      o.onPhase?.('list', { bytes: ctx.bytes });
 
-    ctx.phase = 'guard';
-    const guardState = readGuardState(p, off.guard.maxLostShare);
-    const finding = evaluateGuard({ previous: prevMap, current, maxLostShare: off.guard.maxLostShare });
-    const approved = readApproval(p);
-    if (finding.blocked && approved !== finding.id)
-      return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
+      ctx.phase = 'guard';
+      const guardState = readGuardState(p, off.guard.maxLostShare);
+      const finding = evaluateGuard({ previous: prevMap, current, maxLostShare: off.guard.maxLostShare });
+      const approved = readApproval(p);
+      if (finding.blocked && approved !== finding.id)
+        return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
 
-    const snapshots = current.filter((f) => classify(f.path) === 'snapshots');
-    const metaFiles = current.filter((f) => ['config', 'keys', 'index'].includes(classify(f.path)));
-    const dataFiles = current.filter((f) => classify(f.path) === 'data');
-    const wanted = new Set(current.map((f) => f.path));
-    cleanStaging(p.staging, wanted);
-    mkdirSync(p.staging, { recursive: true });
+      cleanStaging(p.staging, new Set(current.map((f) => f.path)));
+      seedConfig(p.staging, prevDir);
 
-    ctx.phase = 'transfer';
-    const common = [
-      '-t',
-      '--chmod=D0755,F0444',
-      '--partial-dir=.rsync-partial',
-      '--stats',
-      '--no-human-readable',
-      ...(prevDir ? [`--link-dest=${prevDir}`] : []),
-    ];
-    const vanished = async (files: RepoFile[], extra: string[] = []) => {
-      const r = await fetchFiles(files, common, extra, rsyncOpts, p.staging);
+      ctx.phase = 'transfer';
+      // One session for config, keys, index, data and snapshots: rsync sorts its file list, so snapshots/
+      // arrive after the index and data they name (the list is written in that order as well).
+      const order = ['config', 'keys', 'index', 'data', 'snapshots'];
+      const list = [...current]
+        .sort((a, b) => order.indexOf(classify(a.path)) - order.indexOf(classify(b.path)))
+        .map((f) => `${f.path}\n`)
+        .join('');
+      // A long lock wait outlives rsync's --timeout: then a fresh session.
+      if (pending.ended) pending = transfer();
+      const feeding = pending;
+      pending = undefined;
+      const partialBefore = partialBytes(p.staging);
+      const r = await feeding.feed(list);
+      live.transferEnded();
       ctx.bytes += r.bytesReceived;
-      if (sourceVanished(r)) return true;
+      // A cut run prints no totals and reports only whole files: what rsync kept of the file it was receiving
+      // (moved to the partial dir for the next run to resume from) arrived too.
+      if (r.exitCode !== 0) ctx.bytes += Math.max(0, partialBytes(p.staging) - partialBefore);
+      if (sourceVanished(r)) {
+        if (attempt < MAX_SOURCE_CHANGE_RETRIES) continue;
+        throw sourceChanged();
+      }
       if (r.exitCode !== 0) throw rsyncFailure(r, 'transfer', 'transfer from the onsite Pi');
-      return false;
-    };
-    // Index, keys, config and data in one connection (each ssh + rrsync start costs a round of handshakes);
-    // the snapshots follow in a second one, so no snapshot arrives before the data it names.
-    if (await vanished([...metaFiles, ...dataFiles])) {
-      if (attempt < MAX_SOURCE_CHANGE_RETRIES) continue;
-      throw sourceChanged();
-    }
-    o.onPhase?.('data', { bytes: ctx.bytes });
-    // -c: config is compared by content with the source, not by size and time, so a config that changed
-    // without changing either still shows up below.
-    if (await vanished([...snapshots, ...current.filter((f) => f.path === 'config')], ['-c'])) {
-      if (attempt < MAX_SOURCE_CHANGE_RETRIES) continue;
-      throw sourceChanged();
-    }
-    o.onPhase?.('snapshots', { bytes: ctx.bytes });
+      o.onPhase?.('data', { bytes: ctx.bytes });
+      o.onPhase?.('snapshots', { bytes: ctx.bytes });
 
-    // Files re-verification found rotten were hardlinked from the newest generation like any other: replace
-    // them with a fresh copy (no --link-dest), so the damage does not carry into the new generation.
-    const rotten = new Set(
-      readVerifyState(p)
-        .damaged.filter((d) => prevName !== undefined && d.generations.includes(prevName))
-        .map((d) => d.file),
-    );
-    const refetch = current.filter((f) => rotten.has(f.path));
-    if (refetch.length > 0) {
-      for (const f of refetch) rmSync(join(p.staging, f.path), { force: true });
-      const r = await fetchFiles(
-        refetch,
-        common.filter((a) => !a.startsWith('--link-dest=')),
-        [],
-        rsyncOpts,
-        p.staging,
+      // Files re-verification found rotten were hardlinked from the newest generation like any other: replace
+      // them with a fresh copy (no --link-dest), so the damage does not carry into the new generation.
+      const rotten = new Set(
+        readVerifyState(p)
+          .damaged.filter((d) => prevName !== undefined && d.generations.includes(prevName))
+          .map((d) => d.file),
       );
-      ctx.bytes += r.bytesReceived;
-      if (r.exitCode !== 0 && !sourceVanished(r))
-        throw rsyncFailure(r, 'transfer', 'fresh copy of damaged files');
-    }
-
-    // config byte for byte against the newest generation (restic never rewrites it).
-    if (prevDir && existsSync(join(prevDir, 'config'))) {
-      const same = readFileSync(join(prevDir, 'config')).equals(readFileSync(join(p.staging, 'config')));
-      if (!same && !finding.configChanged) {
-        finding.configChanged = true;
-        finding.blocked = true;
-        finding.reason = "Possible tampering at the source: the repository's config file changed.";
-        finding.id = `${finding.id}-config`;
-        if (approved !== finding.id)
-          return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
-      }
-    }
-
-    ctx.phase = 'verify';
-    const staged = walkRepo(p.staging);
-    const newFiles = staged.filter((f) => fileId(f.path) && !(prevMap?.get(f.path)?.ino === f.ino));
-    ctx.transferred = newFiles.length;
-    let bad = await verifyNamedFiles(
-      p.staging,
-      newFiles.map((f) => f.path),
-      off.verify.concurrency,
-    );
-    ctx.verified += newFiles.length;
-    if (bad.length > 0) {
-      log(`verify: ${bad.length} file(s) do not match their SHA-256 name; fetching them once more`);
-      for (const b of bad) rmSync(join(p.staging, b.file), { force: true });
-      const again = current.filter((f) => bad.some((b) => b.file === f.path));
-      const r = await fetchFiles(again, common, [], rsyncOpts, p.staging);
-      ctx.bytes += r.bytesReceived;
-      if (r.exitCode !== 0 && !sourceVanished(r))
-        throw rsyncFailure(r, 'transfer', 'second fetch of damaged files');
-      bad = await verifyNamedFiles(
-        p.staging,
-        again.map((f) => f.path),
-        off.verify.concurrency,
-      );
-      ctx.verified += again.length;
-      if (bad.length > 0) {
-        // Do not keep bad bytes around as a basis for the next run.
-        for (const b of bad) rmSync(join(p.staging, b.file), { force: true });
-        throw new PiError(
-          'failed',
-          `${bad.length} file(s) from the onsite Pi are damaged: their SHA-256 does not match their name (first: ${bad[0]!.file}). Nothing was promoted.`,
-          {
-            phase: 'verify',
-            hint: 'Run `restic check --read-data` on the onsite Pi; a damaged pack needs `restic rebuild-index` and a new backup.',
-          },
+      const refetch = current.filter((f) => rotten.has(f.path));
+      if (refetch.length > 0) {
+        for (const f of refetch) rmSync(join(p.staging, f.path), { force: true });
+        const rr = await fetchFiles(
+          refetch,
+          common.filter((a) => !a.startsWith('--link-dest=')),
+          rsyncOpts,
+          p.staging,
         );
+        ctx.bytes += rr.bytesReceived;
+        if (rr.exitCode !== 0 && !sourceVanished(rr))
+          throw rsyncFailure(rr, 'transfer', 'fresh copy of damaged files');
       }
+
+      const blocked = await checkConfig(p.staging, prevDir, finding, approved);
+      if (blocked) return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
+
+      ctx.phase = 'verify';
+      const newFiles = walkRepo(p.staging).filter(
+        (f) => fileId(f.path) && !(prevMap?.get(f.path)?.ino === f.ino),
+      );
+      ctx.transferred = newFiles.length;
+      let bad = await live.check(newFiles);
+      ctx.verified += newFiles.length;
+      if (bad.length > 0) {
+        log(`verify: ${bad.length} file(s) do not match their SHA-256 name; fetching them once more`);
+        for (const b of bad) rmSync(join(p.staging, b.file), { force: true });
+        const again = current.filter((f) => bad.some((b) => b.file === f.path));
+        const rr = await fetchFiles(again, common, rsyncOpts, p.staging);
+        ctx.bytes += rr.bytesReceived;
+        if (rr.exitCode !== 0 && !sourceVanished(rr))
+          throw rsyncFailure(rr, 'transfer', 'second fetch of damaged files');
+        const names = new Set(again.map((f) => f.path));
+        bad = await live.check(walkRepo(p.staging).filter((f) => names.has(f.path)));
+        ctx.verified += again.length;
+        if (bad.length > 0) {
+          // Do not keep bad bytes around as a basis for the next run.
+          for (const b of bad) rmSync(join(p.staging, b.file), { force: true });
+          throw damagedFiles(bad, 'from the onsite Pi', 'Nothing was promoted.');
+        }
+      }
+      o.onPhase?.('verify', { bytes: ctx.bytes });
+      return await finishOk(o, p, ctx, start, now, log, { prevName, prevMap, finding, approved, guardState });
     }
-    o.onPhase?.('verify', { bytes: ctx.bytes });
-
-    ctx.phase = 'promote';
-    const promoted = promote(p, prevName, prevMap, now());
-    o.onPhase?.('promote', { bytes: ctx.bytes });
-    if (approved === finding.id) rmSync(p.approval, { force: true });
-
-    ctx.phase = 'retention';
-    applyRetention(p, off, now(), log);
-    const slice = await reverifySlice(p, off.verify.rotationRuns, off.verify.concurrency, now());
-    ctx.verified += slice.checked;
-
-    const end = now();
-    const run: PiRun = {
-      start: start.toISOString(),
-      end: end.toISOString(),
-      result: 'ok',
-      bytesTransferred: ctx.bytes,
-      filesVerified: ctx.verified,
-      trigger: o.trigger,
-      ...(promoted ? { promoted } : {}),
-    };
-    const newGuard: GuardState = {
-      state: 'ok',
-      threshold: off.guard.maxLostShare,
-      configChanged: false,
-      keysChanged: false,
-      lostShare: finding.lostShare,
-      ...(approved === finding.id && finding.blocked
-        ? { approvedAt: end.toISOString() }
-        : guardState.approvedAt
-          ? { approvedAt: guardState.approvedAt }
-          : {}),
-    };
-    writeJsonAtomic(p.guard, newGuard);
-    const before = readStatus(p)?.lastRun?.result;
-    const wasFailing = before !== undefined && before !== 'ok';
-    await finishStatus(o, p, end, run, log);
-    if (slice.newlyDamaged.length > 0)
-      await alert(
-        o,
-        p,
-        'damaged',
-        `${slice.newlyDamaged.length} stored file(s) no longer match their SHA-256 (bit rot), first ${slice.newlyDamaged[0]!.file}; generations holding them are marked damaged.`,
-        log,
-        end,
-      );
-    if (wasFailing)
-      await alert(
-        o,
-        p,
-        'recovered',
-        promoted ? `Sync works again; generation ${promoted} is verified.` : 'Sync works again.',
-        log,
-        end,
-      );
-    await pingHealthchecks('success', o.secrets, o.config.alerts, log);
-    log(
-      `ok: ${promoted ? `promoted ${promoted}` : 'no change at the source'}; ${ctx.bytes} bytes received, ${ctx.verified} files verified`,
-    );
-    return {
-      result: 'ok',
-      run,
-      ...(promoted ? { promoted } : {}),
-      bytesTransferred: ctx.bytes,
-      filesVerified: ctx.verified,
-      filesTransferred: ctx.transferred,
-      guard: finding,
-    };
+  } finally {
+    await pending?.cancel();
   }
+}
+
+/** What {@link finishOk} needs to know about the run's starting point and the guard's verdict. */
+export interface PromoteInput {
+  prevName: string | undefined;
+  prevMap: ReadonlyMap<string, LocalFile> | undefined;
+  finding: GuardFinding;
+  approved: string | undefined;
+  guardState: GuardState;
+}
+
+/**
+ * The common end of a successful run (pull and push): promote staging/, apply retention, the optional
+ * `restic check` of the new generation, guard state, status, publish, recovery alert, success ping.
+ */
+export async function finishOk(
+  o: SyncOptions,
+  p: OffsitePaths,
+  ctx: RunCtx,
+  start: Date,
+  now: () => Date,
+  log: Log,
+  i: PromoteInput,
+): Promise<SyncOutcome> {
+  const off = o.offsite;
+  ctx.phase = 'promote';
+  const promoted = promote(p, i.prevName, i.prevMap, now());
+  o.onPhase?.('promote', { bytes: ctx.bytes });
+  if (i.approved === i.finding.id) rmSync(p.approval, { force: true });
+
+  ctx.phase = 'retention';
+  applyRetention(p, off, now(), log);
+  if (promoted && off.verify.resticCheck)
+    // Structure, not bytes: the files are already hash-verified, so a failure here is recorded and alerted but
+    // does not hold back the promotion (the onsite repository has the same problem; the copy is still exact).
+    await runResticCheck(p, off, o.secrets, promoted, now(), log, (m) =>
+      alert(o, p, 'damaged', m, log, now(), 'Run `restic check` on the onsite Pi and look at its output.'),
+    );
+
+  const end = now();
+  const run: PiRun = {
+    start: start.toISOString(),
+    end: end.toISOString(),
+    result: 'ok',
+    bytesTransferred: ctx.bytes,
+    filesVerified: ctx.verified,
+    trigger: o.trigger,
+    ...(promoted ? { promoted } : {}),
+  };
+  const newGuard: GuardState = {
+    state: 'ok',
+    threshold: off.guard.maxLostShare,
+    configChanged: false,
+    keysChanged: false,
+    lostShare: i.finding.lostShare,
+    ...(i.approved === i.finding.id && i.finding.blocked
+      ? { approvedAt: end.toISOString() }
+      : i.guardState.approvedAt
+        ? { approvedAt: i.guardState.approvedAt }
+        : {}),
+  };
+  writeJsonAtomic(p.guard, newGuard);
+  const before = readStatus(p)?.lastRun?.result;
+  const wasFailing = before !== undefined && before !== 'ok';
+  // Publishing and the success ping go to different places: neither waits for the other.
+  await Promise.all([
+    finishStatus(o, p, end, run, log, ctx),
+    endPing(o, ctx, 'success', log),
+    wasFailing
+      ? alert(
+          o,
+          p,
+          'recovered',
+          promoted ? `Sync works again; generation ${promoted} is verified.` : 'Sync works again.',
+          log,
+          end,
+        )
+      : undefined,
+  ]);
+  log(
+    `ok: ${promoted ? `promoted ${promoted}` : 'no change at the source'}; ${ctx.bytes} bytes received, ${ctx.verified} files verified`,
+  );
+  return {
+    result: 'ok',
+    run,
+    ...(promoted ? { promoted } : {}),
+    bytesTransferred: ctx.bytes,
+    filesVerified: ctx.verified,
+    filesTransferred: ctx.transferred,
+    guard: i.finding,
+  };
+}
+
+/** The run failure for files whose SHA-256 does not match their name (phase verify; there is no own kind). */
+export function damagedFiles(bad: readonly HashMismatch[], from: string, tail: string): PiError {
+  return new PiError(
+    'failed',
+    `${bad.length} file(s) ${from} are damaged: their SHA-256 does not match their name (first: ${bad[0]!.file}). ${tail}`,
+    {
+      phase: 'verify',
+      hint: 'Run `restic check --read-data` on the onsite Pi; a damaged pack needs `restic rebuild-index` and a new backup.',
+    },
+  );
+}
+
+/**
+ * Puts a copy of the newest generation's config into staging with a zero mtime, so rsync's quick check
+ * (size and time) can never take it for unchanged: config always comes by content (a delta against this copy,
+ * a few bytes), and a config changed without changing size or time still shows up. Never written through:
+ * staging/config may be a hardlink into a generation left by an interrupted run.
+ */
+function seedConfig(staging: string, prevDir: string | undefined): void {
+  const dst = join(staging, 'config');
+  rmSync(dst, { force: true });
+  if (!prevDir || !existsSync(join(prevDir, 'config'))) return;
+  copyFileSync(join(prevDir, 'config'), dst);
+  utimesSync(dst, 0, 0);
+}
+
+/**
+ * Compares staging/config with the newest generation's byte for byte (restic never rewrites it). Equal: the
+ * staged copy is replaced by a hardlink to the generation's, like every unchanged file. Different: the guard's
+ * finding is extended; returns true when that blocks the run (not approved).
+ */
+export async function checkConfig(
+  staging: string,
+  prevDir: string | undefined,
+  finding: GuardFinding,
+  approved: string | undefined,
+): Promise<boolean> {
+  const prev = prevDir ? join(prevDir, 'config') : undefined;
+  const staged = join(staging, 'config');
+  if (!prev || !existsSync(prev)) return false;
+  if (!existsSync(staged))
+    throw new PiError(
+      'repo-not-found',
+      'The onsite repository has no config file: it is not a restic repository.',
+      {
+        phase: 'transfer',
+      },
+    );
+  if (readFileSync(prev).equals(readFileSync(staged))) {
+    unlinkSync(staged);
+    linkSync(prev, staged);
+    return false;
+  }
+  if (finding.configChanged) return false;
+  finding.configChanged = true;
+  finding.blocked = true;
+  finding.reason = "Possible tampering at the source: the repository's config file changed.";
+  finding.id = `${finding.id}-config`;
+  return approved !== finding.id;
 }
 
 function sourceChanged(): PiError {
@@ -380,7 +496,7 @@ function sourceChanged(): PiError {
 }
 
 /** True when snapshots, keys or config at the source differ from the newest generation. */
-function sourceChangedSince(meta: RepoFile[], prev: ReadonlyMap<string, LocalFile>): boolean {
+export function sourceChangedSince(meta: readonly RepoFile[], prev: ReadonlyMap<string, LocalFile>): boolean {
   const relevant = (c: string) => c === 'snapshots' || c === 'keys' || c === 'config';
   const cur = meta.filter((f) => relevant(classify(f.path)));
   const before = [...prev.values()].filter((f) => relevant(classify(f.path)));
@@ -391,315 +507,116 @@ function sourceChangedSince(meta: RepoFile[], prev: ReadonlyMap<string, LocalFil
   });
 }
 
-async function listSource(o: RsyncOptions, path: string, extra: string[]): Promise<RepoFile[]> {
+/**
+ * Lists the given top-level repository entries in ONE rsync call, recursively and in argument order:
+ * `--no-inc-recursive` makes the onsite rsync read each argument completely before the next (incremental
+ * recursion would read directories in sorted order, data/ before snapshots/). The destination argument is
+ * required by rsync's syntax for several sources; --list-only never creates it. Entries that do not exist
+ * (a repository without locks/ yet) are skipped.
+ */
+async function listSource(o: RsyncOptions, paths: readonly string[], dest: string): Promise<RepoFile[]> {
+  const host = `${o.endpoint.user}@${o.endpoint.host}`;
   const r = await runRsync(
-    ['--list-only', '--no-human-readable', ...extra, `${o.endpoint.user}@${o.endpoint.host}:${path}`],
+    [
+      '--list-only',
+      '-r',
+      '--no-inc-recursive',
+      '--no-human-readable',
+      ...paths.map((x, i) => (i === 0 ? `${host}:${x}` : `:${x}`)),
+      dest,
+    ],
     o,
   );
-  // A repository without data/ yet (freshly initialised) is fine; rsync then exits 23 naming the path.
-  if (r.exitCode === 23 && path !== '' && /No such file or directory/.test(r.stderr)) return [];
-  if (r.exitCode !== 0) throw rsyncFailure(r, 'list', 'listing of the onsite repository');
-  return parseListing(r.stdout, path);
+  const missingOnly =
+    r.exitCode === 23 &&
+    r.stderr
+      .split('\n')
+      .filter((l) => /^rsync(:| error:)/.test(l) && !/some files\/attrs were not transferred/.test(l))
+      .every((l) => /No such file or directory/.test(l));
+  if (r.exitCode !== 0 && !missingOnly) throw rsyncFailure(r, 'list', 'listing of the onsite repository');
+  return parseListing(r.stdout).filter((f) => classify(f.path) !== 'other');
 }
 
 /**
- * Lists everything but data/ and waits while restic locks younger than `staleAfterMinutes` exist (an operation
- * is in progress: a prune could delete packs under our feet). Bounded by `locks.waitSeconds`; then PiError
- * `locked`.
+ * Lists the whole source (snapshots, index, keys, config, locks, data, in that order) and, while restic locks
+ * younger than `staleAfterMinutes` exist (an operation is in progress: a prune could delete packs under our
+ * feet), polls locks/ alone and lists again once they are gone. Bounded by `locks.waitSeconds`; then PiError
+ * `locked`. Returns the files to copy (locks left out).
  */
-async function listMetaWaitingForLocks(
+async function listWaitingForLocks(
   o: SyncOptions,
   r: RsyncOptions,
+  dest: string,
   now: () => Date,
   log: Log,
 ): Promise<RepoFile[]> {
   const { waitSeconds, pollSeconds, staleAfterMinutes } = o.offsite.locks;
   const sleep = o.sleep ?? ((ms: number) => new Promise((res) => setTimeout(res, ms)));
   const began = now().getTime();
+  const liveLocks = (files: readonly RepoFile[]) => {
+    const t = now().getTime() / 1000;
+    return files.filter((f) => classify(f.path) === 'locks' && t - f.mtime < staleAfterMinutes * 60);
+  };
   for (;;) {
-    const meta = await listSource(r, '', ['-r', '--exclude=/data/']);
-    const t = now().getTime();
-    const live = meta.filter(
-      (f) => classify(f.path) === 'locks' && t / 1000 - f.mtime < staleAfterMinutes * 60,
-    );
-    if (live.length === 0) return meta;
-    if (t - began >= waitSeconds * 1000)
+    const all = await listSource(r, ['snapshots', 'index', 'keys', 'config', 'locks', 'data'], dest);
+    if (!all.some((f) => f.path === 'config'))
       throw new PiError(
-        'locked',
-        `The onsite repository stayed locked for ${Math.round((t - began) / 1000)} s (an operation is in progress); nothing was copied.`,
-        {
-          phase: 'lock',
-          hint: 'A long prune or backup holds the lock; the next run tries again.',
-        },
+        'repo-not-found',
+        'The onsite repository has no config file: it is not (yet) a restic repository.',
+        { phase: 'list', hint: 'Initialise it from a workstation (restic init) or check offsite.source.' },
       );
-    log(`source has ${live.length} live lock(s); waiting ${pollSeconds} s`);
-    await sleep(pollSeconds * 1000);
+    let live = liveLocks(all);
+    if (live.length === 0) return all.filter((f) => classify(f.path) !== 'locks');
+    while (live.length > 0) {
+      const t = now().getTime();
+      if (t - began >= waitSeconds * 1000)
+        throw new PiError(
+          'locked',
+          `The onsite repository stayed locked for ${Math.round((t - began) / 1000)} s (an operation is in progress); nothing was copied.`,
+          {
+            phase: 'lock',
+            hint: 'A long prune or backup holds the lock; the next run tries again.',
+          },
+        );
+      log(`source has ${live.length} live lock(s); waiting ${pollSeconds} s`);
+      await sleep(pollSeconds * 1000);
+      live = liveLocks(await listSource(r, ['locks'], dest));
+    }
   }
 }
 
+/** Bytes held in rsync's partial dirs under `dir` (interrupted files kept for resuming). */
+function partialBytes(dir: string): number {
+  let total = 0;
+  const walk = (d: string, inPartial: boolean) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = join(d, e.name);
+      if (e.isDirectory()) walk(path, inPartial || e.name === '.rsync-partial');
+      else if (inPartial && e.isFile()) total += statSync(path).size;
+    }
+  };
+  walk(dir, false);
+  return total;
+}
+
 /** One rsync of the listed files into staging (paths relative to the source root, via --files-from). */
-async function fetchFiles(
-  files: RepoFile[],
-  common: string[],
-  extra: string[],
-  o: RsyncOptions,
-  staging: string,
-) {
-  if (files.length === 0) return { exitCode: 0, stdout: '', stderr: '', bytesReceived: 0, bytesSent: 0 };
+async function fetchFiles(files: readonly RepoFile[], common: string[], o: RsyncOptions, staging: string) {
+  if (files.length === 0)
+    return { exitCode: 0, stdout: '', stderr: '', bytesReceived: 0, bytesSent: 0, fileBytes: 0 };
   const listFile = join(tmpdir(), `restray-pi-files-${process.pid}-${Date.now()}`);
   writeFileSync(listFile, files.map((f) => f.path).join('\n') + '\n', { mode: 0o600 });
   try {
     return await runRsync(
-      [
-        ...common,
-        ...extra,
-        `--files-from=${listFile}`,
-        `${o.endpoint.user}@${o.endpoint.host}:`,
-        `${staging}/`,
-      ],
+      [...common, `--files-from=${listFile}`, `${o.endpoint.user}@${o.endpoint.host}:`, `${staging}/`],
       o,
     );
   } finally {
     unlinkSync(listFile);
   }
-}
-
-/**
- * Removes from staging/ whatever the source no longer has (and stray non-repository files), so a staging area
- * left by an interrupted run can be resumed without carrying deleted files into the next generation. Partial
- * files (`.rsync-partial/`) stay: they are what makes the next transfer resume.
- */
-function cleanStaging(dir: string, wanted: Set<string>): void {
-  const walk = (rel: string) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(join(dir, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (e.name === '.rsync-partial') continue;
-        walk(r);
-      } else if (!wanted.has(r)) rmSync(join(dir, r), { force: true });
-    }
-  };
-  walk('');
-}
-
-function removePartialDirs(dir: string): void {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (!e.isDirectory()) continue;
-    const sub = join(dir, e.name);
-    if (e.name === '.rsync-partial') rmSync(sub, { recursive: true, force: true });
-    else removePartialDirs(sub);
-  }
-}
-
-/**
- * Turns staging/ into generations/<UTC time>/ by one rename, unless it holds exactly the newest generation's
- * files (then it is discarded and nothing is promoted). Records the generation's metadata.
- * @returns the new generation's name, or undefined when nothing changed
- */
-function promote(
-  p: OffsitePaths,
-  prevName: string | undefined,
-  prevMap: ReadonlyMap<string, LocalFile> | undefined,
-  t: Date,
-): string | undefined {
-  removePartialDirs(p.staging);
-  // restic wants locks/ to exist (restore takes a lock unless --no-lock).
-  mkdirSync(join(p.staging, 'locks'), { recursive: true, mode: 0o755 });
-  const files = walkRepo(p.staging).filter(
-    (f) => classify(f.path) !== 'locks' && classify(f.path) !== 'other',
-  );
-  const unchanged =
-    prevMap !== undefined &&
-    files.length === [...prevMap.values()].filter((f) => classify(f.path) !== 'locks').length &&
-    files.every((f) => prevMap.get(f.path)?.ino === f.ino);
-  if (unchanged) {
-    rmSync(p.staging, { recursive: true, force: true });
-    return undefined;
-  }
-  let name = generationName(t);
-  // Two runs within one second (tests, manual retries): keep names unique and increasing.
-  if (prevName && name <= prevName)
-    name = generationName(new Date(parseGenerationName(prevName)!.getTime() + 1000));
-  const meta = readGenerationsMeta(p);
-  meta[name] = {
-    name,
-    time: parseGenerationName(name)!.toISOString(),
-    snapshotIds: snapshotIdsOf(files),
-    sizeBytes: files.reduce((s, f) => s + f.size, 0),
-    newBytes: files.filter((f) => prevMap?.get(f.path)?.ino !== f.ino).reduce((s, f) => s + f.size, 0),
-    fileCount: files.length,
-  };
-  renameSync(p.staging, join(p.generations, name));
-  fsyncDir(p.generations);
-  chmodSync(join(p.generations, name), 0o755);
-  writeGenerationsMeta(p, meta);
-  return name;
-}
-
-/** Applies the generation retention after a promotion; never in a failed or blocked run. */
-export function applyRetention(p: OffsitePaths, off: OffsiteConfig, now: Date, log: Log): string[] {
-  const gens = listGenerations(p).map((name) => ({ name, time: parseGenerationName(name)! }));
-  const removed: string[] = [];
-  const meta = readGenerationsMeta(p);
-  for (const d of decideRetention(gens, off.retention, now)) {
-    if (d.keep) continue;
-    removeGeneration(p, d.name);
-    delete meta[d.name];
-    removed.push(d.name);
-  }
-  if (removed.length > 0) {
-    writeGenerationsMeta(p, meta);
-    forgetRemovedGenerations(p);
-    log(`retention removed ${removed.length} generation(s): ${removed.join(', ')}`);
-  }
-  return removed;
-}
-
-function readApproval(p: OffsitePaths): string | undefined {
-  const a = readJson(p.approval) as { findingId?: unknown } | undefined;
-  return typeof a?.findingId === 'string' ? a.findingId : undefined;
-}
-
-async function finishStatus(o: SyncOptions, p: OffsitePaths, t: Date, run: PiRun, log: Log): Promise<void> {
-  const status = buildStatus(p, o.config, o.offsite, t, run, await nextTimerRun());
-  writeStatus(p, status);
-  try {
-    await publishStatus(p, o.offsite);
-  } catch (e) {
-    log(`publish: ${toErrorInfo(e).message}`);
-  }
-  if (status.stale) {
-    const since = status.lastSuccess ?? 'never';
-    await alert(
-      o,
-      p,
-      'stale',
-      `No successful offsite sync since ${since} (limit ${o.offsite.staleAfterHours} h).`,
-      log,
-      t,
-    );
-  }
-}
-
-async function alert(
-  o: SyncOptions,
-  p: OffsitePaths,
-  event: Alert['event'],
-  message: string,
-  log: Log,
-  t: Date,
-  hint?: string,
-): Promise<void> {
-  await raiseAlert(
-    { event, repository: o.config.name, host: hostname(), time: t.toISOString(), message, hint },
-    o.config.alerts,
-    o.secrets,
-    p.alerts,
-    log,
-  );
-}
-
-async function finishBlocked(
-  o: SyncOptions,
-  p: OffsitePaths,
-  ctx: RunCtx,
-  start: Date,
-  end: Date,
-  finding: GuardFinding,
-  prev: GuardState,
-  log: Log,
-): Promise<SyncOutcome> {
-  const reason = finding.reason ?? 'The guard blocked the run.';
-  const guard: GuardState = {
-    state: 'blocked',
-    reason,
-    since: prev.state === 'blocked' && prev.since ? prev.since : end.toISOString(),
-    lostShare: Math.min(1, finding.lostShare),
-    threshold: o.offsite.guard.maxLostShare,
-    configChanged: finding.configChanged,
-    keysChanged: finding.keysChanged,
-    findingId: finding.id,
-    ...(prev.approvedAt ? { approvedAt: prev.approvedAt } : {}),
-  };
-  writeJsonAtomic(p.guard, guard);
-  const run: PiRun = {
-    start: start.toISOString(),
-    end: end.toISOString(),
-    result: 'blocked',
-    phase: 'guard',
-    error: {
-      kind: 'failed',
-      message: reason,
-      hint: 'If the change is intended (a large prune, a new key), run `restray-pi approve`.',
-    },
-    bytesTransferred: ctx.bytes,
-    filesVerified: ctx.verified,
-    trigger: o.trigger,
-  };
-  await finishStatus(o, p, end, run, log);
-  await alert(
-    o,
-    p,
-    'blocked',
-    reason,
-    log,
-    end,
-    'If the change is intended, run `restray-pi approve` on the offsite Pi.',
-  );
-  await pingHealthchecks('fail', o.secrets, o.config.alerts, log, reason);
-  log(`blocked: ${reason}`);
-  return {
-    result: 'blocked',
-    run,
-    bytesTransferred: ctx.bytes,
-    filesVerified: ctx.verified,
-    filesTransferred: ctx.transferred,
-    guard: finding,
-  };
-}
-
-async function finishFailed(
-  o: SyncOptions,
-  p: OffsitePaths,
-  ctx: RunCtx,
-  start: Date,
-  end: Date,
-  e: unknown,
-  log: Log,
-): Promise<SyncOutcome> {
-  const info = toErrorInfo(e);
-  if (!(e instanceof PiError))
-    log(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  const phase = e instanceof PiError && e.phase ? e.phase : ctx.phase;
-  const run: PiRun = {
-    start: start.toISOString(),
-    end: end.toISOString(),
-    result: 'failed',
-    error: info,
-    phase,
-    bytesTransferred: ctx.bytes,
-    filesVerified: ctx.verified,
-    trigger: o.trigger,
-  };
-  try {
-    await finishStatus(o, p, end, run, log);
-  } catch (err) {
-    log(`status: ${toErrorInfo(err).message}`);
-  }
-  await alert(o, p, 'failed', info.message, log, end, info.hint);
-  await pingHealthchecks('fail', o.secrets, o.config.alerts, log, info.message);
-  log(`failed (${phase}): ${info.message}`);
-  return {
-    result: 'failed',
-    run,
-    bytesTransferred: ctx.bytes,
-    filesVerified: ctx.verified,
-    filesTransferred: ctx.transferred,
-  };
 }

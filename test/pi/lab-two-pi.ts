@@ -438,3 +438,84 @@ export async function waitUntil(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** The offsite side of push mode: a second sshd with the push account, and the onsite config that reaches it. */
+export interface PushTarget {
+  sshd: LabSshd;
+  /** The push account (forced command rrsync -wo -no-del -no-overwrite <incoming>). */
+  user: string;
+  /** offsite.incoming: where the push key may add files. */
+  incoming: string;
+  pushKey: string;
+  knownHosts: string;
+  /** restray-pi config of the onsite Pi (onsite.repository + onsite.push). */
+  onsiteConfigPath: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Adds push mode to a two-Pi lab: provisions the offsite push account with `restray-pi provision offsite`
+ * (real account `rtpi<hex>x`, its incoming directory, the forced command), starts an "offsite" sshd for it,
+ * writes the onsite config for `restray-pi push`, and switches the lab's offsite config to mode push.
+ * `stop()` removes the sshd and the account (the lab's own stop() removes the rest).
+ */
+export async function startPushTarget(lab: TwoPiLab): Promise<PushTarget> {
+  const user = `${lab.onsite.users.pull.slice(0, -1)}x`;
+  const stops: (() => Promise<unknown>)[] = [
+    () => run('userdel', ['-r', '-f', user]).catch(() => undefined),
+    () => run('groupdel', [user]).catch(() => undefined),
+  ];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    stops.length = 0;
+  };
+  try {
+    const key = await generateKey(join(lab.dir, 'keys'), 'onsite-push');
+    const incoming = join(lab.dir, 'offsite-incoming');
+    const akDir = join(lab.dir, 'push-authorized-keys');
+    const prov = await runCli([
+      'provision',
+      'offsite',
+      '--incoming',
+      incoming,
+      '--push-key',
+      key.publicLine,
+      '--push-user',
+      user,
+      '--authorized-keys-dir',
+      akDir,
+    ]);
+    if (prov.code !== 0) throw new Error(`provision offsite failed (${prov.code}): ${prov.err}`);
+    const sshd = await startSshd({
+      users: [user],
+      authorizedKeys: { [user]: readFileSync(join(akDir, user), 'utf8').split('\n').filter(Boolean) },
+    });
+    stops.push(() => sshd.stop());
+    const knownHosts = join(lab.dir, 'onsite', 'push-known_hosts');
+    writeFileSync(knownHosts, `${sshd.knownHostsLine()}\n`);
+    const onsiteConfigPath = join(lab.dir, 'onsite', 'config.json');
+    writeFileSync(
+      onsiteConfigPath,
+      JSON.stringify({
+        version: 1,
+        name: 'lab',
+        secretsFile: join(lab.dir, 'onsite', 'secrets.json'),
+        onsite: {
+          repository: lab.onsite.repo,
+          push: {
+            target: { host: '127.0.0.1', port: sshd.port, user, sshKey: key.privatePath, knownHosts },
+            lockWaitSeconds: 5,
+          },
+        },
+      }),
+    );
+    lab.reconfigure((c) => {
+      c.offsite.mode = 'push';
+      c.offsite.incoming = incoming;
+    });
+    return { sshd, user, incoming, pushKey: key.privatePath, knownHosts, onsiteConfigPath, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -90,6 +90,9 @@ describe('restray-pi sync over a failing link', () => {
     );
     expect(await generationsIntact(lab)).toEqual(before);
 
+    // Counted though rsync printed no totals: the files it finished and what it kept of the one it was on.
+    expect(out.bytesTransferred).toBeGreaterThan(500_000);
+    expect(out.run?.bytesTransferred).toBe(out.bytesTransferred);
     const firstBytes = out.bytesTransferred;
     const again = await sync();
     expect(again.result).toBe('ok');

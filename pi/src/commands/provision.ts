@@ -2,10 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, PiError } from '../errors.js';
-import { normaliseKey, planOnsite, resolveProgram } from '../provision.js';
+import { normaliseKey, planOffsite, planOnsite, resolveProgram, type Change } from '../provision.js';
 import type { CommandIo } from './common.js';
 
-export const provisionHelp = `restray-pi provision onsite --repo DIR --workstation-key KEY --pull-key KEY --status-key KEY [options]
+export const provisionHelp = `restray-pi provision offsite --incoming DIR --push-key KEY [--push-user NAME] [--dry-run]
+  Push mode only, on the offsite Pi: the push account (default restray-push), its incoming directory and its
+  key, forced command rrsync -wo -no-del -no-overwrite DIR (add files only; no delete, no overwrite).
+
+restray-pi provision onsite --repo DIR --workstation-key KEY --pull-key KEY --status-key KEY [options]
 
 Sets up the onsite Pi (run as root) and prints every change; --dry-run prints them without applying.
   --repo DIR              restic repository (default /srv/restray/repo)
@@ -46,11 +50,37 @@ export async function provisionCommand(argv: string[], io: CommandIo): Promise<n
       rclone: { type: 'string', default: 'rclone' },
       rrsync: { type: 'string', default: 'rrsync' },
       'dry-run': { type: 'boolean', default: false },
+      incoming: { type: 'string' },
+      'push-key': { type: 'string', multiple: true, default: [] },
+      'push-user': { type: 'string', default: 'restray-push' },
       config: { type: 'string' },
     },
   });
+  const akDir = values['authorized-keys-dir'];
+  const akFile = (u: string, home: string) =>
+    akDir ? join(akDir, u) : join(home, '.ssh', 'authorized_keys');
+  if (positionals[0] === 'offsite' && positionals.length === 1) {
+    const incoming = values.incoming;
+    if (!incoming?.startsWith('/'))
+      throw new PiError('invalid-argument', '--incoming: use an absolute path (offsite.incoming).');
+    return apply(
+      await planOffsite({
+        incoming,
+        pushUser: values['push-user'],
+        pushKeys: values['push-key'].map((k) => readKey(k, '--push-key')),
+        rrsync: await resolveProgram(values.rrsync),
+        authorizedKeysFile: akFile,
+      }),
+      values['dry-run'],
+      io,
+      'the offsite Pi is provisioned for push mode',
+    );
+  }
   if (positionals[0] !== 'onsite' || positionals.length !== 1)
-    throw new PiError('invalid-argument', 'usage: restray-pi provision onsite [options] (see --help)');
+    throw new PiError(
+      'invalid-argument',
+      'usage: restray-pi provision onsite|offsite [options] (see --help)',
+    );
   const mode = values.mode;
   if (mode !== 'append-only' && mode !== 'sftp')
     throw new PiError('invalid-argument', '--mode: use append-only or sftp.');
@@ -59,7 +89,6 @@ export async function provisionCommand(argv: string[], io: CommandIo): Promise<n
     ['--status-dir', values['status-dir']],
   ] as const)
     if (!v.startsWith('/')) throw new PiError('invalid-argument', `${flag}: use an absolute path.`);
-  const akDir = values['authorized-keys-dir'];
   const changes = await planOnsite({
     repo: values.repo,
     statusDir: values['status-dir'],
@@ -73,7 +102,7 @@ export async function provisionCommand(argv: string[], io: CommandIo): Promise<n
     rclone: mode === 'append-only' ? await resolveProgram(values.rclone) : values.rclone,
     rrsync: await resolveProgram(values.rrsync),
     cat: await resolveProgram('cat'),
-    authorizedKeysFile: (u, home) => (akDir ? join(akDir, u) : join(home, '.ssh', 'authorized_keys')),
+    authorizedKeysFile: akFile,
     sshdConfigDir: values['sshd-config-dir'],
   });
   if (changes.length === 0) {
@@ -85,5 +114,17 @@ export async function provisionCommand(argv: string[], io: CommandIo): Promise<n
     if (!values['dry-run']) await c.apply();
   }
   if (!values['dry-run'] && mode === 'sftp') io.out('Reload sshd to apply the drop-in: systemctl reload ssh');
+  return EXIT.ok;
+}
+
+async function apply(changes: Change[], dryRun: boolean, io: CommandIo, done: string): Promise<number> {
+  if (changes.length === 0) {
+    io.out(`Nothing to change: ${done}.`);
+    return EXIT.ok;
+  }
+  for (const c of changes) {
+    io.out(`${dryRun ? 'would ' : ''}${c.describe}`);
+    if (!dryRun) await c.apply();
+  }
   return EXIT.ok;
 }

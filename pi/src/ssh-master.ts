@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SshEndpoint, SshTiming } from './config.js';
+import { PiError } from './errors.js';
+import { classifyLinkFailure, quoteWord, sshArgs } from './ssh.js';
+
+/** Bound on the master's stderr kept for classification (it is never shown raw: it may name key paths). */
+const STDERR_LIMIT = 16 * 1024;
+
+/**
+ * One SSH connection shared by every rsync call of a run (OpenSSH connection multiplexing). Each ssh start costs
+ * a key exchange and an authentication — on a Pi a large part of a small incremental run — so the run pays it
+ * once. The forced command still applies to every session opened through the master: multiplexing changes the
+ * transport, not what the key may do.
+ */
+export interface SshMaster {
+  /** The `-e` value for rsync: same options as {@link rsyncRsh}, plus the control socket. */
+  rsh: string;
+  /**
+   * What the master printed (e.g. "Timeout, server … not responding" when keepalives ended it). A session
+   * through a dead master only sees its channel close, so failures are classified on this text first.
+   */
+  stderr(): string;
+  /** True once the master process has exited (link cut or stalled); later sessions connect directly. */
+  readonly exited: boolean;
+  /** Resolves true once the master has exited, or false after `ms` (a session may notice a dead link first). */
+  waitExit(ms: number): Promise<boolean>;
+  /** Ends the connection and removes the private socket directory. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a master connection: `ssh -M -N` with the unattended options of {@link sshArgs} and a control socket in
+ * a fresh private directory (mkdtemp: mode 0700, so no other local user can ride on the connection). The master
+ * stays our child (ControlPersist=no): it cannot outlive the run, and its stderr stays readable.
+ *
+ * Resolves when the control socket exists (ssh creates it only after authentication). Rejects with the
+ * classified PiError (network, host key, permission) when the master exits first, or after connectTimeout + 10 s.
+ * Side effects: a child process and a temp directory until close().
+ */
+export async function openSshMaster(ep: SshEndpoint, t: SshTiming, signal?: AbortSignal): Promise<SshMaster> {
+  const dir = mkdtempSync(join(tmpdir(), 'restray-pi-ssh-'));
+  const sock = join(dir, 'm');
+  const base = sshArgs(ep, t);
+  let err = '';
+  let exited = false;
+  const child: ChildProcess = spawn(
+    'ssh',
+    [...base, '-M', '-N', '-o', 'ControlPersist=no', '-o', `ControlPath=${sock}`, `${ep.user}@${ep.host}`],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
+  );
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
+    if (err.length < STDERR_LIMIT) err += d;
+  });
+  const gone = new Promise<void>((resolve) => {
+    const done = () => {
+      exited = true;
+      resolve();
+    };
+    child.once('exit', done);
+    // ssh missing: 'error' without 'exit'.
+    child.once('error', (e) => {
+      err += `\n${e.message}`;
+      done();
+    });
+  });
+  const close = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      await gone;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onAbort = () => void close();
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const deadline = Date.now() + (t.connectTimeout + 10) * 1000;
+  // ssh offers no readiness event; the socket appearing is the signal. 10 ms polls cost nothing next to a handshake.
+  while (!existsSync(sock)) {
+    if (exited || signal?.aborted || Date.now() > deadline) {
+      await close();
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) throw new PiError('cancelled', 'The run was cancelled.', { phase: 'list' });
+      throw (
+        classifyLinkFailure(err) ??
+        new PiError('network', 'The SSH connection to the other Pi could not be set up.', {
+          hint: 'Check that the other Pi is reachable and that its key and host key are configured.',
+        })
+      );
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return {
+    rsh: ['ssh', ...base, '-o', 'ControlMaster=no', '-o', `ControlPath=${sock}`].map(quoteWord).join(' '),
+    stderr: () => err,
+    get exited() {
+      return exited;
+    },
+    waitExit: (ms) =>
+      exited
+        ? Promise.resolve(true)
+        : new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(exited), ms);
+            void gone.then(() => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+          }),
+    close: async () => {
+      signal?.removeEventListener('abort', onAbort);
+      await close();
+    },
+  };
+}
