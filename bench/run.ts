@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { startKeyringSession } from '../test/lab/keyring-session.js';
 import { benchCoreBackup, benchDaemonIdle } from './core-backup.js';
 import { machineInfo } from './lib.js';
+import { benchPiSync } from './pi-sync.js';
 import { benchRestoreBrowse } from './restore-browse.js';
 import { runRenderBench } from '../test/e2e/render-bench.js';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'core,daemon,browse,ui').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'core,daemon,browse,ui,pi').split(','));
 const session = await startKeyringSession();
 const env = { ...session.env } as Record<string, string>;
 const sections: string[] = [];
@@ -31,6 +32,7 @@ try {
       ].join('\n'),
     );
   }
+  if (only.has('pi')) sections.push(await benchPiSync());
 } finally {
   session.stop();
 }

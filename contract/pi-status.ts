@@ -43,7 +43,7 @@ export const PiRun = z.object({
   phase: PiRunPhase.optional(),
   /** Bytes received over the network (rsync's own count, protocol overhead included). */
   bytesTransferred: z.number().int().min(0),
-  /** Files whose SHA-256 was checked against their name in this run (new files plus the rotating slice). */
+  /** Files whose SHA-256 was checked against their name in this run (its new files; `restray-pi reverify` re-checks old generations). */
   filesVerified: z.number().int().min(0),
   /** Name of the generation this run promoted, if any. */
   promoted: z.string().optional(),
