@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PiStatus } from '../../contract/pi-status.js';
 import { splitLikeRestic } from '../ssh/ssh-options.js';
-import {
-  chooseGeneration,
-  generationPath,
-  offsiteRepoArgs,
-  offsiteRestoreKeyLine,
-} from './offsite-access.js';
+import { chooseGeneration, generationPath, offsiteRepoArgs } from './offsite-access.js';
 import { statusFromBytes, statusReadFailure } from './status-reader.js';
 
 const A = 'a'.repeat(64);
@@ -42,14 +37,6 @@ function status(gens: { name: string; ids: string[]; state?: 'verified' | 'damag
 }
 
 describe('offsite read-only access', () => {
-  it('gives the offsite Pi a forced read-only SFTP line', () => {
-    expect(offsiteRestoreKeyLine('ssh-ed25519 AAAAC3Nza restray-restore', '/srv/restray-offsite')).toBe(
-      'command="internal-sftp -R -d /srv/restray-offsite",restrict ssh-ed25519 AAAAC3Nza restray-restore',
-    );
-    expect(() => offsiteRestoreKeyLine('command="sh" ssh-ed25519 AAAA', '/srv')).toThrow(/public key/);
-    expect(() => offsiteRestoreKeyLine('ssh-ed25519 AAAA', '/srv/a b')).toThrow(/absolute path/);
-  });
-
   it('points restic at one generation over the pinned ssh options, with --no-lock', () => {
     const args = offsiteRepoArgs(access, '20250310T110000Z');
     expect(args[0]).toBe('-r');

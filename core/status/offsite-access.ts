@@ -17,7 +17,7 @@ import { MAX_STATUS_BYTES, statusFromBytes } from './status-reader.js';
  * Read-only access to the offsite Pi (restore when the onsite Pi is gone).
  *
  * The offsite Pi gives the workstation's restore key one account whose authorized_keys line forces OpenSSH's
- * read-only SFTP server (see offsiteRestoreKeyLine):
+ * read-only SFTP server (set up by `restray-pi provision offsite --restore-key`):
  *
  *   command="internal-sftp -R -d /srv/restray-offsite",restrict ssh-ed25519 AAAA… restray-restore
  *
@@ -29,21 +29,6 @@ import { MAX_STATUS_BYTES, statusFromBytes } from './status-reader.js';
  * other world-readable files of the offsite Pi, also confine it with a chroot (sshd drop-in
  * `Match User … / ChrootDirectory <root> / ForceCommand internal-sftp -R`); `path` is then as seen in the chroot.
  */
-
-/** The authorized_keys line the offsite Pi needs for a workstation's read-only restore key. Pure. */
-export function offsiteRestoreKeyLine(publicKey: string, offsiteRoot: string): string {
-  if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/=]+( [^"\n\r]*)?$/.test(publicKey.trim()))
-    throw new RestrayError(
-      'invalid-argument',
-      'The restore key is not an OpenSSH public key line (ssh-ed25519 AAAA…).',
-    );
-  if (!/^\/[A-Za-z0-9._/-]*$/.test(offsiteRoot))
-    throw new RestrayError(
-      'invalid-argument',
-      `The offsite folder "${offsiteRoot}" must be an absolute path of plain characters.`,
-    );
-  return `command="internal-sftp -R -d ${offsiteRoot}",restrict ${publicKey.trim()}`;
-}
 
 const GENERATION = /^\d{8}T\d{6}Z$/;
 

@@ -311,22 +311,7 @@ export async function planOffsite(i: OffsitePlanInput): Promise<Change[]> {
   const changes: Change[] = [];
   const info = await userInfo(i.pushUser);
   const home = info?.home ?? `/var/lib/${i.pushUser}`;
-  if (!info)
-    changes.push({
-      describe: `create account ${i.pushUser} (home ${home}, key login only)`,
-      apply: async () => {
-        await execa('useradd', [
-          '--system',
-          '--create-home',
-          '--home-dir',
-          home,
-          '--shell',
-          '/bin/sh',
-          i.pushUser,
-        ]);
-        await execa('usermod', ['-p', '*', i.pushUser]);
-      },
-    });
+  if (!info) changes.push(createAccount(i.pushUser, home));
   const st = existsSync(i.incoming) ? statSync(i.incoming) : undefined;
   if (!st || (st.mode & 0o7777) !== 0o700 || st.uid !== info?.uid)
     changes.push({
@@ -338,17 +323,67 @@ export async function planOffsite(i: OffsitePlanInput): Promise<Change[]> {
         chmodSync(i.incoming, 0o700);
       },
     });
-  const file = i.authorizedKeysFile(i.pushUser, home);
+  changes.push(...authorizedKeysChange(i.pushUser, home, pushKeyLines(i), i.authorizedKeysFile));
+  return changes;
+}
+
+export interface OffsiteRestorePlanInput {
+  /** The offsite store's root (holds generations/ and state/). */
+  root: string;
+  restoreUser: string;
+  restoreKeys: string[];
+  authorizedKeysFile: (user: string, home: string) => string;
+}
+
+/**
+ * The restore account's authorized_keys lines: a workstation restores from the offsite Pi when the onsite Pi
+ * is gone, through OpenSSH's internal SFTP server in read-only mode (`-R`: every write, rename and delete
+ * fails), starting in the store's root; no shell (`restrict`). Generations are world-readable (0444/0755), so
+ * the account needs no group; restic reads them with `--no-lock`.
+ */
+export function restoreKeyLines(i: Pick<OffsiteRestorePlanInput, 'root' | 'restoreKeys'>): string[] {
+  return i.restoreKeys.map((k) => `command="internal-sftp -R -d ${q(i.root)}",restrict ${k}`);
+}
+
+/** Changes that give workstations read-only restore access to the offsite store ({@link restoreKeyLines}). */
+export async function planOffsiteRestore(i: OffsiteRestorePlanInput): Promise<Change[]> {
+  const info = await userInfo(i.restoreUser);
+  const home = info?.home ?? `/var/lib/${i.restoreUser}`;
+  return [
+    ...(info ? [] : [createAccount(i.restoreUser, home)]),
+    ...authorizedKeysChange(i.restoreUser, home, restoreKeyLines(i), i.authorizedKeysFile),
+  ];
+}
+
+/** A system account that logs in with keys only (its password field is `*`, which sshd accepts for keys). */
+function createAccount(user: string, home: string): Change {
+  return {
+    describe: `create account ${user} (home ${home}, key login only)`,
+    apply: async () => {
+      await execa('useradd', ['--system', '--create-home', '--home-dir', home, '--shell', '/bin/sh', user]);
+      await execa('usermod', ['-p', '*', user]);
+    },
+  };
+}
+
+/** Adds `want` to the account's authorized_keys (a line for the same key is replaced), if anything changes. */
+function authorizedKeysChange(
+  user: string,
+  home: string,
+  want: string[],
+  authorizedKeysFile: (user: string, home: string) => string,
+): Change[] {
+  const file = authorizedKeysFile(user, home);
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const want = pushKeyLines(i);
   const merged = mergeAuthorizedKeys(existing, want);
-  if (want.length > 0 && merged !== existing)
-    changes.push({
+  if (want.length === 0 || merged === existing) return [];
+  return [
+    {
       describe: `write ${file}:\n${want.map((l) => `    + ${l.replace(/ (AAAA[A-Za-z0-9+/=]{12})[A-Za-z0-9+/=]+/, ' $1…')}`).join('\n')}`,
       apply: async () => {
         mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
         writeFileAtomic(file, merged, 0o644);
-        const u = await userInfo(i.pushUser);
+        const u = await userInfo(user);
         if (u && file.startsWith(u.home)) {
           chownSync(dirname(file), u.uid, u.gid);
           chmodSync(dirname(file), 0o700);
@@ -356,6 +391,6 @@ export async function planOffsite(i: OffsitePlanInput): Promise<Change[]> {
         }
         chmodSync(file, 0o644);
       },
-    });
-  return changes;
+    },
+  ];
 }

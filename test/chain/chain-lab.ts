@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { OffsiteAccess, Repository } from '../../contract/config.js';
 import { loadSecrets } from '../../pi/src/config.js';
 import { runSync, type SyncOutcome } from '../../pi/src/sync.js';
-import { offsiteRestoreKeyLine } from '../../core/status/offsite-access.js';
+import { main as restrayPi } from '../../pi/src/main.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
 import { startTwoPiLab, type TwoPiLab } from '../pi/lab-two-pi.js';
 
@@ -16,7 +16,7 @@ const run = promisify(execFile);
 /**
  * The whole chain on one machine: the two-Pi lab (onsite sshd with restray-pi's accounts and forced commands,
  * offsite store synced by the real `restray-pi sync`) plus the offsite Pi's own sshd with the read-only restore
- * account (`internal-sftp -R` forced by its authorized_keys line, see offsiteRestoreKeyLine).
+ * account (`internal-sftp -R` forced by its authorized_keys line, written by `restray-pi provision offsite`).
  */
 export interface ChainLab {
   pis: TwoPiLab;
@@ -63,11 +63,26 @@ export async function startChainLab(): Promise<ChainLab> {
     const restoreUser = `rtch${randomBytes(3).toString('hex')}r`;
     cleanups.push(() => run('userdel', ['-r', '-f', restoreUser]).catch(() => undefined));
     const restoreKey = await generateKey(join(outer, 'keys'), 'offsite-restore');
-    const offsiteSshd = await startSshd({
-      users: [restoreUser],
-      authorizedKeys: { [restoreUser]: [offsiteRestoreKeyLine(restoreKey.publicLine, offsiteRoot)] },
-    });
+    const offsiteSshd = await startSshd({ users: [restoreUser] });
     cleanups.push(() => offsiteSshd.stop());
+    // The restore account as an offsite Pi gets it: `restray-pi provision offsite --restore-key …`.
+    let provisionErr = '';
+    const provisioned = await restrayPi(
+      [
+        'provision',
+        'offsite',
+        '--root',
+        offsiteRoot,
+        '--restore-key',
+        restoreKey.publicLine,
+        '--restore-user',
+        restoreUser,
+        '--authorized-keys-dir',
+        join(offsiteSshd.dir, 'authorized_keys'),
+      ],
+      { out: () => undefined, err: (t) => void (provisionErr += `${t}\n`), env: process.env },
+    );
+    if (provisioned !== 0) throw new Error(`provision offsite failed (${provisioned}): ${provisionErr}`);
     const knownHosts = join(outer, 'offsite.known_hosts');
     writeFileSync(knownHosts, `${offsiteSshd.knownHostsLine()}\n`);
     mkdirSync(offsiteRoot, { recursive: true, mode: 0o755 });

@@ -2,12 +2,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, PiError } from '../errors.js';
-import { normaliseKey, planOffsite, planOnsite, resolveProgram, type Change } from '../provision.js';
+import {
+  normaliseKey,
+  planOffsite,
+  planOffsiteRestore,
+  planOnsite,
+  resolveProgram,
+  type Change,
+} from '../provision.js';
 import type { CommandIo } from './common.js';
 
-export const provisionHelp = `restray-pi provision offsite --incoming DIR --push-key KEY [--push-user NAME] [--dry-run]
-  Push mode only, on the offsite Pi: the push account (default restray-push), its incoming directory and its
+export const provisionHelp = `restray-pi provision offsite [--incoming DIR --push-key KEY [--push-user NAME]]
+                             [--root DIR --restore-key KEY [--restore-user NAME]] [--dry-run]
+  On the offsite Pi. Push mode: the push account (default restray-push), its incoming directory and its
   key, forced command rrsync -wo -no-del -no-overwrite DIR (add files only; no delete, no overwrite).
+  Restore access: the restore account (default restray-restore) whose keys (a workstation's repository key)
+  get read-only SFTP on the store root DIR (internal-sftp -R), to restore when the onsite Pi is gone.
 
 restray-pi provision onsite --repo DIR --workstation-key KEY --pull-key KEY --status-key KEY [options]
 
@@ -53,6 +63,9 @@ export async function provisionCommand(argv: string[], io: CommandIo): Promise<n
       incoming: { type: 'string' },
       'push-key': { type: 'string', multiple: true, default: [] },
       'push-user': { type: 'string', default: 'restray-push' },
+      root: { type: 'string' },
+      'restore-key': { type: 'string', multiple: true, default: [] },
+      'restore-user': { type: 'string', default: 'restray-restore' },
       config: { type: 'string' },
     },
   });
@@ -60,21 +73,42 @@ export async function provisionCommand(argv: string[], io: CommandIo): Promise<n
   const akFile = (u: string, home: string) =>
     akDir ? join(akDir, u) : join(home, '.ssh', 'authorized_keys');
   if (positionals[0] === 'offsite' && positionals.length === 1) {
-    const incoming = values.incoming;
-    if (!incoming?.startsWith('/'))
-      throw new PiError('invalid-argument', '--incoming: use an absolute path (offsite.incoming).');
-    return apply(
-      await planOffsite({
-        incoming,
-        pushUser: values['push-user'],
-        pushKeys: values['push-key'].map((k) => readKey(k, '--push-key')),
-        rrsync: await resolveProgram(values.rrsync),
-        authorizedKeysFile: akFile,
-      }),
-      values['dry-run'],
-      io,
-      'the offsite Pi is provisioned for push mode',
-    );
+    const changes: Change[] = [];
+    const pushKeys = values['push-key'];
+    const restoreKeys = values['restore-key'];
+    if (pushKeys.length === 0 && restoreKeys.length === 0)
+      throw new PiError(
+        'invalid-argument',
+        'provision offsite: give --push-key (push mode) and/or --restore-key (restore access).',
+      );
+    if (pushKeys.length > 0) {
+      const incoming = values.incoming;
+      if (!incoming?.startsWith('/'))
+        throw new PiError('invalid-argument', '--incoming: use an absolute path (offsite.incoming).');
+      changes.push(
+        ...(await planOffsite({
+          incoming,
+          pushUser: values['push-user'],
+          pushKeys: pushKeys.map((k) => readKey(k, '--push-key')),
+          rrsync: await resolveProgram(values.rrsync),
+          authorizedKeysFile: akFile,
+        })),
+      );
+    }
+    if (restoreKeys.length > 0) {
+      const root = values.root;
+      if (!root?.startsWith('/'))
+        throw new PiError('invalid-argument', '--root: use an absolute path (offsite.root).');
+      changes.push(
+        ...(await planOffsiteRestore({
+          root,
+          restoreUser: values['restore-user'],
+          restoreKeys: restoreKeys.map((k) => readKey(k, '--restore-key')),
+          authorizedKeysFile: akFile,
+        })),
+      );
+    }
+    return apply(changes, values['dry-run'], io, 'the offsite Pi is provisioned');
   }
   if (positionals[0] !== 'onsite' || positionals.length !== 1)
     throw new PiError(
