@@ -12,6 +12,7 @@ import { formatBytes, formatDateTime, formatNumber } from '../../i18n/format.js'
 import { useEnvStore } from '../../stores/env-store.js';
 import { useNavStore } from '../../stores/nav-store.js';
 import { RepoPicker } from '../snapshots/snapshots-screen.js';
+import { RadioGroup } from '../../components/radio-group.js';
 
 type Step = 'select' | 'destination' | 'progress';
 
@@ -313,27 +314,16 @@ export function RestoreWizard({ state }: { state: AppState }) {
             id="restore-repo"
           />
           {hasOffsite ? (
-            <fieldset>
-              <legend>{t('restore.source')}</legend>
-              <label>
-                <input
-                  type="radio"
-                  name="source"
-                  checked={source === 'onsite'}
-                  onChange={() => setSource('onsite')}
-                />{' '}
-                {t('restore.sourceOnsite')}
-              </label>
-              <label>
-                <input
-                  type="radio"
-                  name="source"
-                  checked={source === 'offsite'}
-                  onChange={() => setSource('offsite')}
-                />{' '}
-                {t('restore.sourceOffsite')}
-              </label>
-            </fieldset>
+            <RadioGroup
+              legend={t('restore.source')}
+              name="source"
+              value={source}
+              options={[
+                { value: 'onsite', label: t('restore.sourceOnsite') },
+                { value: 'offsite', label: t('restore.sourceOffsite') },
+              ]}
+              onChange={setSource}
+            />
           ) : null}
           {snapshots && snapshots.length > 0 ? (
             <p>
@@ -391,17 +381,16 @@ export function RestoreWizard({ state }: { state: AppState }) {
       {step === 'destination' ? (
         <section aria-labelledby="dest-title">
           <h2 id="dest-title">{t('restore.destination')}</h2>
-          <fieldset>
-            <legend>{t('restore.destination')}</legend>
-            <label>
-              <input type="radio" name="dest" checked={!toOriginal} onChange={() => setToOriginal(false)} />{' '}
-              {t('restore.toFolder')}
-            </label>
-            <label>
-              <input type="radio" name="dest" checked={toOriginal} onChange={() => setToOriginal(true)} />{' '}
-              {t('restore.toOriginal')}
-            </label>
-          </fieldset>
+          <RadioGroup
+            legend={t('restore.destination')}
+            name="dest"
+            value={toOriginal ? 'original' : 'folder'}
+            options={[
+              { value: 'folder', label: t('restore.toFolder') },
+              { value: 'original', label: t('restore.toOriginal') },
+            ]}
+            onChange={(d) => setToOriginal(d === 'original')}
+          />
           {!toOriginal ? (
             <p>
               <label htmlFor="restore-folder">{t('restore.folder')}</label>{' '}
@@ -423,20 +412,16 @@ export function RestoreWizard({ state }: { state: AppState }) {
               </button>
             </p>
           ) : (
-            <fieldset>
-              <legend>{t('restore.conflict')}</legend>
-              {(['keepBoth', 'overwrite', 'skip'] as Conflict[]).map((c) => (
-                <label key={c}>
-                  <input
-                    type="radio"
-                    name="conflict"
-                    checked={conflict === c}
-                    onChange={() => setConflict(c)}
-                  />{' '}
-                  {t(`restore.${c}`)}
-                </label>
-              ))}
-            </fieldset>
+            <RadioGroup
+              legend={t('restore.conflict')}
+              name="conflict"
+              value={conflict}
+              options={(['keepBoth', 'overwrite', 'skip'] as Conflict[]).map((c) => ({
+                value: c,
+                label: t(`restore.${c}`),
+              }))}
+              onChange={setConflict}
+            />
           )}
           <p>
             <button type="button" onClick={() => setStep('select')}>

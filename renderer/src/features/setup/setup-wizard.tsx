@@ -21,6 +21,7 @@ import { DEFAULT_RETENTION, defaultExcludes, looksLikeCron, type SchedulePreset 
 import { RecoverySheet } from './recovery-sheet.js';
 import { RetentionFields } from './retention-fields.js';
 import { ScheduleFields, scheduleValue } from './schedule-fields.js';
+import { RadioGroup } from '../../components/radio-group.js';
 
 type Step = 'target' | 'pi' | 'repository' | 'password' | 'folders' | 'schedule' | 'retention' | 'done';
 
@@ -144,29 +145,16 @@ export function SetupWizard({ state }: { state: AppState }) {
       {step === 'target' ? (
         <section aria-labelledby="s-target">
           <h2 id="s-target">{t('setup.target.question')}</h2>
-          <fieldset>
-            <legend>{t('setup.target.question')}</legend>
-            <label>
-              <input
-                type="radio"
-                name="kind"
-                checked={kind === 'pi'}
-                onChange={() => (setKind('pi'), setName('pi'))}
-              />{' '}
-              {t('setup.target.pi')}
-            </label>
-            <p className="hint">{t('setup.target.piHint')}</p>
-            <label>
-              <input
-                type="radio"
-                name="kind"
-                checked={kind === 'local'}
-                onChange={() => (setKind('local'), setName('usb'))}
-              />{' '}
-              {t('setup.target.local')}
-            </label>
-            <p className="hint">{t('setup.target.localHint')}</p>
-          </fieldset>
+          <RadioGroup
+            legend={t('setup.target.question')}
+            name="kind"
+            value={kind}
+            options={[
+              { value: 'pi', label: t('setup.target.pi'), hint: t('setup.target.piHint') },
+              { value: 'local', label: t('setup.target.local'), hint: t('setup.target.localHint') },
+            ]}
+            onChange={(k) => (setKind(k), setName(k === 'pi' ? 'pi' : 'usb'))}
+          />
           <Field id="repo-name" label={t('setup.target.name')}>
             {(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} />}
           </Field>
@@ -231,27 +219,16 @@ export function SetupWizard({ state }: { state: AppState }) {
           <Field id="pi-path" label={t('setup.pi.path')}>
             {(id) => <input id={id} value={piPath} onChange={(e) => setPiPath(e.target.value)} />}
           </Field>
-          <fieldset>
-            <legend>{t('setup.pi.profile')}</legend>
-            <label>
-              <input
-                type="radio"
-                name="profile"
-                checked={profile === 'append-only'}
-                onChange={() => setProfile('append-only')}
-              />{' '}
-              {t('setup.pi.appendOnly')}
-            </label>
-            <label>
-              <input
-                type="radio"
-                name="profile"
-                checked={profile === 'sftp'}
-                onChange={() => setProfile('sftp')}
-              />{' '}
-              {t('setup.pi.sftp')}
-            </label>
-          </fieldset>
+          <RadioGroup
+            legend={t('setup.pi.profile')}
+            name="profile"
+            value={profile}
+            options={[
+              { value: 'append-only', label: t('setup.pi.appendOnly') },
+              { value: 'sftp', label: t('setup.pi.sftp') },
+            ]}
+            onChange={setProfile}
+          />
           <button
             type="button"
             disabled={busy || !host || !user || !piPath}
@@ -357,22 +334,16 @@ export function SetupWizard({ state }: { state: AppState }) {
         <section aria-labelledby="s-repo">
           <h2 id="s-repo">{t('setup.repository.question')}</h2>
           {report ? <p>{t(`setup.pi.repoState.${report.repository}`)}</p> : null}
-          <fieldset>
-            <legend>{t('setup.repository.question')}</legend>
-            <label>
-              <input type="radio" name="mode" checked={mode === 'new'} onChange={() => setMode('new')} />{' '}
-              {t('setup.repository.new')}
-            </label>
-            <label>
-              <input
-                type="radio"
-                name="mode"
-                checked={mode === 'existing'}
-                onChange={() => (setMode('existing'), setPwKind('typed'))}
-              />{' '}
-              {t('setup.repository.existing')}
-            </label>
-          </fieldset>
+          <RadioGroup
+            legend={t('setup.repository.question')}
+            name="mode"
+            value={mode}
+            options={[
+              { value: 'new', label: t('setup.repository.new') },
+              { value: 'existing', label: t('setup.repository.existing') },
+            ]}
+            onChange={(m) => (setMode(m), m === 'existing' ? setPwKind('typed') : undefined)}
+          />
           <p>
             <button type="button" onClick={back}>
               {t('common.back')}
@@ -391,27 +362,16 @@ export function SetupWizard({ state }: { state: AppState }) {
           {!sheet ? (
             <>
               {mode === 'new' ? (
-                <fieldset>
-                  <legend>{t('setup.password.choose')}</legend>
-                  <label>
-                    <input
-                      type="radio"
-                      name="pwkind"
-                      checked={pwKind === 'generate'}
-                      onChange={() => setPwKind('generate')}
-                    />{' '}
-                    {t('setup.password.generate')}
-                  </label>
-                  <label>
-                    <input
-                      type="radio"
-                      name="pwkind"
-                      checked={pwKind === 'typed'}
-                      onChange={() => setPwKind('typed')}
-                    />{' '}
-                    {t('setup.password.typed')}
-                  </label>
-                </fieldset>
+                <RadioGroup
+                  legend={t('setup.password.choose')}
+                  name="pwkind"
+                  value={pwKind}
+                  options={[
+                    { value: 'generate', label: t('setup.password.generate') },
+                    { value: 'typed', label: t('setup.password.typed') },
+                  ]}
+                  onChange={setPwKind}
+                />
               ) : null}
               {pwKind === 'typed' ? (
                 <>
