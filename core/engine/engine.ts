@@ -25,7 +25,8 @@ import { offsiteAccessOf, resolveOffsiteContext, type GenerationChoice } from '.
 import { runOffsiteRestore, type OffsiteRestoreInput } from '../status/offsite-restore.js';
 import { resticHost, runBackupJob } from './backup-job.js';
 import { EventBus } from './event-bus.js';
-import { JobRunner } from './job-runner.js';
+import { JobRunner, type JobControl, type JobOutcome } from './job-runner.js';
+import type { Destination } from '../../contract/browse.js';
 import type { Conflict } from './restore-placement.js';
 import { restoreTarget, runRestoreJob } from './restore-job.js';
 import { findRepository, passwordAccount, resticContextFor } from './repo-context.js';
@@ -283,27 +284,9 @@ export class Engine {
     home?: string;
   }): { jobId: string; done: Promise<RunRecord> } {
     const repo = findRepository(this.config, input.repo);
-    const now = this.clock.now();
-    const target = restoreTarget(
-      input.destination,
-      this.options.paths.stateDir,
-      input.home ?? homedir(),
-      now,
+    return this.submitRestore(repo, input, async (withHost, target, now, control) =>
+      runRestoreJob(await this.context(repo), withHost, target, now, control),
     );
-    return this.runner.submit({
-      kind: 'restore',
-      repo: repo.name,
-      trigger: 'manual',
-      key: `restore:${randomUUID()}`,
-      work: async (control) =>
-        runRestoreJob(
-          await this.context(repo),
-          { ...input, host: resticHost(this.config.settings) },
-          target,
-          now,
-          control,
-        ),
-    });
   }
 
   // ---- reading a repository (shared restic locks: these run alongside a backup) ----------------------------
@@ -449,6 +432,38 @@ export class Engine {
     return resticContextFor(this.config, repo, this.options.secrets, this.options.paths.stateDir);
   }
 
+  /**
+   * Queues a restore job (onsite or offsite): the target folder (chosen, default ~/Restored/<date>, or a
+   * staging folder for the original place), the run's time, and this workstation's restic host so that
+   * `latest` means its own newest snapshot.
+   */
+  private submitRestore<I extends { destination: Destination; home?: string | undefined }>(
+    repo: Repository,
+    input: I,
+    work: (
+      input: I & { host: string },
+      target: string,
+      now: Date,
+      control: JobControl,
+    ) => Promise<JobOutcome>,
+  ): { jobId: string; done: Promise<RunRecord> } {
+    const now = this.clock.now();
+    const target = restoreTarget(
+      input.destination,
+      this.options.paths.stateDir,
+      input.home ?? homedir(),
+      now,
+    );
+    const withHost = { ...input, host: resticHost(this.config.settings) };
+    return this.runner.submit({
+      kind: 'restore',
+      repo: repo.name,
+      trigger: 'manual',
+      key: `restore:${randomUUID()}`,
+      work: (control) => work(withHost, target, now, control),
+    });
+  }
+
   /** The restic context of a configured repository (password from the keychain). */
   contextFor(repo: Repository): Promise<restic.ResticContext> {
     return this.context(repo);
@@ -476,30 +491,18 @@ export class Engine {
   ): Promise<{ jobId: string; done: Promise<RunRecord> }> {
     const repo = findRepository(this.config, input.repo);
     offsiteAccessOf(repo);
-    const now = this.clock.now();
-    const target = restoreTarget(
-      input.destination,
-      this.options.paths.stateDir,
-      input.home ?? homedir(),
-      now,
+    return this.submitRestore(repo, input, (withHost, target, now, control) =>
+      runOffsiteRestore(
+        async (choice, signal) =>
+          resolveOffsiteContext(await this.context(repo), repo, this.options.paths.stateDir, choice, {
+            signal,
+          }),
+        withHost,
+        target,
+        now,
+        control,
+      ),
     );
-    return this.runner.submit({
-      kind: 'restore',
-      repo: repo.name,
-      trigger: 'manual',
-      key: `restore:${randomUUID()}`,
-      work: (control) =>
-        runOffsiteRestore(
-          async (choice, signal) =>
-            resolveOffsiteContext(await this.context(repo), repo, this.options.paths.stateDir, choice, {
-              signal,
-            }),
-          { ...input, host: resticHost(this.config.settings) },
-          target,
-          now,
-          control,
-        ),
-    });
   }
 
   /**

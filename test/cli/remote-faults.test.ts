@@ -56,37 +56,22 @@ describe('restray CLI against a Pi over SSH (real sshd, rclone, restic, keychain
 
   async function sftpWorkstation(src: string): Promise<Workstation> {
     const ws = workstation();
-    const add = await ws.run(
-      [
-        'repo',
-        'add',
-        'pi',
-        '--url',
-        `sftp://root@127.0.0.1:${proxy.port}/${sftpRepo()}`,
-        '--ssh-key',
-        keys.sftp.privatePath,
-        '--known-hosts',
-        knownHosts,
-        '--init',
-      ],
-      { input: `${PASSWORD}\n` },
-    );
+    const addArgs = [
+      'repo',
+      'add',
+      'pi',
+      '--url',
+      `sftp://root@127.0.0.1:${proxy.port}/${sftpRepo()}`,
+      '--ssh-key',
+      keys.sftp.privatePath,
+      '--known-hosts',
+      knownHosts,
+    ];
+    // The first workstation creates the shared repository; later ones find it there and only add it.
+    const add = await ws.run([...addArgs, '--init'], { input: `${PASSWORD}\n` });
     if (add.exitCode !== 0 && !/already/.test(add.stderr)) throw new Error(`repo add failed: ${add.stderr}`);
     if (add.exitCode !== 0) {
-      const again = await ws.run(
-        [
-          'repo',
-          'add',
-          'pi',
-          '--url',
-          `sftp://root@127.0.0.1:${proxy.port}/${sftpRepo()}`,
-          '--ssh-key',
-          keys.sftp.privatePath,
-          '--known-hosts',
-          knownHosts,
-        ],
-        { input: `${PASSWORD}\n` },
-      );
+      const again = await ws.run(addArgs, { input: `${PASSWORD}\n` });
       expect(again.exitCode, again.stderr).toBe(0);
     }
     const plan = await ws.run(['plan', 'add', 'home', '--repo', 'pi', '--path', src, '--keep-last', '5']);
