@@ -16,6 +16,9 @@ import {
   CreateRepositoryRequest,
   GeneratedKey,
   HostKey,
+  OffsiteCommand,
+  OffsiteSetupReport,
+  OffsiteSetupRequest,
   PasswordChoice,
   PiEndpoint,
   RecoverySheet,
@@ -29,7 +32,7 @@ import { RepoTarget } from './config.js';
  * (electron/main/engine-port.ts); shell requests by Electron itself (dialogs, opening folders, clipboard).
  *
  * Secrets: no output carries a password or private key. Inputs may carry a typed password one way (renderer →
- * main: createRepository, changePassword); a generated password comes back once, for the recovery sheet.
+ * main: createRepository, changePassword, setPassword); a generated password comes back once, for the recovery sheet.
  */
 
 /** Help pages the UI may open in the browser; main maps each id to one fixed https URL. */
@@ -86,9 +89,16 @@ export const engineRequests = {
       host: z.string().min(1),
       port: z.number().int().min(1).max(65535),
       fingerprint: z.string().min(1),
+      /** Which Pi of the repository: the onsite Pi it lives on, or the offsite Pi it is restored from. */
+      hop: z.enum(['onsite', 'offsite']).default('onsite'),
     }),
     done,
   ),
+  offsiteCommand: spec(
+    z.object({ repo: Name, user: z.string().min(1), path: z.string().min(1) }),
+    OffsiteCommand,
+  ),
+  saveOffsite: spec(OffsiteSetupRequest, OffsiteSetupReport),
   testConnection: spec(z.object({ target: RepoTarget }), ConnectionReport),
   createRepository: spec(CreateRepositoryRequest, RecoverySheet),
   recoverySheet: spec(z.object({ repo: Name }), RecoverySheet),
@@ -99,6 +109,8 @@ export const engineRequests = {
     done,
   ),
   changePassword: spec(z.object({ repo: Name, password: PasswordChoice }), generated),
+  /** Stores the password of an existing repository (keychain lost or emptied); checked against it first. */
+  setPassword: spec(z.object({ repo: Name, password: z.string().min(1).max(1024) }), done),
   getRunLog: spec(z.object({ runId: z.string().min(1) }), z.object({ run: RunRecord, log: z.string() })),
 } satisfies Record<string, Spec>;
 

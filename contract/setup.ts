@@ -82,3 +82,45 @@ export const RecoverySheet = z.object({
   generatedPassword: z.string().optional(),
 });
 export type RecoverySheet = z.infer<typeof RecoverySheet>;
+
+/**
+ * The read-only restore account on the offsite Pi (`restray-pi provision offsite --root … --restore-key …`):
+ * restores go there when the onsite Pi is gone. `path` is the offsite store's root (holds generations/).
+ */
+export const OffsiteEndpoint = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(22),
+  user: z.string().min(1).default('restray-restore'),
+  path: z.string().min(1).default('/srv/restray-offsite'),
+});
+export type OffsiteEndpoint = z.infer<typeof OffsiteEndpoint>;
+
+/** What the offsite Pi needs to let this repository's key read its generations. */
+export const OffsiteCommand = z.object({
+  /** OpenSSH public key line of the repository's key (the same key reads onsite and offsite). */
+  publicKey: z.string().min(1),
+  /** The exact `restray-pi provision offsite …` command to run on the offsite Pi. */
+  provisionCommand: z.string().min(1),
+});
+export type OffsiteCommand = z.infer<typeof OffsiteCommand>;
+
+/**
+ * Turns offsite status and restore access on or off for a Pi repository. `statusUser`: the onsite Pi's status
+ * account (restray-pi provision onsite makes `restray-status`), null = no offsite Pi. `access`: the offsite
+ * restore account, null = none. The engine tests each before saving.
+ */
+export const OffsiteSetupRequest = z.object({
+  repo: Name,
+  statusUser: z.string().min(1).nullable(),
+  access: OffsiteEndpoint.nullable(),
+});
+export type OffsiteSetupRequest = z.infer<typeof OffsiteSetupRequest>;
+
+/** What the test found. Notes are facts to show, not failures (e.g. before the offsite Pi's first sync). */
+export const OffsiteSetupReport = z.object({
+  /** Verified generations the restore account sees (0 without access). */
+  generations: z.number().int().nonnegative(),
+  newestGeneration: z.string().optional(),
+  notes: z.array(z.enum(['status-not-published-yet', 'no-generations-yet'])),
+});
+export type OffsiteSetupReport = z.infer<typeof OffsiteSetupReport>;

@@ -8,6 +8,9 @@ import type {
   CreateRepositoryRequest,
   GeneratedKey,
   HostKey,
+  OffsiteCommand,
+  OffsiteSetupReport,
+  OffsiteSetupRequest,
   PasswordChoice,
   PiEndpoint,
   RecoverySheet,
@@ -24,6 +27,7 @@ import { BrowseService, requireSnapshot, toUiSnapshot } from './browse-service.j
 import type { Engine } from './engine.js';
 import { recoverySheet, shellQuote } from './recovery-sheet.js';
 import { findRepository } from './repo-context.js';
+import { offsiteKnownHosts, offsiteProvisionCommand, sshTargetOf } from './offsite-setup.js';
 
 type Source = 'onsite' | 'offsite';
 
@@ -204,6 +208,7 @@ export class AppEngine {
     host: string;
     port: number;
     fingerprint: string;
+    hop: 'onsite' | 'offsite';
   }): Promise<void> {
     // Scan again: the key pinned must be the one the user compared, not whatever answered first.
     const now = await scanHostKey(input.host, input.port);
@@ -216,7 +221,27 @@ export class AppEngine {
         },
       );
     }
-    pinHostKey(join(this.engine.paths.sshDir, `${input.repo}.known_hosts`), now.lines);
+    const sshDir = this.engine.paths.sshDir;
+    pinHostKey(
+      input.hop === 'offsite'
+        ? offsiteKnownHosts(sshDir, input.repo)
+        : join(sshDir, `${input.repo}.known_hosts`),
+      now.lines,
+    );
+  }
+
+  async offsiteCommand(input: { repo: string; user: string; path: string }): Promise<OffsiteCommand> {
+    const repo = findRepository(this.engine.getConfig(), input.repo);
+    const publicKey = await readPublicKey(sshTargetOf(repo).sshKey);
+    return { publicKey, provisionCommand: offsiteProvisionCommand(repo, publicKey, input) };
+  }
+
+  saveOffsite(input: OffsiteSetupRequest): Promise<OffsiteSetupReport> {
+    return this.engine.setOffsite(input);
+  }
+
+  setPassword(input: { repo: string; password: string }): Promise<void> {
+    return this.engine.storePassword(input.repo, input.password);
   }
 
   async testConnection(input: { target: RepoTarget }): Promise<ConnectionReport> {

@@ -22,6 +22,9 @@ import type { Scheduler } from '../schedule/scheduler.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { ChainMonitor, listOnsiteSnapshots } from '../status/chain-monitor.js';
 import { offsiteAccessOf, resolveOffsiteContext, type GenerationChoice } from '../status/offsite-access.js';
+import type { OffsiteSetupReport, OffsiteSetupRequest } from '../../contract/setup.js';
+import { checkOffsiteSetup } from './offsite-setup.js';
+import { OffsiteListingCache } from './offsite-listing-cache.js';
 import { runOffsiteRestore, type OffsiteRestoreInput } from '../status/offsite-restore.js';
 import { resticHost, runBackupJob } from './backup-job.js';
 import { EventBus } from './event-bus.js';
@@ -55,6 +58,8 @@ export class Engine {
   private scheduler: Scheduler | undefined;
   private onBattery = false;
   private readonly chains: ChainMonitor;
+  /** Browsing offsite asks for the generation list on every call; it changes at most once per sync. */
+  private readonly offsiteListings = new OffsiteListingCache();
 
   private constructor(
     private readonly options: EngineOptions,
@@ -178,6 +183,37 @@ export class Engine {
   /** Replaces the whole config after validation (settings screens); emits config-changed. */
   async replaceConfig(next: Config): Promise<void> {
     await this.commit(validateConfig(next));
+  }
+
+  /**
+   * Tests and saves the offsite status account and/or offsite restore access of a Pi repository (see
+   * checkOffsiteSetup); emits config-changed and checks the chain again. Nothing is saved if a test fails.
+   */
+  async setOffsite(input: OffsiteSetupRequest): Promise<OffsiteSetupReport> {
+    const repo = findRepository(this.config, input.repo);
+    const { repo: next, report } = await checkOffsiteSetup(repo, input, this.options.paths.sshDir);
+    await this.commit(
+      validateConfig({
+        ...this.config,
+        repositories: this.config.repositories.map((r) => (r.name === repo.name ? next : r)),
+      }),
+    );
+    this.offsiteListings.forget(repo.name);
+    void this.refreshChains([repo.name]).catch(() => {});
+    return report;
+  }
+
+  /**
+   * Stores the password of a configured repository in the keychain (lost keychain, new machine) after proving
+   * that it opens the repository (`restic snapshots`): `wrong-password` and the keychain kinds otherwise.
+   * Emits config-changed so the UI sees `hasPassword`.
+   */
+  async storePassword(repoName: string, password: string): Promise<void> {
+    const repo = findRepository(this.config, repoName);
+    if (!password) throw new RestrayError('invalid-argument', 'password: the repository password is empty.');
+    await restic.snapshots(await this.contextWithPassword(repo, password));
+    await this.options.secrets.set(passwordAccount(repo), password);
+    await this.commit(this.config);
   }
 
   // ---- jobs -----------------------------------------------------------------------------------------------
@@ -477,8 +513,11 @@ export class Engine {
    */
   async offsiteContextFor(repo: Repository, choice: GenerationChoice = {}): Promise<restic.ResticContext> {
     offsiteAccessOf(repo);
-    return (await resolveOffsiteContext(await this.context(repo), repo, this.options.paths.stateDir, choice))
-      .ctx;
+    return (
+      await resolveOffsiteContext(await this.context(repo), repo, this.options.paths.stateDir, choice, {
+        inspect: (access) => this.offsiteListings.get(repo.name, access),
+      })
+    ).ctx;
   }
 
   /**

@@ -258,17 +258,24 @@ export function offsiteAccessOf(repo: Repository): OffsiteAccess {
  * password (the generation is a copy of the same repository), the read-only account's repository arguments
  * with `--no-lock`, and a cache folder of its own (restic drops cached files the repository it reads lacks, so
  * an older generation would otherwise thin out the onsite cache). Lists the generations first (see
- * inspectOffsite, chooseGeneration). Throws their errors and `not-found` without offsite access.
+ * inspectOffsite, chooseGeneration) unless `opts.inspect` supplies the list. Throws their errors and `not-found`
+ * without offsite access.
  */
 export async function resolveOffsiteContext(
   onsite: ResticContext,
   repo: Repository,
   cacheDir: string,
   choice: GenerationChoice = {},
-  opts: { signal?: AbortSignal } = {},
+  opts: {
+    signal?: AbortSignal;
+    /** Where the generation list comes from (default: a fresh inspectOffsite); the engine caches it. */
+    inspect?: (access: OffsiteAccess) => Promise<OffsiteListing>;
+  } = {},
 ): Promise<OffsiteContext> {
   const access = offsiteAccessOf(repo);
-  const listing = await inspectOffsite(access, opts.signal ? { signal: opts.signal } : {});
+  const listing = opts.inspect
+    ? await opts.inspect(access)
+    : await inspectOffsite(access, opts.signal ? { signal: opts.signal } : {});
   const generation = chooseGeneration(
     listing.generations,
     listing.status.ok ? listing.status.status : undefined,

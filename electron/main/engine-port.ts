@@ -44,8 +44,12 @@ export interface EnginePort {
   generateKey(input: ParsedInput<'generateKey'>): Promise<RequestOutput<'generateKey'>>;
   /** ssh-keyscan the host; fingerprints (SHA256) for the user to compare. network error when unreachable. */
   scanHostKey(input: ParsedInput<'scanHostKey'>): Promise<RequestOutput<'scanHostKey'>>;
-  /** Pin the scanned host key whose fingerprint the user confirmed into the repo's known_hosts. host-key-mismatch if it changed since the scan. */
+  /** Pin the scanned host key whose fingerprint the user confirmed into the repo's known_hosts (`hop` offsite: the offsite one). host-key-mismatch if it changed since the scan. */
   confirmHostKey(input: ParsedInput<'confirmHostKey'>): Promise<RequestOutput<'confirmHostKey'>>;
+  /** The repository key's public line and the `restray-pi provision offsite --restore-key …` command for the offsite Pi. invalid-argument for a local repository. */
+  offsiteCommand(input: ParsedInput<'offsiteCommand'>): Promise<RequestOutput<'offsiteCommand'>>;
+  /** Test and save the offsite status account and/or the offsite restore access of a Pi repository; emits config-changed. Errors name the failing hop. */
+  saveOffsite(input: ParsedInput<'saveOffsite'>): Promise<RequestOutput<'saveOffsite'>>;
   /** Connect with the key (BatchMode, pinned host key), move a few MB each way, say what is at the path. Errors carry a hint naming the fix. */
   testConnection(input: ParsedInput<'testConnection'>): Promise<RequestOutput<'testConnection'>>;
   /**
@@ -64,6 +68,8 @@ export interface EnginePort {
   saveSettings(input: ParsedInput<'saveSettings'>): Promise<RequestOutput<'saveSettings'>>;
   /** restic key passwd with the stored password, then update the keychain; generated password returned once. */
   changePassword(input: ParsedInput<'changePassword'>): Promise<RequestOutput<'changePassword'>>;
+  /** Store the password of an existing repository after checking that it opens it (wrong-password otherwise); emits config-changed (hasPassword). */
+  setPassword(input: ParsedInput<'setPassword'>): Promise<RequestOutput<'setPassword'>>;
   /** One run's record and its log text (restic output tail, errors); not-found for an unknown id. */
   getRunLog(input: ParsedInput<'getRunLog'>): Promise<RequestOutput<'getRunLog'>>;
 

@@ -415,6 +415,42 @@ export class FakeEngine implements EnginePort {
   async confirmHostKey(input: ParsedInput<'confirmHostKey'>) {
     this.record('confirmHostKey', input);
   }
+  async offsiteCommand(input: ParsedInput<'offsiteCommand'>) {
+    this.record('offsiteCommand', input);
+    const publicKey = `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFake restray-${input.repo}`;
+    return {
+      publicKey,
+      provisionCommand: `sudo restray-pi provision offsite --root ${input.path} --restore-user ${input.user} --restore-key '${publicKey}'`,
+    };
+  }
+  async saveOffsite(input: ParsedInput<'saveOffsite'>) {
+    this.record('saveOffsite', input);
+    const repositories = this.state.config.repositories.map((r) => {
+      if (r.name !== input.repo || r.target.kind === 'local') return r;
+      const { offsite: _o, offsiteStatusUser: _s, ...rest } = r;
+      return {
+        ...rest,
+        ...(input.statusUser ? { offsiteStatusUser: input.statusUser } : {}),
+        ...(input.access
+          ? {
+              offsite: {
+                ...input.access,
+                sshKey: r.target.sshKey,
+                knownHosts: `${r.target.sshKey}.offsite.known_hosts`,
+              },
+            }
+          : {}),
+      };
+    });
+    this.emit({
+      type: 'config-changed',
+      config: { ...this.state.config, repositories },
+      repos: this.state.repos,
+    });
+    return input.access
+      ? { generations: 3, newestGeneration: '20260301T031500Z', notes: [] }
+      : { generations: 0, notes: [] };
+  }
   async testConnection(input: ParsedInput<'testConnection'>) {
     this.record('testConnection', input);
     return {
@@ -513,6 +549,15 @@ export class FakeEngine implements EnginePort {
   async changePassword(input: ParsedInput<'changePassword'>) {
     this.record('changePassword', { repo: input.repo, password: input.password.kind });
     return input.password.kind === 'generate' ? { generatedPassword: 'new-generated-password-7' } : {};
+  }
+  async setPassword(input: ParsedInput<'setPassword'>) {
+    this.record('setPassword', { repo: input.repo });
+    this.storedPasswords.set(input.repo, input.password);
+    this.emit({
+      type: 'config-changed',
+      config: this.state.config,
+      repos: this.state.repos.map((r) => (r.name === input.repo ? { ...r, hasPassword: true } : r)),
+    });
   }
   async getRunLog({ runId }: ParsedInput<'getRunLog'>) {
     this.record('getRunLog', { runId });

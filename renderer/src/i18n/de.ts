@@ -134,6 +134,7 @@ export const de: Resources = {
     noRuns: 'Noch keine Läufe.',
     runLine: '{{kind}} „{{name}}“ — {{result}}',
     details: 'Details',
+    enterPassword: 'Passwort eingeben',
     noPassword:
       'Für „{{repo}}“ ist kein Passwort im Schlüsselbund gespeichert, daher können seine Sicherungen nicht laufen.',
     setupFirst: 'Restray ist noch nicht eingerichtet.',
@@ -354,6 +355,37 @@ export const de: Resources = {
     deleteConfirm: 'Den Plan „{{name}}“ löschen? Seine Sicherungsstände bleiben im Repository.',
     nextRun: 'Nächster Lauf: {{when}}',
   },
+  offsite: {
+    title: 'Externer Pi',
+    intro:
+      'Optional: Ein zweiter Pi an einem anderen Ort holt sich eine Kopie dieses Repositorys (restray-pi). Verbinden Sie ihn hier, damit Restray zeigt, wann Ihre Sicherungen auch extern sicher sind, und aus ihm wiederherstellen kann, falls der Pi vor Ort verloren geht.',
+    statusOn:
+      'Ein externer Pi kopiert dieses Repository: anzeigen, ob meine Sicherungen dort angekommen sind',
+    statusUser: 'Status-Konto auf dem Pi vor Ort',
+    restoreOn: 'Aus dem externen Pi wiederherstellen, wenn der Pi vor Ort nicht erreichbar ist (nur lesend)',
+    restoreAccess: 'Lesezugriff auf den externen Pi',
+    host: 'Adresse des externen Pi (Hostname oder IP)',
+    user: 'Wiederherstellungs-Konto auf dem externen Pi',
+    path: 'Ablageordner auf dem externen Pi (enthält generations/)',
+    showCommand: 'Befehl für den externen Pi anzeigen',
+    commandIntro:
+      'Führen Sie diesen Befehl auf dem externen Pi aus (als Administrator). Er erlaubt diesem Computer, die geprüften Kopien zu lesen, nie sie zu ändern:',
+    scan: 'Erledigt – externen Pi prüfen',
+    fingerprintIntro:
+      'Der externe Pi weist sich mit diesem Fingerabdruck aus. Vergleichen Sie ihn mit `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` auf dem externen Pi:',
+    save: 'Testen und speichern',
+    savedWithRestore_one: 'Gespeichert. Der externe Pi hat {{count}} geprüfte Kopie.',
+    savedWithRestore_other: 'Gespeichert. Der externe Pi hat {{count}} geprüfte Kopien.',
+    savedStatus:
+      'Gespeichert. Die Übersicht zeigt jetzt, ob Ihre Sicherungen den externen Pi erreicht haben.',
+    savedOff: 'Gespeichert. Mit diesem Repository ist kein externer Pi verbunden.',
+    notes: {
+      'status-not-published-yet':
+        'Der externe Pi hat sich noch nicht gemeldet. Das ist vor seiner ersten Kopie normal; die Übersicht zeigt es dann.',
+      'no-generations-yet':
+        'Der externe Pi hat in diesem Ordner noch keine geprüfte Kopie. Das ist vor seinem ersten Abgleich nach Ihrer ersten Sicherung normal; hat er schon abgeglichen, prüfen Sie den Ordner.',
+    },
+  },
   settings: {
     title: 'Einstellungen',
     language: 'Sprache',
@@ -375,6 +407,11 @@ export const de: Resources = {
     generateNew: 'Neues Passwort erzeugen',
     passwordChanged: 'Passwort geändert. Aktualisieren Sie Ihr Notfallblatt.',
     recoverySheet: 'Notfallblatt anzeigen',
+    enterPassword: 'Repository-Passwort eingeben',
+    savePassword: 'Passwort speichern',
+    passwordSaved: 'Das Passwort öffnet das Repository und ist jetzt im Schlüsselbund gespeichert.',
+    passwordMissingHelp:
+      'Wenn Sie diesen Computer neu eingerichtet haben oder der Schlüsselbund zurückgesetzt wurde, geben Sie das Repository-Passwort ein (es steht auf Ihrem Notfallblatt). Restray prüft es, bevor es gespeichert wird.',
   },
   logs: {
     title: 'Protokolle',

@@ -132,6 +132,7 @@ export const en = {
     noRuns: 'No runs yet.',
     runLine: '{{kind}} “{{name}}” — {{result}}',
     details: 'Details',
+    enterPassword: 'Enter the password',
     noPassword: 'No password for “{{repo}}” is stored in the keychain, so its backups cannot run.',
     setupFirst: 'Restray is not set up yet.',
     startSetup: 'Set up backups',
@@ -349,6 +350,35 @@ export const en = {
     deleteConfirm: 'Delete the plan “{{name}}”? Its snapshots stay in the repository.',
     nextRun: 'Next run: {{when}}',
   },
+  offsite: {
+    title: 'Offsite Pi',
+    intro:
+      'Optional: a second Pi at another site pulls a copy of this repository (restray-pi). Connect it here so Restray can tell when your backups are safe off site, and can restore from it if the onsite Pi is lost.',
+    statusOn: 'An offsite Pi copies this repository: show whether my backups reached it',
+    statusUser: 'Status account on the onsite Pi',
+    restoreOn: 'Restore from the offsite Pi when the onsite Pi is unreachable (read-only access)',
+    restoreAccess: 'Read-only access to the offsite Pi',
+    host: 'Offsite Pi address (host name or IP)',
+    user: 'Restore account on the offsite Pi',
+    path: 'Offsite store folder (holds generations/)',
+    showCommand: 'Show the command for the offsite Pi',
+    commandIntro:
+      'Run this command on the offsite Pi (as an administrator). It lets this computer read the verified copies, never change them:',
+    scan: 'I ran it — check the offsite Pi',
+    fingerprintIntro:
+      'The offsite Pi identifies itself with this fingerprint. Compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the offsite Pi:',
+    save: 'Test and save',
+    savedWithRestore_one: 'Saved. The offsite Pi holds {{count}} verified copy.',
+    savedWithRestore_other: 'Saved. The offsite Pi holds {{count}} verified copies.',
+    savedStatus: 'Saved. The overview now shows whether your backups reached the offsite Pi.',
+    savedOff: 'Saved. No offsite Pi is connected to this repository.',
+    notes: {
+      'status-not-published-yet':
+        'The offsite Pi has not reported yet. That is normal before its first copy; the overview will show it then.',
+      'no-generations-yet':
+        'The offsite Pi has no verified copy in this folder yet. That is normal before its first sync after your first backup; if it has synced before, check the folder.',
+    },
+  },
   settings: {
     title: 'Settings',
     language: 'Language',
@@ -370,6 +400,11 @@ export const en = {
     generateNew: 'Generate a new password',
     passwordChanged: 'Password changed. Update your recovery sheet.',
     recoverySheet: 'Show recovery sheet',
+    enterPassword: 'Enter the repository password',
+    savePassword: 'Save password',
+    passwordSaved: 'The password opens the repository and is now stored in the keychain.',
+    passwordMissingHelp:
+      'If you set this computer up again or the keychain was reset, enter the repository password (it is on your recovery sheet). Restray checks it before storing it.',
   },
   logs: {
     title: 'Logs',

@@ -60,6 +60,8 @@ describe('Dashboard', () => {
     engine.state.repos[0]!.hasPassword = false;
     await renderApp({ engine });
     expect(screen.getByRole('alert')).toHaveTextContent('No password for “pi” is stored in the keychain');
+    await userEvent.click(screen.getByRole('button', { name: 'Enter the password' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Settings' })).toBeInTheDocument();
   }, 20_000);
 
   it('in German, with a pause', async () => {

@@ -158,6 +158,9 @@ export function Dashboard({ state }: { state: AppState }) {
         .map((r) => (
           <div key={r.name} role="alert" className="error-note">
             <p>{t('dashboard.noPassword', { repo: r.name })}</p>
+            <button type="button" onClick={() => go('settings')}>
+              {t('dashboard.enterPassword')}
+            </button>
           </div>
         ))}
       <Chains state={state} now={now} />

@@ -7,11 +7,13 @@ import type { RecoverySheet as Sheet } from '../../../../contract/setup.js';
 import { api } from '../../api/client.js';
 import { ErrorNote } from '../../components/error-note.js';
 import { RecoverySheet } from '../setup/recovery-sheet.js';
+import { OffsiteForm } from '../offsite/offsite-form.js';
 
 function PasswordSection({ state }: { state: AppState }) {
   const { t } = useTranslation();
   const [repo, setRepo] = useState(state.repos[0]?.name ?? '');
   const [typed, setTyped] = useState('');
+  const [existing, setExisting] = useState('');
   const [error, setError] = useState<ErrorInfo>();
   const [message, setMessage] = useState('');
   const [sheet, setSheet] = useState<Sheet>();
@@ -45,6 +47,33 @@ function PasswordSection({ state }: { state: AppState }) {
       <p>
         {info.hasPassword ? t('settings.passwordStored', { repo }) : t('settings.passwordMissing', { repo })}
       </p>
+      {info.hasPassword ? null : (
+        <form
+          onSubmit={async (e) => {
+            e.preventDefault();
+            const r = await api().setPassword({ repo, password: existing });
+            setExisting('');
+            if (!r.ok) return setError(r.error);
+            setError(undefined);
+            setMessage(t('settings.passwordSaved'));
+          }}
+        >
+          <p>{t('settings.passwordMissingHelp')}</p>
+          <p>
+            <label htmlFor="pw-existing">{t('settings.enterPassword')}</label>{' '}
+            <input
+              id="pw-existing"
+              type="password"
+              autoComplete="current-password"
+              value={existing}
+              onChange={(e) => setExisting(e.target.value)}
+            />{' '}
+            <button type="submit" disabled={existing.length === 0}>
+              {t('settings.savePassword')}
+            </button>
+          </p>
+        </form>
+      )}
       <p>
         <label htmlFor="pw-new">{t('settings.newPassword')}</label>{' '}
         <input
@@ -56,12 +85,12 @@ function PasswordSection({ state }: { state: AppState }) {
         />{' '}
         <button
           type="button"
-          disabled={typed.length < 8}
+          disabled={!info.hasPassword || typed.length < 8}
           onClick={() => change({ kind: 'typed', value: typed })}
         >
           {t('settings.changePassword')}
         </button>{' '}
-        <button type="button" onClick={() => change({ kind: 'generate' })}>
+        <button type="button" disabled={!info.hasPassword} onClick={() => change({ kind: 'generate' })}>
           {t('settings.generateNew')}
         </button>{' '}
         <button
@@ -78,6 +107,32 @@ function PasswordSection({ state }: { state: AppState }) {
       <p role="status">{message}</p>
       <ErrorNote error={error} />
       {sheet ? <RecoverySheet sheet={sheet} /> : null}
+    </section>
+  );
+}
+
+/** Offsite status and restore access of a Pi repository (the same form as the setup wizard's last step). */
+function OffsiteSection({ state }: { state: AppState }) {
+  const { t } = useTranslation();
+  const piRepos = state.config.repositories.filter((r) => r.target.kind !== 'local');
+  const [name, setName] = useState(piRepos[0]?.name ?? '');
+  const repo = piRepos.find((r) => r.name === name);
+  if (!repo) return null;
+  return (
+    <section aria-labelledby="offsite-title">
+      <h2 id="offsite-title">{t('offsite.title')}</h2>
+      <p>{t('offsite.intro')}</p>
+      {piRepos.length > 1 ? (
+        <p>
+          <label htmlFor="offsite-repo">{t('snapshots.repo')}</label>{' '}
+          <select id="offsite-repo" value={name} onChange={(e) => setName(e.target.value)}>
+            {piRepos.map((r) => (
+              <option key={r.name}>{r.name}</option>
+            ))}
+          </select>
+        </p>
+      ) : null}
+      <OffsiteForm key={repo.name} repo={repo} idPrefix="settings-offsite" />
     </section>
   );
 }
@@ -199,6 +254,7 @@ export function SettingsScreen({ state }: { state: AppState }) {
         </p>
       </form>
       <PasswordSection state={state} />
+      <OffsiteSection state={state} />
     </div>
   );
 }

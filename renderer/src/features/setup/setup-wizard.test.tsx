@@ -1,5 +1,5 @@
 import '../../test/setup.js';
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { FakeEngine } from '../../../../test/e2e/fake-engine.js';
@@ -54,6 +54,7 @@ describe('SetupWizard', () => {
       host: 'pi.local',
       port: 22,
       fingerprint: 'SHA256:q8XyKkK0bD3fPq4cL6s1m0Gx2R7o1v9yT2eN5wA3bC4',
+      hop: 'onsite',
     });
     await userEvent.click(screen.getByRole('button', { name: 'Next' }));
 
@@ -114,6 +115,19 @@ describe('SetupWizard', () => {
         retention: { keepDaily: 7, keepWeekly: 4, keepMonthly: 12 },
         prune: false,
       },
+    });
+    // Optional last step for a Pi: the offsite Pi's status account (on by default), restore access off.
+    const offsite = screen.getByRole('region', { name: 'Offsite Pi' });
+    await userEvent.click(within(offsite).getByRole('button', { name: 'Test and save' }));
+    expect(
+      await within(offsite).findByText(
+        'Saved. The overview now shows whether your backups reached the offsite Pi.',
+      ),
+    ).toBeInTheDocument();
+    expect(engine.calls.find((c) => c.name === 'saveOffsite')?.input).toEqual({
+      repo: 'pi',
+      statusUser: 'restray-status',
+      access: null,
     });
     await userEvent.click(screen.getByRole('button', { name: 'Start first backup' }));
     await waitFor(() =>

@@ -22,6 +22,7 @@ import { RecoverySheet } from './recovery-sheet.js';
 import { RetentionFields } from './retention-fields.js';
 import { ScheduleFields, scheduleValue } from './schedule-fields.js';
 import { RadioGroup } from '../../components/radio-group.js';
+import { OffsiteForm } from '../offsite/offsite-form.js';
 
 type Step = 'target' | 'pi' | 'repository' | 'password' | 'folders' | 'schedule' | 'retention' | 'done';
 
@@ -36,7 +37,8 @@ function Field({ id, label, children }: { id: string; label: string; children: (
 /**
  * First-run setup: target (Pi or folder) → for a Pi: key, provisioning command, host key, connection test →
  * new or existing repository → password (typed or generated) and recovery sheet → folders → schedule →
- * retention with preview → done. Each step calls the engine as it goes, so errors show where they happen.
+ * retention with preview → done (with the optional offsite Pi for a Pi repository). Each step calls the engine
+ * as it goes, so errors show where they happen.
  */
 export function SetupWizard({ state }: { state: AppState }) {
   const { t } = useTranslation();
@@ -80,6 +82,9 @@ export function SetupWizard({ state }: { state: AppState }) {
       ? ['target', 'pi', 'repository', 'password', 'folders', 'schedule', 'retention', 'done']
       : ['target', 'repository', 'password', 'folders', 'schedule', 'retention', 'done'];
   const index = steps.indexOf(step);
+  // The repository as saved (after the password step), for the optional offsite Pi on the last step.
+  const savedRepo = state.config.repositories.find((r) => r.name === name);
+  const piRepo = savedRepo && savedRepo.target.kind !== 'local' ? savedRepo : undefined;
 
   /** Runs one engine call with the busy flag and inline error; `{ value }` on success, undefined on failure. */
   async function run<T>(
@@ -612,6 +617,13 @@ export function SetupWizard({ state }: { state: AppState }) {
           <button type="button" onClick={() => go('dashboard')}>
             {t('setup.done.toDashboard')}
           </button>
+          {piRepo ? (
+            <section aria-labelledby="s-offsite">
+              <h3 id="s-offsite">{t('offsite.title')}</h3>
+              <p>{t('offsite.intro')}</p>
+              <OffsiteForm repo={piRepo} idPrefix="setup-offsite" />
+            </section>
+          ) : null}
         </section>
       ) : null}
       {busy ? <p role="status">{t('common.working')}</p> : null}
