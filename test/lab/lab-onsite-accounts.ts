@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Repository } from '../../contract/config.js';
 import { parseConfig, type PiConfig } from '../../pi/src/config.js';
 import { main as restrayPi } from '../../pi/src/main.js';
@@ -38,8 +41,22 @@ async function provision(lab: TwoPiLab, args: string[]): Promise<void> {
   return turn;
 }
 
-async function provisionNow(lab: TwoPiLab, args: string[]): Promise<void> {
+/** The lab-only flags of `provision onsite`: its account names and the lab sshd's paths (defaults on a real Pi). */
+function labFlags(lab: TwoPiLab): string[] {
   const { users } = lab.onsite;
+  return [
+    '--pull-user',
+    users.pull,
+    '--status-user',
+    users.status,
+    '--authorized-keys-dir',
+    join(lab.onsite.sshd.dir, 'authorized_keys'),
+    '--sshd-config-dir',
+    join(lab.dir, 'sshd_config.d'),
+  ];
+}
+
+async function provisionNow(lab: TwoPiLab, args: string[]): Promise<void> {
   let err = '';
   const code = await restrayPi(
     [
@@ -48,15 +65,8 @@ async function provisionNow(lab: TwoPiLab, args: string[]): Promise<void> {
       '--mode',
       'append-only',
       '--user',
-      users.workstation,
-      '--pull-user',
-      users.pull,
-      '--status-user',
-      users.status,
-      '--authorized-keys-dir',
-      join(lab.onsite.sshd.dir, 'authorized_keys'),
-      '--sshd-config-dir',
-      join(lab.dir, 'sshd_config.d'),
+      lab.onsite.users.workstation,
+      ...labFlags(lab),
       ...args,
     ],
     { out: () => undefined, err: (t) => void (err += `${t}\n`), env: process.env },
@@ -149,4 +159,37 @@ export async function addOwnRepository(lab: TwoPiLab, name: string, repoName = '
     config: parseConfig(raw, configPath),
     configPath,
   };
+}
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const shellWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs the `sudo restray-pi provision onsite …` command the setup wizard printed on the lab's onsite Pi, as the
+ * administrator pastes it: through /bin/sh (the wizard's quoting is what the shell parses), with `restray-pi` on
+ * PATH as the real CLI (pi/src/main.ts through tsx, in its own process). `sudo` is dropped (the lab runs as root,
+ * and sudo's secure_path would hide the lab's restray-pi); the lab's status folder, account names and sshd paths
+ * are appended (a real Pi uses the defaults). Returns what restray-pi printed; throws with its stderr on failure.
+ */
+export async function runPrintedProvisionCommand(lab: TwoPiLab, command: string): Promise<string> {
+  const prefix = 'sudo restray-pi provision onsite ';
+  if (!command.startsWith(prefix)) throw new Error(`not a provision onsite command: ${command}`);
+  const bin = join(lab.dir, 'admin-bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(
+    join(bin, 'restray-pi'),
+    `#!/bin/sh\nexec ${shellWord(join(root, 'node_modules', '.bin', 'tsx'))} ${shellWord(join(root, 'pi', 'src', 'main.ts'))} "$@"\n`,
+    { mode: 0o755 },
+  );
+  const extra = ['--status-dir', lab.onsite.statusDir, ...labFlags(lab)].map(shellWord).join(' ');
+  const line = `${command.slice('sudo '.length)} ${extra}`;
+  const turn = provisioning.then(() =>
+    promisify(execFile)('/bin/sh', ['-c', line], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+    }).catch((e: { stderr?: string; code?: number }) => {
+      throw new Error(`${line}\nfailed (${e.code}): ${e.stderr ?? String(e)}`);
+    }),
+  );
+  provisioning = turn.catch(() => undefined);
+  return (await turn).stdout;
 }

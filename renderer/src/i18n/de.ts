@@ -177,10 +177,11 @@ export const de: Resources = {
       publicKey: 'Öffentlicher Schlüssel',
       scan: 'Erledigt — Pi prüfen',
       fingerprintIntro:
-        'Der Pi weist sich mit diesem Fingerabdruck aus. Vergleichen Sie ihn mit dem, den restray-pi provision auf dem Pi ausgegeben hat:',
+        'Der Pi weist sich mit diesem Fingerabdruck aus. Vergleichen Sie ihn mit der Ausgabe von `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` auf dem Pi:',
       confirm: 'Die Fingerabdrücke stimmen überein',
       test: 'Verbindung testen',
       testOk: 'Verbunden in {{latency}} ms. Hochladen {{up}}/s, Herunterladen {{down}}/s.',
+      testOkNoSpeed: 'Verbunden in {{latency}} ms.',
       repoState: {
         exists: 'In diesem Ordner gibt es schon ein Repository.',
         empty: 'Der Ordner ist leer: Ein neues Repository wird angelegt.',

@@ -173,10 +173,11 @@ export const en = {
       publicKey: 'Public key',
       scan: 'I ran it — check the Pi',
       fingerprintIntro:
-        'The Pi identifies itself with this fingerprint. Compare it with the one restray-pi provision printed on the Pi:',
+        'The Pi identifies itself with this fingerprint. Compare it with what `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints on the Pi:',
       confirm: 'The fingerprints match',
       test: 'Test the connection',
       testOk: 'Connected in {{latency}} ms. Upload {{up}}/s, download {{down}}/s.',
+      testOkNoSpeed: 'Connected in {{latency}} ms.',
       repoState: {
         exists: 'There is already a repository in this folder.',
         empty: 'The folder is empty: a new repository will be created.',

@@ -227,6 +227,8 @@ export function RestoreWizard({ state }: { state: AppState }) {
       .then((r) => {
         if (!live) return;
         if (!r.ok) return setError(r.error);
+        // A failure of the other source (the onsite Pi is gone) no longer applies.
+        setError(undefined);
         const list = [...r.value].sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
         setSnapshots(list);
         setSnapshotId((cur) =>
@@ -322,7 +324,13 @@ export function RestoreWizard({ state }: { state: AppState }) {
                 { value: 'onsite', label: t('restore.sourceOnsite') },
                 { value: 'offsite', label: t('restore.sourceOffsite') },
               ]}
-              onChange={setSource}
+              onChange={(s) => {
+                // The other source's list and selection are not this one's: reload, start a new selection.
+                setSource(s);
+                setSnapshots(undefined);
+                setSelected(new Set());
+                setError(undefined);
+              }}
             />
           ) : null}
           {snapshots && snapshots.length > 0 ? (

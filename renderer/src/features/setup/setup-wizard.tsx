@@ -315,11 +315,14 @@ export function SetupWizard({ state }: { state: AppState }) {
           {report ? (
             <div role="status">
               <p>
-                {t('setup.pi.testOk', {
-                  latency: Math.round(report.latencyMs),
-                  up: formatBytes(report.uploadBytesPerSecond, lang) || t('common.unknown'),
-                  down: formatBytes(report.downloadBytesPerSecond, lang) || t('common.unknown'),
-                })}
+                {report.uploadBytesPerSecond === undefined && report.downloadBytesPerSecond === undefined
+                  ? // Append-only targets take no test data: only the login and the repository were checked.
+                    t('setup.pi.testOkNoSpeed', { latency: Math.round(report.latencyMs) })
+                  : t('setup.pi.testOk', {
+                      latency: Math.round(report.latencyMs),
+                      up: formatBytes(report.uploadBytesPerSecond, lang) || t('common.unknown'),
+                      down: formatBytes(report.downloadBytesPerSecond, lang) || t('common.unknown'),
+                    })}
               </p>
               <p>{t(`setup.pi.repoState.${report.repository}`)}</p>
             </div>
