@@ -174,3 +174,22 @@ export async function deadPort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Runs the `sudo restray-pi provision offsite …` command Restray printed, on the lab's offsite Pi as an
+ * administrator pastes it: its words as /bin/sh parses them (the printed quoting is tested), `sudo` dropped (the
+ * lab runs as root), the lab sshd's authorized_keys folder appended. Throws with restray-pi's stderr on failure.
+ */
+export async function runPrintedOffsiteCommand(lab: ChainLab, command: string): Promise<void> {
+  const words = (await run('/bin/sh', ['-c', `set -- ${command}; printf '%s\\0' "$@"`])).stdout
+    .split('\0')
+    .slice(0, -1);
+  if (words.slice(0, 4).join(' ') !== 'sudo restray-pi provision offsite')
+    throw new Error(`not a provision offsite command: ${command}`);
+  let err = '';
+  const code = await restrayPi(
+    [...words.slice(2), '--authorized-keys-dir', join(lab.offsiteSshd.dir, 'authorized_keys')],
+    { out: () => undefined, err: (t) => void (err += t), env: process.env },
+  );
+  if (code !== 0) throw new Error(`${command}\nfailed (${code}): ${err}`);
+}

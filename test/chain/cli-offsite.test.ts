@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import type { AppState } from '../../contract/app-state.js';
 import { workstation, type Workstation } from '../cli/cli-lab.js';
 import { listTree, writeRandomFiles } from '../pi/lab-two-pi.js';
-import { deadPort, startChainLab, type ChainLab } from './chain-lab.js';
+import { deadPort, runPrintedOffsiteCommand, startChainLab, type ChainLab } from './chain-lab.js';
 
 const temps: string[] = [];
 /** A temporary folder removed after the tests. */
@@ -62,11 +62,38 @@ describe('restray status and restore --from offsite (CLI, real sshd, restic, res
       { input: `${lab.pis.workstation.password}\n` },
     );
     expect(add.exitCode, add.stderr).toBe(0);
-    // What the setup wizard adds for an offsite Pi: the status account and the read-only restore access.
-    editRepo((r) => {
-      r.offsiteStatusUser = repo.offsiteStatusUser;
-      r.offsite = repo.offsite;
-    });
+    // The offsite step, as on the CLI: the command and the host key first, nothing saved; the administrator
+    // runs the command on the offsite Pi; then the tested save with the compared fingerprint.
+    const offsiteArgs = [
+      'repo',
+      'offsite',
+      'pi',
+      '--status-user',
+      lab.pis.onsite.users.status,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(lab.offsiteSshd.port),
+      '--user',
+      lab.restoreUser,
+      '--path',
+      lab.offsiteRoot,
+    ];
+    const first = await ws.run([...offsiteArgs, '--json']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const step = JSON.parse(first.stdout) as {
+      provisionCommand: string;
+      hostKey: { fingerprint: string };
+      saved: boolean;
+    };
+    expect(step.saved).toBe(false);
+    expect(JSON.parse(readFileSync(configFile(), 'utf8')).repositories[0].offsite).toBeUndefined();
+    await runPrintedOffsiteCommand(lab, step.provisionCommand);
+    const saved = await ws.run([...offsiteArgs, '--fingerprint', step.hostKey.fingerprint]);
+    expect(saved.exitCode, saved.stderr).toBe(0);
+    // Before the first backup and sync: reachable, nothing published or copied yet.
+    expect(saved.stdout).toContain('has not published a status yet');
+    expect(saved.stdout).toContain('no verified generation yet');
     src = join(lab.pis.dir, 'cli-data');
     writeRandomFiles(src, 3, 300_000);
     writeFileSync(join(src, 'notes.txt'), 'offsite or it did not happen\n');

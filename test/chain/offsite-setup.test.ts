@@ -1,22 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main as restrayPi } from '../../pi/src/main.js';
 import { RestrayError } from '../../core/errors.js';
 import { passwordAccount } from '../../core/engine/repo-context.js';
 import { KeytarStore } from '../../core/secrets/keytar-store.js';
 import type { Engine } from '../../core/engine/engine.js';
 import type { EnginePort } from '../../electron/main/engine-port.js';
 import { openRealEngine } from '../e2e/real-engine.js';
-import { startChainLab, type ChainLab } from './chain-lab.js';
-
-/** The words of a printed shell command as /bin/sh parses them (the quoting the administrator pastes). */
-async function shellWords(command: string): Promise<string[]> {
-  const r = await promisify(execFile)('/bin/sh', ['-c', `set -- ${command}; printf '%s\\0' "$@"`]);
-  return r.stdout.split('\0').slice(0, -1);
-}
+import { runPrintedOffsiteCommand, startChainLab, type ChainLab } from './chain-lab.js';
 
 async function expectError(p: Promise<unknown>, kind: string): Promise<RestrayError> {
   const e = await p.then(
@@ -63,16 +54,8 @@ describe('offsite setup and a lost password (real engine, chain lab)', () => {
     const cmd = await port.offsiteCommand({ repo: 'pi', user: lab.restoreUser, path: lab.offsiteRoot });
     expect(cmd.provisionCommand).toMatch(/^sudo restray-pi provision offsite --root /);
     expect(cmd.provisionCommand).toContain(cmd.publicKey);
-    // The administrator runs it on the offsite Pi (sudo dropped: the lab runs as root; the lab's sshd reads
-    // its authorized_keys from its own folder).
-    const words = await shellWords(cmd.provisionCommand);
-    expect(words.slice(0, 4)).toEqual(['sudo', 'restray-pi', 'provision', 'offsite']);
-    let err = '';
-    const code = await restrayPi(
-      [...words.slice(2), '--authorized-keys-dir', join(lab.offsiteSshd.dir, 'authorized_keys')],
-      { out: () => undefined, err: (t) => void (err += t), env: process.env },
-    );
-    expect(code, err).toBe(0);
+    // The administrator runs it on the offsite Pi.
+    await runPrintedOffsiteCommand(lab, cmd.provisionCommand);
 
     const access = { ...offsiteHost, user: lab.restoreUser, path: lab.offsiteRoot };
     const configBefore = JSON.stringify(engine.getConfig());

@@ -151,4 +151,29 @@ describe('restray CLI against a local repository (real restic, real keychain)', 
     expect(invalid.stderr).toMatch(/notifications\.level: must be one of errors, warnings, all/);
     await waitFor(() => true, 'noop');
   });
+
+  it('stores a password lost from the keychain again, but only one that opens the repository', async () => {
+    const ws = workstation();
+    const add = await ws.run(['repo', 'add', 'r', '--url', join(ws.home, 'repo'), '--init'], {
+      input: `${PASSWORD}\n`,
+    });
+    expect(add.exitCode, add.stderr).toBe(0);
+    // The keychain loses the entry (a reinstalled machine, a reset keyring).
+    const id = JSON.parse(readFileSync(join(ws.home, 'config.json'), 'utf8')).repositories[0].id as string;
+    execFileSync('secret-tool', ['clear', 'service', 'restray', 'account', `repo:${id}`], {
+      env: { ...process.env, ...ws.env },
+    });
+    expect((await ws.run(['repo', 'list'])).stdout).toContain('(no password in keychain)');
+    const locked = await ws.run(['snapshots', 'r']);
+    expect(locked.exitCode).not.toBe(0);
+    expect(locked.stderr).toMatch(/password/i);
+    const wrong = await ws.run(['repo', 'password', 'r'], { input: 'not the password\n' });
+    expect(wrong.exitCode).toBe(12);
+    expect((await ws.run(['repo', 'list'])).stdout).toContain('(no password in keychain)');
+    const right = await ws.run(['repo', 'password', 'r'], { input: `${PASSWORD}\n` });
+    expect(right.exitCode, right.stderr).toBe(0);
+    expect(right.stdout).toContain('now in the keychain');
+    const snaps = await ws.run(['snapshots', 'r']);
+    expect(snaps.exitCode, snaps.stderr).toBe(0);
+  });
 });

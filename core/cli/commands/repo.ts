@@ -3,8 +3,9 @@ import { parseRepoUrl } from '../../ssh/repo-args.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { intOption } from '../options.js';
 import { readSecret } from '../read-secret.js';
+import { registerRepoOffsite } from './repo-offsite.js';
 
-/** `restray repo add|init|list`. */
+/** `restray repo add|init|list|password|offsite`. */
 export function registerRepo(program: Command, ctx: CliContext): void {
   const repo = program.command('repo').description('manage repositories (where snapshots are stored)');
 
@@ -73,4 +74,6 @@ export function registerRepo(program: Command, ctx: CliContext): void {
             `${r.name}\t${r.target.kind}\t${r.target.path}${r.hasPassword ? '' : '\t(no password in keychain)'}\n`,
           );
     });
+
+  registerRepoOffsite(repo, ctx);
 }
