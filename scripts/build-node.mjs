@@ -1,7 +1,9 @@
 // Bundles the Node-side entry points with esbuild: the `restray` CLI, restray-pi (Node 18 target, one file),
 // and the Electron main/preload scripts. The renderer is built by Vite (renderer/vite.config.ts).
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const common = {
   bundle: true,
@@ -13,23 +15,48 @@ const common = {
 const esmBanner = {
   js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
 };
+
+/**
+ * zod's namespace export re-exports every locale (~260 KB minified, a third of the CLI bundle) although only
+ * English, which zod configures itself, is ever used. Resolve zod's locale index to English alone.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /[\\/]locales[\\/]index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), args.path), namespace: 'zod-english-only' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 const jobs = [];
-if (existsSync('core/cli/main.ts')) {
+const cli = existsSync('core/cli/main.ts');
+if (cli) {
+  // Stale chunks of earlier layouts and the code cache of the previous bundle go; the launcher rebuilds the cache.
+  rmSync('dist/cli', { recursive: true, force: true });
   jobs.push(
     build({
       ...common,
       entryPoints: { restray: 'core/cli/main.ts' },
       outdir: 'dist/cli',
-      outExtension: { '.js': '.mjs' },
-      format: 'esm',
-      // Every `restray` call pays for parsing the bundle: minify it, and split off what only some commands
-      // load on demand (the scheduler's cron maths and luxon), so `restray backup` starts fast.
-      splitting: true,
+      outExtension: { '.js': '.cjs' },
+      // One CommonJS script, minified: bin/restray.mjs compiles it with a V8 code cache (vm.Script), which
+      // Node 20 offers only for scripts, so every `restray` call skips most parsing and compiling. What only
+      // some commands need (the scheduler's cron maths and luxon) stays behind lazy initialisers.
+      format: 'cjs',
       minify: true,
-      chunkNames: 'chunks/[name]-[hash]',
       target: 'node20',
-      banner: esmBanner,
+      define: { 'import.meta.url': '__restrayImportMetaUrl' },
+      banner: { js: "var __restrayImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
       external: ['keytar'],
+      plugins: [zodEnglishOnly],
     }),
   );
 }
@@ -43,6 +70,7 @@ if (existsSync('pi/src/main.ts')) {
       format: 'esm',
       target: 'node18',
       banner: esmBanner,
+      plugins: [zodEnglishOnly],
     }),
   );
 }
@@ -60,6 +88,7 @@ if (existsSync('electron/main/main.ts')) {
       banner: { js: "const __restrayImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
       target: 'node22',
       external: ['electron', 'keytar'],
+      plugins: [zodEnglishOnly],
     }),
     build({
       ...common,
@@ -74,3 +103,6 @@ if (existsSync('electron/main/main.ts')) {
   );
 }
 await Promise.all(jobs);
+// One run writes the CLI's code cache, so that the first real call (and an install folder that is read-only
+// later) starts fast too.
+if (cli) execFileSync(process.execPath, ['bin/restray.mjs', '--version'], { stdio: 'ignore' });

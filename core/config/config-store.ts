@@ -47,7 +47,9 @@ export async function loadConfig(path: string): Promise<Config> {
 
 /** Validates a raw config value; throws `invalid-config` listing each bad field and what it allows. */
 export function validateConfig(raw: unknown, source = 'configuration'): Config {
-  const parsed = Config.safeParse(raw);
+  // One parse per schema and process: zod's compiled fast path (generated with `new Function`) would cost
+  // more to build than it saves.
+  const parsed = Config.safeParse(raw, { jitless: true });
   if (!parsed.success) {
     const lines = describeZodError(parsed.error);
     throw new RestrayError('invalid-config', `The ${source} is invalid: ${lines.join('; ')}`, {

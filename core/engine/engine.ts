@@ -32,7 +32,7 @@ import { JobRunner, type JobControl, type JobOutcome } from './job-runner.js';
 import type { Destination } from '../../contract/browse.js';
 import type { Conflict } from './restore-placement.js';
 import { restoreTarget, runRestoreJob } from './restore-job.js';
-import { findRepository, passwordAccount, resticContextFor } from './repo-context.js';
+import { findRepository, lazyResticContextFor, passwordAccount, resticContextFor } from './repo-context.js';
 import { retryAfterStaleLock } from './stale-locks.js';
 
 export interface EngineOptions {
@@ -232,8 +232,15 @@ export class Engine {
       plan: plan.name,
       trigger,
       key: `backup:${plan.name}`,
+      // restic starts while the keychain is asked for the password (it gets it on stdin).
       work: async (control) =>
-        runBackupJob(await this.context(repo), plan, repo, control, resticHost(this.config.settings)),
+        runBackupJob(
+          lazyResticContextFor(this.config, repo, this.options.secrets, this.options.paths.stateDir),
+          plan,
+          repo,
+          control,
+          resticHost(this.config.settings),
+        ),
     });
   }
 

@@ -52,6 +52,36 @@ export async function resticContextFor(
   secrets: SecretStore,
   cacheDir: string,
 ): Promise<ResticContext> {
+  return {
+    ...lazyResticContextFor(config, repo, secrets, cacheDir),
+    password: await readPassword(repo, secrets),
+  };
+}
+
+/**
+ * Like {@link resticContextFor} without waiting for the keychain: the password is read only when the first
+ * restic call has started restic (see ResticContext.password), once for all calls on this context, so the
+ * keychain lookup overlaps restic's start-up. `secret-missing` and the keychain's errors then come from that
+ * call; only `invalid-argument` for a target restic cannot be given safely is thrown here.
+ */
+export function lazyResticContextFor(
+  config: Config,
+  repo: Repository,
+  secrets: SecretStore,
+  cacheDir: string,
+): ResticContext {
+  let password: Promise<string> | undefined;
+  const target = repo.target;
+  return {
+    binary: config.settings.resticPath ?? 'restic',
+    repoArgs: resticRepoArgs(target),
+    password: () => (password ??= readPassword(repo, secrets)),
+    env: { RESTIC_CACHE_DIR: join(cacheDir, 'restic') },
+    ...(target.kind === 'local' ? {} : { diagnose: (stderr: string) => diagnoseSsh(target, stderr) }),
+  };
+}
+
+async function readPassword(repo: Repository, secrets: SecretStore): Promise<string> {
   const password = await secrets.get(passwordAccount(repo));
   if (password === undefined) {
     throw new RestrayError(
@@ -62,12 +92,5 @@ export async function resticContextFor(
       },
     );
   }
-  const target = repo.target;
-  return {
-    binary: config.settings.resticPath ?? 'restic',
-    repoArgs: resticRepoArgs(target),
-    password,
-    env: { RESTIC_CACHE_DIR: join(cacheDir, 'restic') },
-    ...(target.kind === 'local' ? {} : { diagnose: (stderr: string) => diagnoseSsh(target, stderr) }),
-  };
+  return password;
 }

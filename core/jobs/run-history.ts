@@ -22,7 +22,15 @@ export class RunHistory {
   /** Appends a record; trims the file when it holds more than twice the limit. */
   async append(record: HistoryEntry): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    await appendFile(this.file, `${JSON.stringify(HistoryEntry.parse(record))}\n`, { mode: 0o600 });
+    // jitless: one record per call, so zod's compiled fast path would cost more to build than it saves.
+    const line = `${JSON.stringify(HistoryEntry.parse(record, { jitless: true }))}\n`;
+    await appendFile(this.file, line, { mode: 0o600 });
+    // Counting lines is cheap; parsing every record is not, and is only needed when trimming (after a
+    // `restray backup` this runs on the way out).
+    const text = await readFile(this.file, 'utf8');
+    let lines = 0;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+    if (lines <= this.limit * 2) return;
     const all = await this.readAll();
     if (all.length > this.limit * 2) {
       const kept = all.slice(-this.limit);
@@ -32,32 +40,45 @@ export class RunHistory {
 
   /** Records, newest first, at most `limit` (default: the history's limit). */
   async list(limit = this.limit): Promise<HistoryEntry[]> {
-    return (await this.readAll()).reverse().slice(0, limit);
+    const out: HistoryEntry[] = [];
+    for (const e of this.newestFirst(await this.readText())) {
+      if (out.length >= limit) break;
+      out.push(e);
+    }
+    return out;
   }
 
   /** The newest record matching `predicate`, if any. */
   async latest(predicate: (r: RunRecord) => boolean): Promise<HistoryEntry | undefined> {
-    return (await this.readAll()).reverse().find((e) => predicate(e.run));
+    for (const e of this.newestFirst(await this.readText())) if (predicate(e.run)) return e;
+    return undefined;
   }
 
-  private async readAll(): Promise<HistoryEntry[]> {
-    let text: string;
+  private async readText(): Promise<string> {
     try {
-      text = await readFile(this.file, 'utf8');
+      return await readFile(this.file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
       throw e;
     }
-    const out: HistoryEntry[] = [];
-    for (const line of text.split('\n')) {
+  }
+
+  /** Valid records from the end of the file: only as many lines are parsed as the caller takes. */
+  private *newestFirst(text: string): Generator<HistoryEntry> {
+    const lines = text.split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i]!;
       if (!line.trim()) continue;
       try {
         const parsed = HistoryEntry.safeParse(JSON.parse(line));
-        if (parsed.success) out.push(parsed.data);
+        if (parsed.success) yield parsed.data;
       } catch {
         // torn line: skip
       }
     }
-    return out;
+  }
+
+  private async readAll(): Promise<HistoryEntry[]> {
+    return [...this.newestFirst(await this.readText())].reverse();
   }
 }

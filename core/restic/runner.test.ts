@@ -182,3 +182,59 @@ describe('runRestic', () => {
     });
   });
 });
+
+describe('runRestic with a password function', () => {
+  const lazy = (password: () => Promise<string>): ResticContext => ({ ...ctx, password });
+
+  it('starts restic first, then writes the password to its stdin only', async () => {
+    let started = false;
+    const seen: unknown[] = [];
+    const r = await runRestic(
+      lazy(async () => {
+        expect(started).toBe(true);
+        return 'correct horse battery';
+      }),
+      { args: ['stdin-password'], onSpawn: () => (started = true), onJson: (v) => seen.push(v) },
+    );
+    expect(seen).toEqual([{ stdin: 'correct horse battery', env: null }]);
+    expect(r.stdoutTail).toBe('');
+  });
+
+  it('passes a password with a line break through the environment instead', async () => {
+    const seen: unknown[] = [];
+    await runRestic(
+      lazy(async () => 'two\nlines'),
+      { args: ['env'], onJson: (v) => seen.push(v) },
+    );
+    expect(seen).toMatchObject([{ password: 'two\nlines' }]);
+  });
+
+  it('stops restic and rethrows when the password cannot be read', async () => {
+    const keychain = new Error('keychain locked');
+    const p = runRestic(
+      lazy(() => new Promise((_, reject) => setTimeout(() => reject(keychain), 50))),
+      { args: ['stdin-password'] },
+    );
+    await expect(p).rejects.toBe(keychain);
+  });
+
+  it('refuses an empty password', async () => {
+    await expect(
+      runRestic(
+        lazy(async () => ''),
+        { args: ['stdin-password'] },
+      ),
+    ).rejects.toMatchObject({
+      kind: 'invalid-argument',
+    });
+  });
+
+  it("reports restic's own failure when restic ends before the password is known", async () => {
+    const e = (await runRestic(
+      lazy(() => new Promise<string>(() => {})),
+      { args: ['exit', '1'] },
+    ).catch((x: unknown) => x)) as ResticError;
+    expect(e.kind).toBe('failed');
+    expect(e.exitCode).toBe(1);
+  });
+});

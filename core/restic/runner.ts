@@ -13,8 +13,14 @@ export interface ResticContext {
   binary: string;
   /** Repository selection, e.g. `['-r', '/path']` or `['-r', 'rclone:', '-o', 'rclone.program=ssh …']`. */
   repoArgs: string[];
-  /** Passed to restic only as RESTIC_PASSWORD in its environment: never in argv, errors or logs. */
-  password: string;
+  /**
+   * The repository password: never in argv, errors or logs. A string goes to restic as RESTIC_PASSWORD in its
+   * environment. A function is called once restic has been started and what it resolves to is written to
+   * restic's stdin (the first line restic reads when it has no other password source), so that restic's own
+   * start-up (and, for SFTP, its connection) overlaps the keychain lookup; it should return the same promise on
+   * every call. A password that a line cannot carry (line breaks) is passed through the environment instead.
+   */
+  password: string | (() => Promise<string>);
   /** Extra environment (RESTIC_CACHE_DIR, …). */
   env?: Record<string, string>;
   /**
@@ -78,7 +84,8 @@ const overridden = new Set([
 
 /**
  * The child's environment: ours minus every password/repository source restic would prefer or fall back to,
- * plus `ctx.env`, the per-call env and RESTIC_PASSWORD. Names compare case-insensitively for Windows.
+ * plus `ctx.env`, the per-call env and RESTIC_PASSWORD (when the password is a string; otherwise restic reads
+ * it from stdin). Names compare case-insensitively for Windows.
  */
 export function buildChildEnv(
   ctx: ResticContext,
@@ -94,21 +101,32 @@ export function buildChildEnv(
   add(base);
   add(ctx.env ?? {});
   add(extra);
-  env.RESTIC_PASSWORD = ctx.password;
+  if (typeof ctx.password === 'string') env.RESTIC_PASSWORD = ctx.password;
   return env;
 }
 
 const DEFAULT_KILL_GRACE_MS = 15_000;
 
+// What restic (0.14 and later) prints on stdout after reading the password from stdin.
+const STDIN_PASSWORD_NOTE = 'reading repository password from stdin';
+
+const emptyPassword = () =>
+  new ResticError('invalid-argument', 'The repository password is empty.', {
+    hint: 'Enter the password of the repository in the settings.',
+  });
+
 /**
- * Runs restic once: the only place in Restray that starts it (execa, never a shell; stdin is /dev/null so a
- * missing password can never turn into a prompt or a read from our stdin).
+ * Runs restic once: the only place in Restray that starts it (execa, never a shell; stdin is /dev/null, or a
+ * pipe that carries only the password when `ctx.password` is a function, so a missing password can never turn
+ * into a prompt or a read from our stdin).
  *
  * Streams stdout and stderr line by line: JSON lines go to `onJson` / `onStderrJson`, all stderr lines and
  * stray stdout lines are kept in bounded tails (200 lines / 64 KiB).
  *
  * Exit statuses: those in `okExitCodes` resolve; others reject with {@link classifyResticFailure}'s error.
- * Errors: `invalid-argument` for an empty password; `restic-missing` when the binary cannot be started (ENOENT, EACCES); `cancelled` when `signal` aborts
+ * Errors: `invalid-argument` for an empty password; whatever a password function rejects with (restic is then
+ * stopped before it has read a password); `restic-missing` when the binary cannot be started (ENOENT, EACCES);
+ * `cancelled` when `signal` aborts
  * (restic is sent SIGINT, both pipes are drained until it exits 130 having removed its lock; SIGKILL follows
  * only after `killGraceMs`; on Windows the first kill is already forceful, so a stale lock may remain); `failed`
  * when restic is killed by a signal we did not send. A callback that throws stops restic the same way and its
@@ -118,20 +136,18 @@ const DEFAULT_KILL_GRACE_MS = 15_000;
  * Side effects: a restic child process for the duration of the call.
  */
 export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<RunResult> {
-  const secrets = [ctx.password, ...(opts.secrets ?? [])];
+  const lazyPassword = typeof ctx.password === 'function' ? ctx.password : undefined;
+  const secrets = [...(typeof ctx.password === 'string' ? [ctx.password] : []), ...(opts.secrets ?? [])];
   const ok = opts.okExitCodes ?? [0];
   if (opts.signal?.aborted) throw cancelled();
   // An empty RESTIC_PASSWORD counts as unset: restic would then read its password from stdin.
-  if (!opts.withoutRepo && ctx.password.length === 0)
-    throw new ResticError('invalid-argument', 'The repository password is empty.', {
-      hint: 'Enter the password of the repository in the settings.',
-    });
+  if (!opts.withoutRepo && ctx.password === '') throw emptyPassword();
 
   const argv = opts.withoutRepo ? [...opts.args] : [...ctx.repoArgs, ...opts.args];
   const child = execa(ctx.binary, argv, {
     env: buildChildEnv(ctx, opts.env),
     extendEnv: false,
-    stdin: 'ignore',
+    stdin: lazyPassword ? 'pipe' : 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
     buffer: false,
@@ -172,10 +188,12 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
       stop();
     }
   };
+  let passwordNote = lazyPassword !== undefined;
   const stdoutLines = new LineSplitter((line) => {
     const json = parseJsonLine(line);
     if (json === undefined) {
-      if (line.trim().length > 0) stdoutTail.push(stripAnsi(line));
+      if (passwordNote && line === STDIN_PASSWORD_NOTE) passwordNote = false;
+      else if (line.trim().length > 0) stdoutTail.push(stripAnsi(line));
     } else guarded(opts.onJson, json);
   });
   const stderrLines = new LineSplitter((line) => {
@@ -194,6 +212,37 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
     );
   };
 
+  // The password goes to restic's stdin once known; until then restic starts up. A lookup that fails, or a
+  // password restic could not read from one line (then the call starts again with it in the environment),
+  // stops restic before it has read anything.
+  let passwordError: unknown;
+  let lineBreakPassword: string | undefined;
+  let exited = false;
+  if (lazyPassword) {
+    child.stdin?.on('error', () => {}); // restic may exit without reading (EPIPE)
+    const stopUnread = () => {
+      stop();
+      child.stdin?.destroy();
+    };
+    Promise.resolve()
+      .then(lazyPassword)
+      .then(
+        (pw) => {
+          if (exited) return;
+          secrets.push(pw);
+          if (pw.length === 0) passwordError = emptyPassword();
+          else if (/[\r\n]/.test(pw)) lineBreakPassword = pw;
+          else return void child.stdin?.end(`${pw}\n`);
+          stopUnread();
+        },
+        (e: unknown) => {
+          if (exited) return;
+          passwordError = e;
+          stopUnread();
+        },
+      );
+  }
+
   if (child.pid !== undefined && opts.onSpawn) guarded(opts.onSpawn as (v: unknown) => void, child.pid);
   try {
     const [result] = await Promise.all([
@@ -201,6 +250,7 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
       drain(child.stdout, stdoutLines),
       drain(child.stderr, stderrLines),
     ]);
+    exited = true;
     // Classification reads the raw stderr (a password may be a word of restic's own message, as in
     // "wrong password or no key found"); everything handed out is redacted.
     const rawStderr = stderrTail.toString();
@@ -208,6 +258,9 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
       stdoutTail: redact(stdoutTail.toString(), secrets),
       stderrTail: redact(rawStderr, secrets),
     };
+    if (lineBreakPassword !== undefined)
+      return await runRestic({ ...ctx, password: lineBreakPassword }, opts);
+    if (passwordError !== undefined) throw passwordError;
     if (callbackError !== undefined) throw callbackError;
 
     const code = (result as { code?: string }).code;
@@ -249,6 +302,7 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
     }
     throw failure;
   } finally {
+    exited = true;
     if (killTimer !== undefined) clearTimeout(killTimer);
     opts.signal?.removeEventListener('abort', onAbort);
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'restray.mjs');
-const bundle = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'restray.mjs');
+const bundle = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'restray.cjs');
 
 /** One workstation: its own RESTRAY_HOME, sharing the lab's real gnome-keyring session. */
 export interface Workstation {

@@ -167,6 +167,14 @@ describe('restray CLI against a local repository (real restic, real keychain)', 
     const locked = await ws.run(['snapshots', 'r']);
     expect(locked.exitCode).not.toBe(0);
     expect(locked.stderr).toMatch(/password/i);
+    // A backup starts restic before it asks the keychain; restic is stopped before it opens the repository.
+    const src = mkdtempSync(join(tmpdir(), 'restray-src-'));
+    writeFileSync(join(src, 'f.txt'), 'x');
+    expect((await ws.run(['plan', 'add', 'p', '--repo', 'r', '--path', src])).exitCode).toBe(0);
+    const noPassword = await ws.run(['backup', 'p']);
+    expect(noPassword.exitCode).toBe(1);
+    expect(noPassword.stderr).toMatch(/keychain holds no password for repository "r"/);
+    expect(readdirSync(join(ws.home, 'repo', 'locks'))).toEqual([]);
     const wrong = await ws.run(['repo', 'password', 'r'], { input: 'not the password\n' });
     expect(wrong.exitCode).toBe(12);
     expect((await ws.run(['repo', 'list'])).stdout).toContain('(no password in keychain)');

@@ -7,7 +7,7 @@ import type { Repository } from '../../contract/config.js';
 const root = join(import.meta.dirname, '..', '..');
 /** The launcher `npx restray` runs; it loads the bundle below. */
 export const RESTRAY_BIN = join(root, 'bin', 'restray.mjs');
-const bundle = join(root, 'dist', 'cli', 'restray.mjs');
+const bundle = join(root, 'dist', 'cli', 'restray.cjs');
 
 /** Result of one `restray …` call. */
 export interface CliResult {

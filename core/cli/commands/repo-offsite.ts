@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { AppEngine } from '../../engine/app-engine.js';
 import { RestrayError } from '../../errors.js';
 import { findRepository } from '../../engine/repo-context.js';
 import { printJson, type CliContext } from '../cli-context.js';
@@ -58,6 +57,8 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o: OffsiteOptions) => {
       const engine = await ctx.engine();
+      // Loaded here: the tray's facade (and its connection test's http2) costs every other command start-up time.
+      const { AppEngine } = await import('../../engine/app-engine.js');
       const app = new AppEngine(engine);
       const current = findRepository(engine.getConfig(), name);
       const host = o.host ?? current.offsite?.host;
