@@ -24,14 +24,28 @@ export function toUiSnapshot(s: Snapshot, runs: RunRecord[]): UiSnapshot {
   };
 }
 
+interface CachedTree {
+  tree: SnapshotTree;
+  /** Settles when the background listing has ended (complete or failed). */
+  filling: Promise<void>;
+  /** Stops the background listing. */
+  stop: AbortController;
+}
+
 /**
  * Browsing snapshots for the restore wizard. The first folder of a snapshot is answered by one
- * `restic ls SNAP DIR`; right after, a full `restic ls` stream fills a compact tree in the background, so
- * every later folder answers from memory. Until the tree is complete, folders are listed by restic directly.
- * Two snapshot trees are kept (the one being browsed and the previous one).
+ * `restic ls SNAP DIR`; right after, a full `restic ls` stream fills a compact tree in the background. While
+ * it runs, a folder is answered by whichever has it first: the tree as soon as the stream has left that folder
+ * (restic lists depth first), or a `restic ls SNAP DIR` started for it, which is stopped when the tree wins.
+ * Once the stream is through, every folder answers from memory. Two snapshot trees are kept (the one being
+ * browsed and the previous one); the listing of a tree dropped from the cache is stopped.
+ *
+ * The full stream starts only after the first folder's answer, not with it: on a two-core machine both
+ * restic processes load the repository's key and index at once and the first folder took 1.2–1.8 × as long
+ * (measured with the benchmark's 1M-file snapshot), while the whole tree would be ready only ~0.6 s sooner.
  */
 export class BrowseService {
-  private readonly trees = new Map<string, { tree: SnapshotTree; filling: Promise<void> }>();
+  private readonly trees = new Map<string, CachedTree>();
 
   /** Children of `dir` in `snapshot`, folders first. `not-found` for a path that is not a folder there. */
   async listDir(
@@ -42,13 +56,38 @@ export class BrowseService {
   ): Promise<DirEntry[]> {
     const key = `${cacheKey}\u0000${snapshot}`;
     const cached = this.trees.get(key);
-    if (cached?.tree.complete) {
-      if (dir !== '/' && !cached.tree.has(dir)) return [];
-      return cached.tree.children(dir);
+    if (cached) {
+      // Most recently used last: the cache drops the snapshot browsed longest ago.
+      this.trees.delete(key);
+      this.trees.set(key, cached);
     }
-    const r = await restic.ls(ctx, { snapshot, dir });
-    if (!cached) this.fill(ctx, key, snapshot);
-    return sortEntries(r.entries.map(toDirEntry));
+    const tree = cached?.tree;
+    if (tree?.complete) {
+      if (dir !== '/' && !tree.has(dir)) return [];
+      return tree.children(dir);
+    }
+    if (tree?.answers(dir)) return tree.children(dir);
+    const stop = new AbortController();
+    const fromRestic = restic
+      .ls(ctx, { snapshot, dir, signal: stop.signal })
+      .then((r) => sortEntries(r.entries.map(toDirEntry)));
+    if (!tree) {
+      const entries = await fromRestic;
+      if (!this.trees.has(key)) this.fill(ctx, key, snapshot);
+      return entries;
+    }
+    let unwatch = () => {};
+    // The folder from the tree, or undefined when the tree cannot tell (its listing failed).
+    const fromTree = new Promise<DirEntry[] | undefined>((resolve) => {
+      unwatch = tree.watch(dir, (known) => resolve(known ? tree.children(dir) : undefined));
+    });
+    try {
+      return (await Promise.race([fromTree, fromRestic])) ?? (await fromRestic);
+    } finally {
+      unwatch();
+      stop.abort();
+      fromRestic.catch(() => undefined);
+    }
   }
 
   /** Entries of the snapshot's tree held in memory (for the benchmark). */
@@ -121,18 +160,20 @@ export class BrowseService {
 
   private fill(ctx: restic.ResticContext, key: string, snapshot: string): void {
     const tree = new SnapshotTree();
+    const stop = new AbortController();
     const filling = restic
-      .lsStream(ctx, { snapshot, onEntry: (e) => tree.add(e) })
-      .then(() => {
-        tree.complete = true;
-      })
+      .lsStream(ctx, { snapshot, signal: stop.signal, onNode: (n) => tree.add(n) })
+      .then(() => tree.finishAll())
       .catch(() => {
         // A failed background listing only means folders keep being listed one by one.
-        this.trees.delete(key);
+        tree.abandon();
+        if (this.trees.get(key)?.tree === tree) this.trees.delete(key);
       });
-    this.trees.set(key, { tree, filling });
+    this.trees.set(key, { tree, filling, stop });
     while (this.trees.size > TREE_CACHE_SNAPSHOTS) {
       const oldest = this.trees.keys().next().value as string;
+      // A snapshot the wizard has left: its listing, if still running, is no longer worth restic's time.
+      this.trees.get(oldest)?.stop.abort();
       this.trees.delete(oldest);
     }
   }
