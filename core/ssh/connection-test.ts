@@ -270,8 +270,11 @@ async function testAppendOnly(
     throw appendOnlyFailure(stderr);
   });
 
+  let duplex: Duplex | undefined;
   const exchange = async () => {
-    session = http2Connect('http://localhost', { createConnection: () => stdioDuplex(child) });
+    session = http2Connect('http://localhost', {
+      createConnection: () => (duplex = stdioDuplex(child)),
+    });
     session.on('error', () => {
       // Reported through the request that fails or through ssh's exit.
     });
@@ -329,6 +332,13 @@ async function testAppendOnly(
     throw appendOnlyFailure(stderr, e);
   } finally {
     clearTimeout(timer);
+    // The transport goes first, and the session only once its socket has seen that: a session destroyed on a
+    // live socket writes a GOAWAY frame, and when ssh has died with a write still pending Node 20 trips an
+    // internal assertion (js_stream_socket doWrite) in a callback, where no caller can catch it.
+    if (duplex) {
+      duplex.destroy();
+      await new Promise((r) => setImmediate(r));
+    }
     session?.destroy();
     child.stdin.destroy();
     child.kill();
