@@ -2,7 +2,7 @@
 // throughput against sha256sum, and the resume after a cut at about half. Runs on the two-Pi lab (real sshd,
 // rsync, rclone, restic; needs root for the lab accounts). Every restray-pi figure is compared with the plain
 // tool on the same machine in the same run: `rsync -a` of the same repository over the same link, same ssh
-// options and the same forced command (rrsync -ro), and coreutils' sha256sum.
+// options and the same pull key (its forced command hands rsync to rrsync -ro), and coreutils' sha256sum.
 //
 //   npx tsx bench/pi-sync.ts            # 1024 MB repository, 50 MB increments
 //   RESTRAY_PI_BENCH_MB=200 RESTRAY_PI_BENCH_NEW_MB=20 npx tsx bench/pi-sync.ts
@@ -244,7 +244,7 @@ export function piSyncSection(r: PiSyncResults): string {
   return [
     `### restray-pi sync (${r.totalMb} MB repository, ${r.newMb} MB increments)`,
     '',
-    `Two-Pi lab on one machine (sshd, fault proxy, rrsync -ro, restic-written repository). Wall times are medians of ${r.rounds} alternating pairs; each sync includes listing, guard, verification of every new file, promotion, durable writes and publishing the status. Re-verification of old generations is \`restray-pi reverify\` (its own timer) and not part of a sync.`,
+    `Two-Pi lab on one machine (sshd, fault proxy, the provisioned forced commands, restic-written repository). Wall times are medians of ${r.rounds} alternating pairs; each sync includes listing, guard, verification of every new file, promotion, durable writes and publishing the status. Re-verification of old generations is \`restray-pi reverify\` (its own timer) and not part of a sync.`,
     '',
     '| measure | result | target |',
     '|---|---|---|',

@@ -66,7 +66,10 @@ export const OffsiteConfig = z
      * from here into the generation. Default <root>/incoming.
      */
     incoming: absPath.optional(),
-    /** Where to publish offsite.json: the onsite status-writer account (`rrsync -wo`). */
+    /**
+     * Where to publish offsite.json: the onsite status-writer account, whose forced command replaces offsite.json
+     * (`file` names the document only for an onsite Pi still provisioned with `rrsync -wo`).
+     */
     publish: SshEndpoint.extend({
       file: z
         .string()

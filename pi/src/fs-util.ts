@@ -60,3 +60,14 @@ export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): voi
 export function removeTree(path: string): void {
   rmSync(path, { recursive: true, force: true });
 }
+
+/** {@link writeJsonAtomic}, skipped when the file holds exactly this document already (no write, no fsync). */
+export function updateJsonAtomic(path: string, value: unknown, mode = 0o644): void {
+  const text = JSON.stringify(value, null, 2) + '\n';
+  try {
+    if (readFileSync(path, 'utf8') === text) return;
+  } catch {
+    // absent or unreadable: write it
+  }
+  writeFileAtomic(path, text, mode);
+}

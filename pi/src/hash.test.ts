@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mapLimit, sha256File, verifyNamedFiles } from './hash.js';
+import { HashPool, mapLimit, sha256File, verifyNamedFiles } from './hash.js';
 
 describe('hashing', () => {
   it('hashes files larger than one read chunk like a one-shot digest', async () => {
@@ -38,5 +38,19 @@ describe('hashing', () => {
     });
     expect(out).toEqual([2, 4, 6, 8, 10]);
     expect(max).toBe(2);
+  });
+
+  it('waits for a file reported before it is in place (rsync renames it there right after)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtpi-wait-'));
+    const pool = new HashPool(1);
+    try {
+      const late = pool.hash({ path: join(dir, 'late'), waitMs: 5_000 });
+      setTimeout(() => writeFileSync(join(dir, 'late'), 'data'), 30);
+      const r = await late;
+      expect('hex' in r && r.hex).toBe(createHash('sha256').update('data').digest('hex'));
+      expect(await pool.hash({ path: join(dir, 'never'), waitMs: 20 })).toEqual({ error: 'ENOENT' });
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -60,6 +60,11 @@ export interface HashRequest {
    * file as soon as it is verified spreads the disk writes over the transfer instead of stalling promotion.
    */
   sync?: boolean;
+  /**
+   * The file may not be in place yet (rsync reports a file just before it renames it there): wait up to this
+   * many milliseconds for it to appear before answering ENOENT.
+   */
+  waitMs?: number;
 }
 
 // The worker is eval'd source (CommonJS) so the single-file bundle needs no second file next to it.
@@ -69,10 +74,22 @@ const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const buf = Buffer.allocUnsafe(${CHUNK});
-parentPort.on('message', ({ id, path, seize, sync }) => {
+const nap = new Int32Array(new SharedArrayBuffer(4));
+function open(path, waitMs) {
+  const until = Date.now() + (waitMs || 0);
+  for (;;) {
+    try {
+      return fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    } catch (e) {
+      if (e.code !== 'ENOENT' || Date.now() >= until) throw e;
+      Atomics.wait(nap, 0, 0, 2);
+    }
+  }
+}
+parentPort.on('message', ({ id, path, seize, sync, waitMs }) => {
   let fd;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    fd = open(path, waitMs);
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
     if (seize) {
@@ -105,21 +122,30 @@ export class HashPool {
   private readonly queue: { msg: HashRequest & { id: number }; resolve: (r: Reply) => void }[] = [];
   private readonly pending = new Map<number, (r: Reply) => void>();
   private nextId = 0;
+  private readonly size: number;
 
+  /** Threads start on demand, up to `size`: a run with nothing new to hash starts none. */
   constructor(size: number) {
-    for (let i = 0; i < Math.max(1, size); i++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
-      // Never keep the process alive for an idle pool (a forgotten close() must not hang the CLI).
-      w.unref();
-      w.on('message', (r: Reply) => {
-        const done = this.pending.get(r.id);
-        this.pending.delete(r.id);
-        this.release(w);
-        done?.(r);
-      });
-      this.workers.push(w);
-      this.idle.push(w);
-    }
+    this.size = Math.max(1, size);
+  }
+
+  /** Starts one thread ahead of the first request (while the caller waits for something else anyway). */
+  warm(): void {
+    if (this.workers.length === 0) this.idle.push(this.grow());
+  }
+
+  private grow(): Worker {
+    const w = new Worker(WORKER_SOURCE, { eval: true });
+    // Never keep the process alive for an idle pool (a forgotten close() must not hang the CLI).
+    w.unref();
+    w.on('message', (r: Reply) => {
+      const done = this.pending.get(r.id);
+      this.pending.delete(r.id);
+      this.release(w);
+      done?.(r);
+    });
+    this.workers.push(w);
+    return w;
   }
 
   /**
@@ -135,7 +161,7 @@ export class HashPool {
             ? { error: r.error }
             : { hex: r.hex!, ino: r.ino!, size: r.size!, mtimeMs: r.mtimeMs! },
         );
-      const w = this.idle.pop();
+      const w = this.idle.pop() ?? (this.workers.length < this.size ? this.grow() : undefined);
       if (w) this.dispatch(w, msg, finish);
       else this.queue.push({ msg, resolve: finish });
     });

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mailMessage } from './alerts.js';
 import { forgetArgs } from './maintain.js';
@@ -5,12 +9,16 @@ import {
   authorizedKeyLines,
   mergeAuthorizedKeys,
   normaliseKey,
+  pullCommand,
   pushKeyLines,
   sftpDropIn,
+  statusPutCommand,
 } from './provision.js';
 import { MANIFEST_NAME, PushManifest } from './push.js';
+import { parseFindListing, REPO_LIST } from './repo-files.js';
 import { parseStats, rsyncFailure } from './rsync.js';
 import { classifyLinkFailure, quoteWord, rsyncRsh } from './ssh.js';
+import { STATUS_PUT } from './status.js';
 import { inWindow } from './window.js';
 
 const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxLZk0r2xYv0gq6y3v8Yl6j2C1b0nQeCw4d8Tq7M2Xo ws@laptop';
@@ -76,16 +84,54 @@ describe('provisioning text', () => {
     expect(l.restray).toEqual([
       `command="/usr/bin/rclone serve restic --stdio --append-only /srv/restray/repo",restrict ${key}`,
     ]);
-    expect(l['restray-pull']![0]).toMatch(
-      /^command="\/usr\/bin\/rrsync -ro \/srv\/restray\/repo",restrict ssh-ed25519 /,
+    const esc = (c: string) => c.replace(/"/g, '\\"');
+    expect(l['restray-pull']).toEqual([
+      `command="${esc(pullCommand('/usr/bin/rrsync', '/srv/restray/repo'))}",restrict ${input.pullKeys[0]}`,
+    ]);
+    expect(pullCommand('/usr/bin/rrsync', '/srv/restray/repo')).toMatch(
+      /else exec \/usr\/bin\/rrsync -ro \/srv\/restray\/repo; fi$/,
     );
     expect(l['restray-status']).toEqual([
-      expect.stringMatching(/^command="\/usr\/bin\/rrsync -wo -no-del \/srv\/restray\/status",restrict /),
+      `command="${esc(statusPutCommand('/srv/restray/status'))}",restrict ${input.statusKeys[0]}`,
       `command="/usr/bin/cat /srv/restray/status/offsite.json",restrict ${key}`,
     ]);
     expect(sftpDropIn(input)).toMatch(
       /ChrootDirectory \/srv\/restray\n\s+ForceCommand internal-sftp -d \/repo/,
     );
+  });
+
+  it("runs the pull key's listing and the status key's upload as forced commands", () => {
+    const sh = (command: string, original: string, input?: string) =>
+      spawnSync('sh', ['-c', command], { input, env: { ...process.env, SSH_ORIGINAL_COMMAND: original } });
+    const repo = mkdtempSync(join(tmpdir(), 'rtpi-pullcmd-'));
+    const id = 'ab'.padEnd(64, '1');
+    for (const d of ['snapshots', 'index', 'keys', 'data/ab']) mkdirSync(join(repo, d), { recursive: true });
+    for (const f of ['config', `snapshots/${id}`, `index/${id}`, `data/ab/${id}`])
+      writeFileSync(join(repo, f), 'x');
+    const listed = sh(pullCommand('/nonexistent/rrsync', repo), REPO_LIST);
+    // locks/ does not exist yet: reported, the others listed in the consistency order.
+    expect(listed.status).toBe(1);
+    expect(String(listed.stderr)).toMatch(/locks.*No such file or directory/);
+    expect(parseFindListing(String(listed.stdout)).map((f) => f.path)).toEqual([
+      `snapshots/${id}`,
+      `index/${id}`,
+      'config',
+      `data/ab/${id}`,
+    ]);
+    // Anything else goes to rrsync (here missing: the shell says so).
+    expect(
+      String(sh(pullCommand('/nonexistent/rrsync', repo), 'rsync --server --sender . x').stderr),
+    ).toMatch(/nonexistent\/rrsync/);
+
+    const dir = mkdtempSync(join(tmpdir(), 'rtpi-status-'));
+    const put = statusPutCommand(dir);
+    const doc = '{"ok":"ü"}';
+    expect(sh(put, STATUS_PUT, `${Buffer.byteLength(doc)}\n${doc}`).status).toBe(0);
+    expect(readFileSync(join(dir, 'offsite.json'), 'utf8')).toBe(doc);
+    // A cut upload (fewer bytes than announced) and any other command replace nothing.
+    expect(sh(put, STATUS_PUT, '100\n{"cut":').status).not.toBe(0);
+    expect(sh(put, 'rsync --server . .', `${doc.length}\n${doc}`).status).not.toBe(0);
+    expect(readFileSync(join(dir, 'offsite.json'), 'utf8')).toBe(doc);
   });
 
   it('gives the push key write-only, no-delete, no-overwrite rrsync on incoming/ (push mode)', () => {

@@ -75,10 +75,10 @@ export interface LocalFile {
 }
 
 /**
- * Lists the regular files of a local repository copy (relative paths), skipping rsync's partial dirs. Returns
- * an empty list when the directory does not exist.
+ * Lists the regular files of a local repository copy (relative paths), skipping rsync's partial dirs (their
+ * paths are added to `partialDirs` when given). Returns an empty list when the directory does not exist.
  */
-export function walkRepo(dir: string): LocalFile[] {
+export function walkRepo(dir: string, partialDirs?: string[]): LocalFile[] {
   const out: LocalFile[] = [];
   const walk = (rel: string) => {
     let entries: Dirent[];
@@ -92,6 +92,7 @@ export function walkRepo(dir: string): LocalFile[] {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
         if (e.name !== '.rsync-partial') walk(r);
+        else partialDirs?.push(join(dir, r));
       } else if (e.isFile()) {
         const st = lstatSync(join(dir, r));
         out.push({ path: r, size: st.size, mtime: Math.floor(st.mtimeMs / 1000), ino: st.ino });

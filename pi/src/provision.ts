@@ -3,6 +3,8 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } f
 import { dirname, join } from 'node:path';
 import { PiError } from './errors.js';
 import { writeFileAtomic } from './fs-util.js';
+import { REPO_LIST } from './repo-files.js';
+import { STATUS_PUT } from './status.js';
 
 /** What `provision onsite` sets up. Paths absolute; key lines are OpenSSH public keys (`ssh-ed25519 AAAA… c`). */
 export interface OnsitePlanInput {
@@ -83,16 +85,50 @@ export function authorizedKeyLines(
         i.workstationKeys.map((k) => `restrict ${k}`);
   return {
     [i.user]: workstation,
-    [i.pullUser]: i.pullKeys.map((k) => `command="${i.rrsync} -ro ${q(i.repo)}",restrict ${k}`),
+    [i.pullUser]: i.pullKeys.map((k) => `command="${esc(pullCommand(i.rrsync, i.repo))}",restrict ${k}`),
     [i.statusUser]: [
-      // -no-del: the offsite status key can replace its document, never delete anything.
-      ...i.statusKeys.map((k) => `command="${i.rrsync} -wo -no-del ${q(i.statusDir)}",restrict ${k}`),
+      ...i.statusKeys.map((k) => `command="${esc(statusPutCommand(i.statusDir))}",restrict ${k}`),
       // Workstations read the published document and nothing else.
       ...i.workstationKeys.map(
         (k) => `command="${i.cat} ${q(join(i.statusDir, 'offsite.json'))}",restrict ${k}`,
       ),
     ],
   };
+}
+
+/** A forced command as written inside `command="…"` (sshd takes a double quote escaped by a backslash). */
+const esc = (command: string) => command.replace(/"/g, '\\"');
+
+/**
+ * The offsite pull key's forced command (a POSIX shell line): `rrsync -ro` on the repository for every rsync
+ * request, and for the command `restray-list` a find(1) listing of the repository in the consistency order (see
+ * REPO_LIST): names, sizes and times only, what `rsync --list-only` shows too, without starting rrsync (Python).
+ */
+export function pullCommand(rrsync: string, repo: string): string {
+  return [
+    `if test "$SSH_ORIGINAL_COMMAND" = ${REPO_LIST}`,
+    `then cd ${q(repo)} && exec find snapshots index keys config locks data -type f -printf '%s %T@ %p\\0'`,
+    `else exec ${rrsync} -ro ${q(repo)}`,
+    'fi',
+  ].join('; ');
+}
+
+/**
+ * The offsite status key's forced command (a POSIX shell line): for the command `restray-put-status` it reads a
+ * length line and then the document from stdin, writes it to a temp file and renames that over offsite.json only
+ * when it is complete, so a cut upload replaces nothing. The key can replace that one file and nothing else; any
+ * other command is refused. No rsync (rrsync is Python: its start would cost more than the whole upload).
+ */
+export function statusPutCommand(statusDir: string): string {
+  const tmp = `${q(statusDir)}/.offsite.json.new`;
+  return [
+    `test "$SSH_ORIGINAL_COMMAND" = ${STATUS_PUT}`,
+    'umask 022',
+    'read -r n',
+    `head -c "$n" >${tmp}`,
+    `test "$(wc -c <${tmp})" -eq "$n"`,
+    `mv -f ${tmp} ${q(join(statusDir, 'offsite.json'))}`,
+  ].join(' && ');
 }
 
 /** sshd drop-in for the sftp mode: chroot to the repository's parent, repository at /<basename>. */

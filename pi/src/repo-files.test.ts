@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, fileId, parseListing } from './repo-files.js';
+import { classify, fileId, parseFindListing, parseListing } from './repo-files.js';
 
 const id = 'ab'.padEnd(64, '0');
 
@@ -33,5 +33,20 @@ describe('repository files', () => {
     expect(parseListing(`-rw-r--r--   5 2025/03/02 10:00:00 ab/${id}`, 'data/')[0]!.path).toBe(
       `data/ab/${id}`,
     );
+  });
+
+  it('parses the find listing (NUL-terminated records, fractional times cut to seconds)', () => {
+    const text = [
+      `4194304 1740909600.1234567890 data/ab/${id}`,
+      '155 1740798907.0000000000 config',
+      'junk',
+      '',
+    ].join('\0');
+    expect(parseFindListing(text)).toEqual([
+      { path: `data/ab/${id}`, size: 4194304, mtime: 1740909600 },
+      { path: 'config', size: 155, mtime: 1740798907 },
+    ]);
+    // A name with a line break stays one record.
+    expect(parseFindListing('5 1 index/a\nb\0')).toEqual([{ path: 'index/a\nb', size: 5, mtime: 1 }]);
   });
 });

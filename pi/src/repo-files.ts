@@ -56,3 +56,20 @@ export function parseListing(text: string, prefix = ''): RepoFile[] {
   }
   return out;
 }
+
+/**
+ * The command the offsite pull key sends for the full listing. Its forced command on the onsite Pi answers it
+ * with find(1) over snapshots, index, keys, config, locks and data, each read completely before the next (the
+ * consistency order), one `size mtime path` record per regular file, NUL-terminated (see provision.ts).
+ */
+export const REPO_LIST = 'restray-list';
+
+/** Parses the {@link REPO_LIST} answer (`%s %T@ %p\0` records; mtime with a fraction, cut to whole seconds). */
+export function parseFindListing(text: string): RepoFile[] {
+  const out: RepoFile[] = [];
+  for (const rec of text.split('\0')) {
+    const m = /^(\d+) (\d+)(?:\.\d*)? (.+)$/s.exec(rec);
+    if (m) out.push({ path: m[3]!, size: Number(m[1]), mtime: Number(m[2]) });
+  }
+  return out;
+}

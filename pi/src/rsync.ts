@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import type { SshEndpoint, SshTiming } from './config.js';
 import { PiError } from './errors.js';
-import { classifyLinkFailure, rsyncRsh } from './ssh.js';
+import { classifyLinkFailure, rsyncRsh, sshArgs } from './ssh.js';
 import type { SshMaster } from './ssh-master.js';
 import type { PiRunPhase } from '../../contract/pi-status.js';
 
@@ -53,52 +53,33 @@ export function parseStats(stdout: string): { received: number; sent: number } {
  * `--list-only` print UTC times; LC_ALL=C keeps messages in English for classification.
  */
 export async function runRsync(args: readonly string[], o: RsyncOptions): Promise<RsyncResult> {
-  return spawnRsync(args, o, false).finish();
+  return spawnRsync(args, o).finish();
 }
 
-/** An rsync started ahead of its file list (see {@link startRsync}). */
-export interface PendingRsync {
-  /** True once the process ended on its own before being fed (link lost, timed out): start a new one instead. */
-  readonly ended: boolean;
-  /** Hands over the file list (newline-separated paths) and waits for the transfer to finish. */
-  feed(list: string): Promise<RsyncResult>;
-  /** Stops it (when its file list is never going to come). Idempotent. */
-  cancel(): Promise<void>;
+/** An rsync running on its own (see {@link launchRsync}). */
+export interface RunningRsync {
+  /** Resolves when rsync ends (never rejects for a non-zero exit, as {@link runRsync}). */
+  readonly result: Promise<RsyncResult>;
+  /** Stops it early (SIGTERM: rsync keeps the file it was receiving in the partial dir) and waits for its end. */
+  stop(): Promise<RsyncResult>;
 }
 
-/**
- * Starts rsync with `--files-from=-` before the caller knows the files: ssh, the other side's forced command
- * (rrsync is a Python program: a noticeable start on a Pi) and rsync's handshake run while the caller is still
- * listing or verifying; rsync then waits for the list on stdin. `args` must contain `--files-from=-`.
- * A pending rsync that waits longer than its `--timeout` ends on its own: check `ended` before feeding.
- */
-export function startRsync(args: readonly string[], o: RsyncOptions): PendingRsync {
-  const run = spawnRsync(args, o, true);
-  let ended = false;
-  let fed = false;
-  void run.sub.then(
-    () => (ended = !fed),
-    () => (ended = !fed),
-  );
+/** Starts rsync and returns at once: the caller decides, while it runs, whether to let it finish or stop it. */
+export function launchRsync(args: readonly string[], o: RsyncOptions): RunningRsync {
+  const run = spawnRsync(args, o);
+  const result = run.finish();
+  // A caller that stops it on an error path may never look at the result.
+  result.catch(() => undefined);
   return {
-    get ended() {
-      return ended;
-    },
-    feed(list) {
-      fed = true;
-      run.sub.stdin?.end(list);
-      return run.finish();
-    },
-    async cancel() {
-      if (fed || ended) return;
-      fed = true;
+    result,
+    stop() {
       run.sub.kill('SIGTERM');
-      await run.finish();
+      return result;
     },
   };
 }
 
-function spawnRsync(args: readonly string[], o: RsyncOptions, stdinList: boolean) {
+function spawnRsync(args: readonly string[], o: RsyncOptions) {
   const full = [
     '-e',
     o.master && !o.master.exited ? o.master.rsh : rsyncRsh(o.endpoint, o.ssh),
@@ -111,7 +92,7 @@ function spawnRsync(args: readonly string[], o: RsyncOptions, stdinList: boolean
   const onFile = o.onFile;
   const sub = execa(o.rsyncPath, full, {
     reject: false,
-    stdin: stdinList ? 'pipe' : 'ignore',
+    stdin: 'ignore',
     stdout: onFile
       ? function* (line: unknown) {
           const l = String(line);
@@ -133,8 +114,6 @@ function spawnRsync(args: readonly string[], o: RsyncOptions, stdinList: boolean
     forceKillAfterDelay: 5_000,
     maxBuffer: 256 * 1024 * 1024,
   });
-  // A pending rsync that ends early closes its stdin; writing the list then must not crash the process.
-  sub.stdin?.on('error', () => undefined);
   const finish = async (): Promise<RsyncResult> => {
     const r = await sub;
     if (r.failed && r.exitCode === undefined && !r.isCanceled && r.signal === undefined)
@@ -159,6 +138,42 @@ function spawnRsync(args: readonly string[], o: RsyncOptions, stdinList: boolean
     };
   };
   return { sub, finish };
+}
+
+/**
+ * Runs `command` on the other side (its forced command decides what that means) over the run's connection, or a
+ * connection of its own when there is none. Output as from rsync (no stats); never throws for a non-zero exit.
+ */
+export async function runRemote(command: string, o: RsyncOptions): Promise<RsyncResult> {
+  const viaMaster = o.master && !o.master.exited;
+  const r = await execa(
+    'ssh',
+    [
+      ...(viaMaster ? o.master!.args : sshArgs(o.endpoint, o.ssh)),
+      `${o.endpoint.user}@${o.endpoint.host}`,
+      command,
+    ],
+    {
+      reject: false,
+      stdin: 'ignore',
+      env: { LC_ALL: 'C' },
+      extendEnv: true,
+      cancelSignal: o.signal,
+      forceKillAfterDelay: 5_000,
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
+  const exitCode = r.isCanceled ? 130 : (r.exitCode ?? 1);
+  if (viaMaster && exitCode === 255) await o.master!.waitExit(2_000);
+  const masterSaid = exitCode !== 0 && viaMaster && o.master!.exited ? `${o.master!.stderr()}\n` : '';
+  return {
+    exitCode,
+    stdout: String(r.stdout ?? ''),
+    stderr: masterSaid + String(r.stderr ?? ''),
+    bytesReceived: 0,
+    bytesSent: 0,
+    fileBytes: 0,
+  };
 }
 
 /** True when rsync reports that source files vanished during the transfer (exit 24): the source changed. */

@@ -20,13 +20,13 @@ import {
 } from './offsite-store.js';
 import { classify } from './repo-files.js';
 import { forgetRemovedGenerations } from './reverify.js';
-import type { PendingRsync } from './rsync.js';
-import { openSshMaster, type SshMaster } from './ssh-master.js';
 import {
   buildStatus,
   nextTimerRun,
   publishStatus,
   startPublish,
+  statusText,
+  type PendingPublish,
   writeStatus,
   type GuardState,
 } from './status.js';
@@ -73,23 +73,22 @@ export interface RunCtx {
   phase: PiRunPhase;
   /** The healthchecks start ping, sent without waiting for it; end pings wait for it so they arrive in order. */
   startPing?: Promise<void>;
-  /** The status account's connection, opened at the start so publishing at the end costs no handshake. */
-  publishMaster?: Promise<SshMaster | undefined>;
-  /** The status upload, started ahead over that connection (see startPublish). */
-  publishPending?: Promise<PendingRsync | undefined>;
+  /** The status upload, started ahead with its own connection (see startPublish). */
+  publishPending?: PendingPublish | undefined;
+  /** The sync timer's next elapse for the status, asked from systemd at the start (see nextTimerRun). */
+  nextRun?: Promise<string | undefined>;
+  /** Connections and threads the run no longer needs, ending while it finishes (awaited before it returns). */
+  closing?: Promise<void>;
 }
 
-/** Starts the status account's connection and upload ahead of the run's end; failures fall back later. */
-export function preparePublish(p: OffsitePaths, off: OffsiteConfig, ctx: RunCtx, signal?: AbortSignal): void {
-  if (!off.publish) return;
-  ctx.publishMaster = openSshMaster(off.publish, off.ssh, signal).catch(() => undefined);
-  ctx.publishPending = ctx.publishMaster.then((m) => startPublish(p, off, m)).catch(() => undefined);
+/** Opens the status upload ahead of the run's end (see startPublish). */
+export function preparePublish(off: OffsiteConfig, ctx: RunCtx): void {
+  ctx.publishPending = startPublish(off);
 }
 
-/** Stops whatever {@link preparePublish} started and is still open. */
+/** Ends the upload {@link preparePublish} opened if it is still waiting. */
 export async function closePublish(ctx: RunCtx): Promise<void> {
-  await (await ctx.publishPending)?.cancel();
-  await (await ctx.publishMaster)?.close();
+  await ctx.publishPending?.cancel();
 }
 
 /**
@@ -116,13 +115,10 @@ export function cleanStaging(dir: string, wanted: Set<string>): void {
   walk('');
 }
 
-function removePartialDirs(dir: string): void {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (!e.isDirectory()) continue;
-    const sub = join(dir, e.name);
-    if (e.name === '.rsync-partial') rmSync(sub, { recursive: true, force: true });
-    else removePartialDirs(sub);
-  }
+/** staging/ as a walk just saw it (with rsync's partial dirs), so promotion need not walk it again. */
+export interface StagedFiles {
+  files: readonly LocalFile[];
+  partialDirs: readonly string[];
 }
 
 /**
@@ -135,13 +131,15 @@ export function promote(
   prevName: string | undefined,
   prevMap: ReadonlyMap<string, LocalFile> | undefined,
   t: Date,
+  staged?: StagedFiles,
 ): string | undefined {
-  removePartialDirs(p.staging);
-  // restic wants locks/ to exist (restore takes a lock unless --no-lock).
-  mkdirSync(join(p.staging, 'locks'), { recursive: true, mode: 0o755 });
-  const files = walkRepo(p.staging).filter(
+  const partialDirs: string[] = staged ? [...staged.partialDirs] : [];
+  const files = (staged?.files ?? walkRepo(p.staging, partialDirs)).filter(
     (f) => classify(f.path) !== 'locks' && classify(f.path) !== 'other',
   );
+  for (const d of partialDirs) rmSync(d, { recursive: true, force: true });
+  // restic wants locks/ to exist (restore takes a lock unless --no-lock).
+  mkdirSync(join(p.staging, 'locks'), { recursive: true, mode: 0o755 });
   const unchanged =
     prevMap !== undefined &&
     files.length === [...prevMap.values()].filter((f) => classify(f.path) !== 'locks').length &&
@@ -204,14 +202,18 @@ export async function finishStatus(
   t: Date,
   run: PiRun | undefined,
   log: Log,
-  ctx?: Pick<RunCtx, 'publishMaster' | 'publishPending'>,
+  ctx?: Pick<RunCtx, 'publishPending' | 'nextRun'>,
 ): Promise<void> {
-  const status = buildStatus(p, o.config, o.offsite, t, run, await nextTimerRun());
-  writeStatus(p, status);
+  const status = buildStatus(p, o.config, o.offsite, t, run, await (ctx?.nextRun ?? nextTimerRun()));
+  const text = statusText(status);
+  // The upload and the local write (with its fsync) go on at the same time; the run ends after both.
+  const publishing = publishStatus(p, o.offsite, text, ctx?.publishPending, log).catch((e) =>
+    log(`publish: ${toErrorInfo(e).message}`),
+  );
   try {
-    await publishStatus(p, o.offsite, await ctx?.publishMaster, await ctx?.publishPending);
-  } catch (e) {
-    log(`publish: ${toErrorInfo(e).message}`);
+    writeStatus(p, text);
+  } finally {
+    await publishing;
   }
   if (status.stale) {
     const since = status.lastSuccess ?? 'never';

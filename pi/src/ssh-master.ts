@@ -16,7 +16,9 @@ const STDERR_LIMIT = 16 * 1024;
  * transport, not what the key may do.
  */
 export interface SshMaster {
-  /** The `-e` value for rsync: same options as {@link rsyncRsh}, plus the control socket. */
+  /** ssh's options for a session over this connection (the destination and command follow). */
+  args: string[];
+  /** The `-e` value for rsync: `ssh` with {@link args}. */
   rsh: string;
   /**
    * What the master printed (e.g. "Timeout, server … not responding" when keepalives ended it). A session
@@ -78,7 +80,8 @@ export async function openSshMaster(ep: SshEndpoint, t: SshTiming, signal?: Abor
   signal?.addEventListener('abort', onAbort, { once: true });
 
   const deadline = Date.now() + (t.connectTimeout + 10) * 1000;
-  // ssh offers no readiness event; the socket appearing is the signal. 10 ms polls cost nothing next to a handshake.
+  // ssh offers no readiness event; the socket appearing is the signal. Short polls cost nothing next to a
+  // handshake and keep the wait after it short.
   while (!existsSync(sock)) {
     if (exited || signal?.aborted || Date.now() > deadline) {
       await close();
@@ -91,10 +94,12 @@ export async function openSshMaster(ep: SshEndpoint, t: SshTiming, signal?: Abor
         })
       );
     }
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 3));
   }
+  const args = [...base, '-o', 'ControlMaster=no', '-o', `ControlPath=${sock}`];
   return {
-    rsh: ['ssh', ...base, '-o', 'ControlMaster=no', '-o', `ControlPath=${sock}`].map(quoteWord).join(' '),
+    args,
+    rsh: ['ssh', ...args].map(quoteWord).join(' '),
     stderr: () => err,
     get exited() {
       return exited;

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -11,12 +11,13 @@ import {
   type PiRun,
 } from '../../contract/pi-status.js';
 import type { OffsiteConfig, PiConfig } from './config.js';
-import { readJson, writeJsonAtomic } from './fs-util.js';
+import { readJson, writeFileAtomic } from './fs-util.js';
 import { listGenerations, readGenerationsMeta, type OffsitePaths } from './offsite-store.js';
 import { readResticCheck } from './restic-check.js';
 import { readVerifyState } from './reverify.js';
-import { runRsync, rsyncFailure, startRsync, type PendingRsync } from './rsync.js';
-import type { SshMaster } from './ssh-master.js';
+import { PiError } from './errors.js';
+import { runRsync, rsyncFailure } from './rsync.js';
+import { classifyLinkFailure, sshArgs } from './ssh.js';
 
 /** Guard state on disk: the contract's view plus the finding ID that `approve` binds to. */
 export const GuardState = PiGuard.extend({ findingId: z.string().optional() });
@@ -84,79 +85,136 @@ export function buildStatus(
   });
 }
 
-/** Writes state/status.json atomically (readable by all: it holds no secret). */
-export function writeStatus(p: OffsitePaths, s: PiStatus): void {
-  writeJsonAtomic(p.status, s, 0o644);
+/** The status document as stored and published. */
+export function statusText(s: PiStatus): string {
+  return JSON.stringify(s, null, 2) + '\n';
 }
 
-/** Where the document to publish is staged: a copy named as the target, sent into the remote directory. */
+/** Writes state/status.json atomically (readable by all: it holds no secret). */
+export function writeStatus(p: OffsitePaths, text: string): void {
+  writeFileAtomic(p.status, text, 0o644);
+}
+
+/** Where the document to publish is staged for the rsync upload (see {@link publishStatus}). */
 function publishDir(p: OffsitePaths): string {
   return join(p.state, 'publish');
 }
 
 /**
- * Starts the upload of the status document before it exists (see startRsync): the status account's forced
- * command and rsync's handshake run while the sync works, and publishing at the end only sends the file.
- * `--timeout=0`: it may wait for the whole run; a stalled link is still ended by the SSH keepalives.
+ * The command the offsite status key sends. Its forced command on the onsite Pi (see provision.ts) reads a
+ * length line and the document from stdin, writes a temp file and renames it to offsite.json once complete.
  */
-export function startPublish(
-  p: OffsitePaths,
-  off: OffsiteConfig,
-  master?: SshMaster,
-): PendingRsync | undefined {
-  if (!off.publish) return undefined;
-  mkdirSync(publishDir(p), { recursive: true });
-  return startRsync(
-    [
-      '-I',
-      '--chmod=F0644',
-      '--files-from=-',
-      `${publishDir(p)}/`,
-      `${off.publish.user}@${off.publish.host}:`,
-    ],
-    { rsyncPath: off.rsync.rsyncPath, endpoint: off.publish, ssh: off.ssh, timeout: 0, master },
-  );
+export const STATUS_PUT = 'restray-put-status';
+
+/** A status upload whose connection is up before the document exists (see {@link startPublish}). */
+export interface PendingPublish {
+  /**
+   * Sends the document (unless the connection already ended: refused, link lost; then not ok) and waits for the
+   * onsite Pi to have stored it; resolves with ssh's outcome and stderr.
+   */
+  send(text: string): Promise<{ ok: boolean; stderr: string }>;
+  /** Ends the connection when the document is never going to be sent. Idempotent. */
+  cancel(): Promise<void>;
 }
 
 /**
- * Copies the status file to the onsite status directory through the status-writer key, whose forced command
- * (`rrsync -wo <status dir>`) lets it write only there. rsync writes a temp file and renames it, so readers on
- * the onsite Pi never see half a document. `master`: the run's connection to the status account, when open;
- * `pending`: an upload started ahead (see {@link startPublish}), used when still alive, with one fresh attempt
- * if it fails. Throws PiError on failure.
+ * Opens the status upload ahead of the run's end: the SSH handshake and the forced command's start happen while
+ * the sync works, so publishing at the end is one write. Keepalives end a stalled link.
+ */
+export function startPublish(off: OffsiteConfig): PendingPublish | undefined {
+  if (!off.publish) return undefined;
+  const ep = off.publish;
+  const sub = execa('ssh', [...sshArgs(ep, off.ssh), `${ep.user}@${ep.host}`, STATUS_PUT], {
+    reject: false,
+    stdin: 'pipe',
+    stdout: 'ignore',
+    env: { LC_ALL: 'C' },
+    extendEnv: true,
+    forceKillAfterDelay: 5_000,
+    maxBuffer: 64 * 1024,
+  });
+  sub.stdin?.on('error', () => undefined);
+  let sent = false;
+  let ended = false;
+  const done = sub.then((r) => {
+    ended = !sent;
+    // Without the document the forced command cannot succeed; an early end is never a publication.
+    return { ok: sent && r.exitCode === 0, stderr: String(r.stderr ?? '') };
+  });
+  return {
+    send(text) {
+      if (!ended) {
+        sent = true;
+        sub.stdin?.end(`${Buffer.byteLength(text)}\n${text}`);
+      }
+      return done;
+    },
+    async cancel() {
+      if (sent || ended) return;
+      sent = true;
+      sub.kill('SIGTERM');
+      await done;
+    },
+  };
+}
+
+/**
+ * Uploads the status document (`text`, as written to state/status.json) to the onsite status directory through
+ * the status-writer key, which may replace offsite.json and nothing else; readers on the onsite Pi never see
+ * half a document. `pending`: the upload opened ahead (see {@link startPublish}). An onsite Pi provisioned
+ * before that forced command (`rrsync -wo`) refuses it: then the document goes by rsync, and the log says to
+ * provision the onsite Pi again. Throws PiError on failure.
  */
 export async function publishStatus(
   p: OffsitePaths,
   off: OffsiteConfig,
-  master?: SshMaster,
-  pending?: PendingRsync,
+  text: string,
+  pending?: PendingPublish,
+  log?: (line: string) => void,
 ): Promise<void> {
   if (!off.publish) return;
+  let refused = (await pending?.send(text)) ?? { ok: false, stderr: '' };
+  if (refused.ok) return;
+  if (!/rrsync/i.test(refused.stderr)) {
+    // Not opened ahead, or its connection ended (a stall, a cut): one fresh attempt.
+    refused = await startPublish(off)!.send(text);
+    if (refused.ok) return;
+    if (!/rrsync/i.test(refused.stderr)) {
+      const link = classifyLinkFailure(refused.stderr);
+      throw new PiError(
+        link?.kind ?? 'failed',
+        link?.message ?? 'The onsite Pi did not store the status document.',
+        {
+          phase: 'publish',
+          hint:
+            link?.hint ??
+            'Check the status key there: `restray-pi provision onsite --dry-run` shows its forced command.',
+        },
+      );
+    }
+  }
   // Upload a copy named as the target into the remote directory: rsync 3.5's rrsync (--confine-root) cannot
   // replace a file given as the destination path, but replaces one inside the destination directory.
   const dir = publishDir(p);
   mkdirSync(dir, { recursive: true });
-  copyFileSync(p.status, join(dir, off.publish.file));
-  if (pending && !pending.ended) {
-    const r = await pending.feed(`${off.publish.file}\n`);
-    if (r.exitCode === 0) return;
-  } else await pending?.cancel();
+  writeFileSync(join(dir, off.publish.file), text, { mode: 0o644 });
   // -I: always send; a same-size document written within the same second must not be skipped.
   const r = await runRsync(
     ['-I', '--chmod=F0644', join(dir, off.publish.file), `${off.publish.user}@${off.publish.host}:`],
-    {
-      rsyncPath: off.rsync.rsyncPath,
-      endpoint: off.publish,
-      ssh: off.ssh,
-      timeout: off.rsync.timeout,
-      master,
-    },
+    { rsyncPath: off.rsync.rsyncPath, endpoint: off.publish, ssh: off.ssh, timeout: off.rsync.timeout },
   );
   if (r.exitCode !== 0) throw rsyncFailure(r, 'publish', 'status upload');
+  log?.(
+    'publish: the onsite status key still has the forced command rrsync -wo; run `restray-pi provision onsite` there again (a faster upload)',
+  );
 }
 
-/** Next elapse of the sync timer, from systemd (best effort: undefined without systemd or timer). */
+/**
+ * Next elapse of the sync timer, from systemd (best effort: undefined without systemd or timer). Without a
+ * running systemd (`/run/systemd/system` is how sd_booted() tells) there is no timer to ask about.
+ */
 export async function nextTimerRun(unit = 'restray-pi-sync.timer'): Promise<string | undefined> {
+  if (!existsSync('/run/systemd/system')) return undefined;
   try {
     const r = await execa('systemctl', ['show', '--timestamp=unix', '-P', 'NextElapseUSecRealtime', unit], {
       timeout: 5_000,

@@ -3,6 +3,7 @@ import {
   copyFileSync,
   existsSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
   readdirSync,
@@ -13,12 +14,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { PiRun } from '../../contract/pi-status.js';
 import { pingHealthchecks, type Log } from './alerts.js';
 import type { SshEndpoint } from './config.js';
 import { PiError } from './errors.js';
-import { writeJsonAtomic } from './fs-util.js';
+import { updateJsonAtomic } from './fs-util.js';
 import { evaluateGuard, type GuardFinding } from './guard.js';
 import { HashPool, poolSize, type HashMismatch, type HashedFile } from './hash.js';
 import {
@@ -31,21 +32,22 @@ import {
   type OffsitePaths,
 } from './offsite-store.js';
 import { receivePush } from './push-receive.js';
-import { classify, fileId, parseListing, type RepoFile } from './repo-files.js';
+import { classify, fileId, parseFindListing, parseListing, REPO_LIST, type RepoFile } from './repo-files.js';
 import { runResticCheck } from './restic-check.js';
 import { readVerifyState } from './reverify.js';
 import {
+  launchRsync,
+  runRemote,
   runRsync,
   rsyncFailure,
   sourceVanished,
-  startRsync,
-  type PendingRsync,
   type RsyncOptions,
+  type RsyncResult,
+  type RunningRsync,
 } from './rsync.js';
 import {
   alert,
   applyRetention,
-  cleanStaging,
   closePublish,
   endPing,
   finishBlocked,
@@ -56,10 +58,11 @@ import {
   readApproval,
   type RunCtx,
   type SyncOptions,
+  type StagedFiles,
   type SyncOutcome,
 } from './run-common.js';
 import { openSshMaster, type SshMaster } from './ssh-master.js';
-import { readGuardState, readStatus, type GuardState } from './status.js';
+import { nextTimerRun, readGuardState, readStatus, type GuardState } from './status.js';
 import { inWindow } from './window.js';
 
 export { applyRetention } from './run-common.js';
@@ -68,23 +71,25 @@ export type { SyncOptions, SyncOutcome } from './run-common.js';
 const MAX_SOURCE_CHANGE_RETRIES = 3;
 
 /**
- * One offsite sync, end to end. Pull mode (default):
- * one SSH connection for the whole run (connection multiplexing), one listing of the source in the consistency
- * order (snapshots, index, keys, config, locks, then data/ — so every pack an index names is listed), a wait
- * while live restic locks show an operation in progress, the guard, then ONE rsync of every listed file into
- * staging/ with `--link-dest` against the newest generation (unchanged files become hardlinks, `--partial-dir`
- * keeps interrupted files for the next run; rsync's sorted file list puts snapshots/ last, after the data they
- * name). Each new file is hashed on a worker thread as soon as rsync has renamed it into place, so verification
- * overlaps the transfer; after the transfer every new file (by inode) must have a matching SHA-256 (a mismatch
- * is fetched once more, then the run fails) and config must match the newest generation byte for byte. Then
- * staging/ is promoted to generations/<UTC time>/ by rename, retention applied, the optional `restic check`
- * run, and the status written and published. Alerts on failure, block and staleness.
+ * One offsite sync, end to end. Pull mode (default): one SSH connection for the whole run (connection
+ * multiplexing); while its handshake runs, staging/ is filled with hardlinks to the newest generation and the
+ * status upload's own connection opens. Then, side by side, ONE rsync of the repository into staging/ (restic's
+ * files only; unchanged files are already in place, so only new ones cross the network; `--partial-dir` keeps
+ * interrupted files for the next run) and the listing of the source in the consistency order (snapshots, index,
+ * keys, config, locks, then data/ — so every pack an index names is listed; a find(1) on the onsite Pi). Live
+ * restic locks stop the transfer and wait; the guard, on the listing, stops it and blocks. Staging must then
+ * hold exactly the listed files (else the source changed: the run starts over). Each new file is hashed on a
+ * worker thread as soon as rsync has put it in place, so verification overlaps the transfer; every new file (by
+ * inode) must have a matching SHA-256 (a mismatch is fetched once more, then the run fails) and config must
+ * match the newest generation byte for byte. Then staging/ is promoted to generations/<UTC time>/ by rename,
+ * retention applied, the optional `restic check` run, and the status written and published.
+ * Alerts on failure, block and staleness.
  * Push mode: the same guard, verification, promotion and status, over what the onsite Pi pushed into incoming/
  * (see push-receive.ts). The rotating re-verification of old generations is `restray-pi reverify`.
  *
  * Never throws for expected failures: they end as result `failed` or `blocked` with the status written.
  * Throws PiError `locked` (run lock held by another run) before touching anything.
- * Side effects: files under the offsite root, network (rsync over ssh), alerts.
+ * Side effects: files under the offsite root, network (rsync and ssh), alerts.
  */
 export async function runSync(o: SyncOptions): Promise<SyncOutcome> {
   const now = o.now ?? (() => new Date());
@@ -108,33 +113,40 @@ export async function runSync(o: SyncOptions): Promise<SyncOutcome> {
 
   const release = acquireRunLock(p);
   const start = now();
-  const ctx: RunCtx = { bytes: 0, verified: 0, transferred: 0, phase: 'list' };
-  // The status account's connection and upload come up while the run works, so publishing at the end costs
-  // no handshake. A failure here only means publishing connects on its own later (and reports its error then).
-  preparePublish(p, off, ctx, o.signal);
+  // The run's connection first: everything else is prepared while its handshake runs.
+  const opening = off.mode === 'pull' ? openSshMaster(off.source!, off.ssh, o.signal) : undefined;
+  opening?.catch(() => undefined);
+  const ctx: RunCtx = { bytes: 0, verified: 0, transferred: 0, phase: 'list', nextRun: nextTimerRun() };
+  // The status upload comes up during that handshake (mostly waiting, not computing), so publishing at the end
+  // costs no handshake. A failure here only means publishing connects on its own at the end (and reports its
+  // error then).
+  preparePublish(off, ctx);
   const pool = new HashPool(poolSize(off.verify.concurrency));
-  let source: SshMaster | undefined;
   try {
     if (off.mode === 'push') return await receivePush(o, p, ctx, pool, start, now, log);
-    source = await openSshMaster(off.source!, off.ssh, o.signal);
-    return await pullLocked(o, p, off.source!, source, ctx, pool, start, now, log);
+    return await pullLocked(o, p, off.source!, opening!, ctx, pool, start, now, log);
   } catch (e) {
     return await finishFailed(o, p, ctx, start, now(), e, log);
   } finally {
     release();
-    await pool.close();
-    await source?.close();
-    await closePublish(ctx);
+    await Promise.all([
+      ctx.closing,
+      pool.close(),
+      opening?.then(
+        (m) => m.close(),
+        () => undefined,
+      ),
+      closePublish(ctx),
+    ]);
   }
 }
 
 /**
- * Hashes files while rsync is still receiving others. rsync reports a file just before renaming it into place,
- * so each report releases the file reported before it; the end of the transfer releases the last one. Results
- * are tied to the inode that was read: a file replaced afterwards (a retry, a second fetch) is hashed again.
+ * Hashes files while rsync is still receiving others: each file as soon as rsync reports it (rsync reports a
+ * file just before renaming it into place, so the hash waits for it to appear). Results are tied to the inode
+ * that was read: a file replaced afterwards (a retry, a second fetch) is hashed again.
  */
 class LiveVerifier {
-  private pendingPath: string | undefined;
   private readonly results = new Map<string, Promise<HashedFile | { error: string }>>();
   constructor(
     private readonly pool: HashPool,
@@ -143,18 +155,8 @@ class LiveVerifier {
 
   /** rsync reported `path` (relative to the staging root). */
   reported(path: string): void {
-    if (this.pendingPath !== undefined) this.start(this.pendingPath);
-    this.pendingPath = path;
-  }
-
-  /** The transfer ended: everything reported is in place. */
-  transferEnded(): void {
-    if (this.pendingPath !== undefined) this.start(this.pendingPath);
-    this.pendingPath = undefined;
-  }
-
-  private start(path: string): void {
-    if (fileId(path)) this.results.set(path, this.pool.hash({ path: join(this.root, path), sync: true }));
+    if (fileId(path))
+      this.results.set(path, this.pool.hash({ path: join(this.root, path), sync: true, waitMs: 250 }));
   }
 
   /**
@@ -181,7 +183,7 @@ async function pullLocked(
   o: SyncOptions,
   p: OffsitePaths,
   source: SshEndpoint,
-  master: SshMaster,
+  opening: Promise<SshMaster>,
   ctx: RunCtx,
   pool: HashPool,
   start: Date,
@@ -189,6 +191,19 @@ async function pullLocked(
   log: Log,
 ): Promise<SyncOutcome> {
   const off = o.offsite;
+  // Everything up to the transfer's start is done while the SSH handshake runs.
+  const gens = listGenerations(p);
+  const prevName = gens.at(-1);
+  const prevDir = prevName ? join(p.generations, prevName) : undefined;
+  const prevFiles = prevDir ? walkRepo(prevDir) : [];
+  const prevMap = prevDir ? new Map(prevFiles.map((f) => [f.path, f])) : undefined;
+  // Files re-verification found rotten in the newest generation: not carried over, fetched afresh.
+  const rotten = new Set(
+    readVerifyState(p)
+      .damaged.filter((d) => prevName !== undefined && d.generations.includes(prevName))
+      .map((d) => d.file),
+  );
+  const listDest = join(p.state, 'list-only');
   const rsyncOpts: RsyncOptions = {
     rsyncPath: off.rsync.rsyncPath,
     endpoint: source,
@@ -196,14 +211,8 @@ async function pullLocked(
     timeout: off.rsync.timeout,
     bwlimitKiB: off.rsync.bwlimitKiB,
     signal: o.signal,
-    master,
   };
-  const gens = listGenerations(p);
-  const prevName = gens.at(-1);
-  const prevDir = prevName ? join(p.generations, prevName) : undefined;
-  const prevFiles = prevDir ? walkRepo(prevDir) : undefined;
-  const prevMap = prevFiles ? new Map(prevFiles.map((f) => [f.path, f])) : undefined;
-  const listDest = join(p.state, 'list-only');
+  const connected = async () => (rsyncOpts.master ??= await opening);
 
   const common = [
     '-t',
@@ -213,97 +222,117 @@ async function pullLocked(
     '--no-human-readable',
     ...(prevDir ? [`--link-dest=${prevDir}`] : []),
   ];
-  mkdirSync(p.staging, { recursive: true });
-  let pending: PendingRsync | undefined;
+  // For second fetches: the bytes must come from the source.
+  const fresh = common.filter((a) => !a.startsWith('--link-dest='));
+  let transfer: RunningRsync | undefined;
+  let partialBefore = 0;
+  // What a transfer moved, counted also when it was stopped or cut: a cut run prints no totals and reports only
+  // whole files, so what rsync kept of the file it was receiving (in the partial dir, to resume from) counts too.
+  const count = (r: RsyncResult) => {
+    ctx.bytes += r.bytesReceived;
+    if (r.exitCode !== 0) ctx.bytes += Math.max(0, partialBytes(p.staging) - partialBefore);
+  };
+  const stopTransfer = async () => {
+    const t = transfer;
+    transfer = undefined;
+    if (t) count(await t.stop());
+  };
+  let lockWaitBegan: number | undefined;
   try {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; ;) {
       ctx.phase = 'list';
-      if (o.ifChanged && prevMap && attempt === 1) {
+      if (o.ifChanged && prevMap && attempt === 1 && lockWaitBegan === undefined) {
         // The cheap check lists only snapshots, keys and config: a 10-minute timer must not list every pack.
+        await connected();
         const meta = await listSource(rsyncOpts, ['snapshots', 'keys', 'config'], listDest);
         if (!sourceChangedSince(meta, prevMap)) {
           log('no new snapshots, keys or config at the source; nothing to do');
           return { result: 'skipped', bytesTransferred: ctx.bytes, filesVerified: 0, filesTransferred: 0 };
         }
       }
-      ctx.startPing ??= pingHealthchecks('start', o.secrets, o.config.alerts, log);
+      await prepareStaging(p.staging, prevDir, prevFiles, rotten, opening);
+      partialBefore = partialBytes(p.staging);
+      await connected();
       const live = new LiveVerifier(pool, p.staging);
-      // The transfer's session (the onsite rrsync and rsync starting up) comes up while the listing runs; it
-      // gets its file list once listing and guard are through, or is stopped if the run goes no further.
-      const transfer = () =>
-        startRsync([...common, '--files-from=-', `${source.user}@${source.host}:`, `${p.staging}/`], {
+      // The transfer runs alongside the listing, like a plain rsync of the repository (restic's files only, never
+      // locks/): waiting for the listing first would put a second walk of the source on every run's path. The
+      // listing decides what is promoted; the transfer is stopped if the listing shows live locks or the guard
+      // blocks, and whatever it saw that the listing did not is dropped before verification.
+      transfer = launchRsync(
+        [...common, '-r', ...REPO_FILES, `${source.user}@${source.host}:`, `${p.staging}/`],
+        {
           ...rsyncOpts,
           onFile: (f) => live.reported(f),
-        });
-      pending = transfer();
-      const current = await listWaitingForLocks(o, rsyncOpts, listDest, now, log);
+        },
+      );
+      const listing = listAll(rsyncOpts, listDest);
+      // While the other side starts up: the start ping, and a hash thread for the first file.
+      ctx.startPing ??= pingHealthchecks('start', o.secrets, o.config.alerts, log);
+      pool.warm();
+      const all = await listing;
+      if (!all.some((f) => f.path === 'config'))
+        throw new PiError(
+          'repo-not-found',
+          'The onsite repository has no config file: it is not (yet) a restic repository.',
+          { phase: 'list', hint: 'Initialise it from a workstation (restic init) or check offsite.source.' },
+        );
+      const locked = liveLocks(o, all, now).length;
+      if (locked > 0) {
+        await stopTransfer();
+        lockWaitBegan ??= now().getTime();
+        await waitForLocks(o, rsyncOpts, listDest, locked, lockWaitBegan, now, log);
+        continue;
+      }
+      const current = all.filter((f) => classify(f.path) !== 'locks');
       o.onPhase?.('list', { bytes: ctx.bytes });
 
       ctx.phase = 'guard';
       const guardState = readGuardState(p, off.guard.maxLostShare);
       const finding = evaluateGuard({ previous: prevMap, current, maxLostShare: off.guard.maxLostShare });
       const approved = readApproval(p);
-      if (finding.blocked && approved !== finding.id)
+      if (finding.blocked && approved !== finding.id) {
+        await stopTransfer();
         return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
-
-      cleanStaging(p.staging, new Set(current.map((f) => f.path)));
-      seedConfig(p.staging, prevDir);
+      }
 
       ctx.phase = 'transfer';
-      // One session for config, keys, index, data and snapshots: rsync sorts its file list, so snapshots/
-      // arrive after the index and data they name (the list is written in that order as well).
-      const order = ['config', 'keys', 'index', 'data', 'snapshots'];
-      const list = [...current]
-        .sort((a, b) => order.indexOf(classify(a.path)) - order.indexOf(classify(b.path)))
-        .map((f) => `${f.path}\n`)
-        .join('');
-      // A long lock wait outlives rsync's --timeout: then a fresh session.
-      if (pending.ended) pending = transfer();
-      const feeding = pending;
-      pending = undefined;
-      const partialBefore = partialBytes(p.staging);
-      const r = await feeding.feed(list);
-      live.transferEnded();
-      ctx.bytes += r.bytesReceived;
-      // A cut run prints no totals and reports only whole files: what rsync kept of the file it was receiving
-      // (moved to the partial dir for the next run to resume from) arrived too.
-      if (r.exitCode !== 0) ctx.bytes += Math.max(0, partialBytes(p.staging) - partialBefore);
+      const r = await transfer.result;
+      transfer = undefined;
+      count(r);
       if (sourceVanished(r)) {
-        if (attempt < MAX_SOURCE_CHANGE_RETRIES) continue;
+        if (attempt++ < MAX_SOURCE_CHANGE_RETRIES) continue;
         throw sourceChanged();
       }
       if (r.exitCode !== 0) throw rsyncFailure(r, 'transfer', 'transfer from the onsite Pi');
-      o.onPhase?.('data', { bytes: ctx.bytes });
-      o.onPhase?.('snapshots', { bytes: ctx.bytes });
-
-      // Files re-verification found rotten were hardlinked from the newest generation like any other: replace
-      // them with a fresh copy (no --link-dest), so the damage does not carry into the new generation.
-      const rotten = new Set(
-        readVerifyState(p)
-          .damaged.filter((d) => prevName !== undefined && d.generations.includes(prevName))
-          .map((d) => d.file),
-      );
+      // Files re-verification found rotten in the newest generation may have come by --link-dest like any other:
+      // replace them with a fresh copy, so the damage does not carry into the new generation.
       const refetch = current.filter((f) => rotten.has(f.path));
       if (refetch.length > 0) {
         for (const f of refetch) rmSync(join(p.staging, f.path), { force: true });
-        const rr = await fetchFiles(
-          refetch,
-          common.filter((a) => !a.startsWith('--link-dest=')),
-          rsyncOpts,
-          p.staging,
-        );
+        const rr = await fetchFiles(refetch, fresh, rsyncOpts, p.staging);
         ctx.bytes += rr.bytesReceived;
         if (rr.exitCode !== 0 && !sourceVanished(rr))
           throw rsyncFailure(rr, 'transfer', 'fresh copy of damaged files');
       }
+      // Staging now holds exactly what the listing saw, or the source changed between listing and transfer.
+      const staged = settleStaging(p.staging, current);
+      if (!staged) {
+        if (attempt++ < MAX_SOURCE_CHANGE_RETRIES) continue;
+        throw sourceChanged();
+      }
+      o.onPhase?.('data', { bytes: ctx.bytes });
+      o.onPhase?.('snapshots', { bytes: ctx.bytes });
 
       const blocked = await checkConfig(p.staging, prevDir, finding, approved);
       if (blocked) return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
+      // checkConfig may have replaced staging/config by a hardlink: its entry gets the inode now there.
+      const files = staged.files.map((f) =>
+        f.path === 'config' ? { ...f, ino: lstatSync(join(p.staging, 'config')).ino } : f,
+      );
+      let settled: StagedFiles | undefined = { files, partialDirs: staged.partialDirs };
 
       ctx.phase = 'verify';
-      const newFiles = walkRepo(p.staging).filter(
-        (f) => fileId(f.path) && !(prevMap?.get(f.path)?.ino === f.ino),
-      );
+      const newFiles = files.filter((f) => fileId(f.path) && !(prevMap?.get(f.path)?.ino === f.ino));
       ctx.transferred = newFiles.length;
       let bad = await live.check(newFiles);
       ctx.verified += newFiles.length;
@@ -311,10 +340,11 @@ async function pullLocked(
         log(`verify: ${bad.length} file(s) do not match their SHA-256 name; fetching them once more`);
         for (const b of bad) rmSync(join(p.staging, b.file), { force: true });
         const again = current.filter((f) => bad.some((b) => b.file === f.path));
-        const rr = await fetchFiles(again, common, rsyncOpts, p.staging);
+        const rr = await fetchFiles(again, fresh, rsyncOpts, p.staging);
         ctx.bytes += rr.bytesReceived;
         if (rr.exitCode !== 0 && !sourceVanished(rr))
           throw rsyncFailure(rr, 'transfer', 'second fetch of damaged files');
+        settled = undefined; // changed since the walk: promotion walks it again
         const names = new Set(again.map((f) => f.path));
         bad = await live.check(walkRepo(p.staging).filter((f) => names.has(f.path)));
         ctx.verified += again.length;
@@ -325,15 +355,60 @@ async function pullLocked(
         }
       }
       o.onPhase?.('verify', { bytes: ctx.bytes });
-      return await finishOk(o, p, ctx, start, now, log, { prevName, prevMap, finding, approved, guardState });
+      // The connection and the hash threads are done: let them end while the run promotes and publishes.
+      ctx.closing = Promise.all([rsyncOpts.master?.close(), pool.close()]).then(() => undefined);
+      return await finishOk(o, p, ctx, start, now, log, {
+        staged: settled,
+        prevName,
+        prevMap,
+        finding,
+        approved,
+        guardState,
+      });
     }
   } finally {
-    await pending?.cancel();
+    await stopTransfer();
   }
+}
+
+/**
+ * rsync filter rules for a transfer of the whole repository that takes only names restic reads: config and
+ * 64-hex IDs in keys/, index/, snapshots/ and data/<2 hex>/. Everything else is not even looked at: locks/,
+ * temp files, strays.
+ */
+const HEX = '[0-9a-f]';
+const ID = HEX.repeat(64);
+const REPO_FILES = [
+  '--include=/config',
+  ...['keys', 'index', 'snapshots'].flatMap((d) => [`--include=/${d}/`, `--include=/${d}/${ID}`]),
+  '--include=/data/',
+  `--include=/data/${HEX}${HEX}/`,
+  `--include=/data/${HEX}${HEX}/${ID}`,
+  '--exclude=*',
+];
+
+/**
+ * Makes staging/ hold what the listing saw: removes every file the listing did not name (one the transfer saw
+ * that was added meanwhile, a leftover of an interrupted run, a stray), keeping rsync's partial dirs. Returns the
+ * staged files, or undefined when a listed file is missing or differs in size or time: the source changed
+ * between listing and transfer.
+ */
+function settleStaging(staging: string, current: readonly RepoFile[]): StagedFiles | undefined {
+  const listed = new Map(current.map((f) => [f.path, f]));
+  const files: LocalFile[] = [];
+  const partialDirs: string[] = [];
+  for (const f of walkRepo(staging, partialDirs)) {
+    const l = listed.get(f.path);
+    if (!l) rmSync(join(staging, f.path), { force: true });
+    else if (l.size === f.size && l.mtime === f.mtime) files.push(f);
+  }
+  return files.length === listed.size ? { files, partialDirs } : undefined;
 }
 
 /** What {@link finishOk} needs to know about the run's starting point and the guard's verdict. */
 export interface PromoteInput {
+  /** staging/ as last walked, when nothing changed it since (else promotion walks it). */
+  staged?: StagedFiles | undefined;
   prevName: string | undefined;
   prevMap: ReadonlyMap<string, LocalFile> | undefined;
   finding: GuardFinding;
@@ -356,7 +431,7 @@ export async function finishOk(
 ): Promise<SyncOutcome> {
   const off = o.offsite;
   ctx.phase = 'promote';
-  const promoted = promote(p, i.prevName, i.prevMap, now());
+  const promoted = promote(p, i.prevName, i.prevMap, now(), i.staged);
   o.onPhase?.('promote', { bytes: ctx.bytes });
   if (i.approved === i.finding.id) rmSync(p.approval, { force: true });
 
@@ -391,7 +466,7 @@ export async function finishOk(
         ? { approvedAt: i.guardState.approvedAt }
         : {}),
   };
-  writeJsonAtomic(p.guard, newGuard);
+  updateJsonAtomic(p.guard, newGuard);
   const before = readStatus(p)?.lastRun?.result;
   const wasFailing = before !== undefined && before !== 'ok';
   // Publishing and the success ping go to different places: neither waits for the other.
@@ -436,17 +511,53 @@ export function damagedFiles(bad: readonly HashMismatch[], from: string, tail: s
 }
 
 /**
- * Puts a copy of the newest generation's config into staging with a zero mtime, so rsync's quick check
- * (size and time) can never take it for unchanged: config always comes by content (a delta against this copy,
- * a few bytes), and a config changed without changing size or time still shows up. Never written through:
- * staging/config may be a hardlink into a generation left by an interrupted run.
+ * Makes staging/ an up-to-date copy as far as the newest generation goes, so the transfer finds unchanged files
+ * in place and moves only new ones, like a plain rsync into an existing copy. Runs while the SSH handshake does:
+ * - config is a copy with a zero mtime, so rsync's quick check (size and time) can never take it for unchanged:
+ *   it always comes by content (a delta against this copy, a few bytes), and a config changed without changing
+ *   size or time still shows up. Never written through: it may be a hardlink left by an interrupted run;
+ * - `rotten` files (re-verification found them damaged) are not linked (the caller fetches them afresh after the
+ *   transfer, whose --link-dest may have linked them);
+ * - the generation's other files are hardlinked where staging has nothing at that path (what an interrupted run
+ *   left stays), until `until` settles: the transfer's `--link-dest` links the rest as it goes, so a large
+ *   repository does not hold the transfer back. rsync never writes into an existing file: new data goes to a
+ *   temp file renamed over the link, so the generation's inodes are never touched.
  */
-function seedConfig(staging: string, prevDir: string | undefined): void {
-  const dst = join(staging, 'config');
-  rmSync(dst, { force: true });
-  if (!prevDir || !existsSync(join(prevDir, 'config'))) return;
-  copyFileSync(join(prevDir, 'config'), dst);
-  utimesSync(dst, 0, 0);
+async function prepareStaging(
+  staging: string,
+  prevDir: string | undefined,
+  prevFiles: readonly LocalFile[],
+  rotten: ReadonlySet<string>,
+  until: Promise<unknown>,
+): Promise<void> {
+  mkdirSync(staging, { recursive: true });
+  const config = join(staging, 'config');
+  rmSync(config, { force: true });
+  if (!prevDir) return;
+  if (existsSync(join(prevDir, 'config'))) {
+    copyFileSync(join(prevDir, 'config'), config);
+    utimesSync(config, 0, 0);
+  }
+  const dirs = new Set<string>();
+  let stop = false;
+  void until.then(
+    () => (stop = true),
+    () => (stop = true),
+  );
+  for (let i = 0; i < prevFiles.length && !stop; i++) {
+    const f = prevFiles[i]!;
+    if (!fileId(f.path) || rotten.has(f.path)) continue;
+    const dst = join(staging, f.path);
+    if (!dirs.has(dirname(dst))) mkdirSync(dirname(dst), { recursive: true, mode: 0o755 });
+    dirs.add(dirname(dst));
+    try {
+      linkSync(join(prevDir, f.path), dst);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    // Let the handshake's end be noticed.
+    if (i % 128 === 127) await new Promise((r) => setImmediate(r));
+  }
 }
 
 /**
@@ -538,50 +649,61 @@ async function listSource(o: RsyncOptions, paths: readonly string[], dest: strin
 }
 
 /**
- * Lists the whole source (snapshots, index, keys, config, locks, data, in that order) and, while restic locks
- * younger than `staleAfterMinutes` exist (an operation is in progress: a prune could delete packs under our
- * feet), polls locks/ alone and lists again once they are gone. Bounded by `locks.waitSeconds`; then PiError
- * `locked`. Returns the files to copy (locks left out).
+ * Lists the whole source (snapshots, index, keys, config, locks, data: each read completely before the next, so
+ * every pack an index names is listed) in one session: the pull key's forced command answers REPO_LIST with a
+ * find(1) of the repository, which costs the onsite Pi far less than starting rrsync. An onsite Pi provisioned
+ * before that (forced command `rrsync -ro` alone) refuses it; then rsync lists, in the same order.
  */
-async function listWaitingForLocks(
+async function listAll(r: RsyncOptions, dest: string): Promise<RepoFile[]> {
+  const res = await runRemote(REPO_LIST, r);
+  if (/rrsync/i.test(res.stderr))
+    return listSource(r, ['snapshots', 'index', 'keys', 'config', 'locks', 'data'], dest);
+  // find reports a missing starting point (a repository without locks/ yet) and goes on with the others.
+  const missingOnly =
+    res.exitCode === 1 &&
+    res.stderr
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .every((l) => /No such file or directory/.test(l));
+  if (res.exitCode !== 0 && !missingOnly) throw rsyncFailure(res, 'list', 'listing of the onsite repository');
+  return parseFindListing(res.stdout).filter((f) => classify(f.path) !== 'other');
+}
+
+/** restic locks in a listing younger than `locks.staleAfterMinutes`: an operation in progress. */
+function liveLocks(o: SyncOptions, files: readonly RepoFile[], now: () => Date): RepoFile[] {
+  const t = now().getTime() / 1000;
+  const max = o.offsite.locks.staleAfterMinutes * 60;
+  return files.filter((f) => classify(f.path) === 'locks' && t - f.mtime < max);
+}
+
+/**
+ * Polls locks/ alone until no live restic lock is left (an operation was in progress: a prune could delete packs
+ * under our feet). Bounded by `locks.waitSeconds` from `began`; then PiError `locked`.
+ */
+async function waitForLocks(
   o: SyncOptions,
   r: RsyncOptions,
   dest: string,
+  live: number,
+  began: number,
   now: () => Date,
   log: Log,
-): Promise<RepoFile[]> {
-  const { waitSeconds, pollSeconds, staleAfterMinutes } = o.offsite.locks;
+): Promise<void> {
+  const { waitSeconds, pollSeconds } = o.offsite.locks;
   const sleep = o.sleep ?? ((ms: number) => new Promise((res) => setTimeout(res, ms)));
-  const began = now().getTime();
-  const liveLocks = (files: readonly RepoFile[]) => {
-    const t = now().getTime() / 1000;
-    return files.filter((f) => classify(f.path) === 'locks' && t - f.mtime < staleAfterMinutes * 60);
-  };
-  for (;;) {
-    const all = await listSource(r, ['snapshots', 'index', 'keys', 'config', 'locks', 'data'], dest);
-    if (!all.some((f) => f.path === 'config'))
+  for (; live > 0; live = liveLocks(o, await listSource(r, ['locks'], dest), now).length) {
+    const t = now().getTime();
+    if (t - began >= waitSeconds * 1000)
       throw new PiError(
-        'repo-not-found',
-        'The onsite repository has no config file: it is not (yet) a restic repository.',
-        { phase: 'list', hint: 'Initialise it from a workstation (restic init) or check offsite.source.' },
+        'locked',
+        `The onsite repository stayed locked for ${Math.round((t - began) / 1000)} s (an operation is in progress); nothing was copied.`,
+        {
+          phase: 'lock',
+          hint: 'A long prune or backup holds the lock; the next run tries again.',
+        },
       );
-    let live = liveLocks(all);
-    if (live.length === 0) return all.filter((f) => classify(f.path) !== 'locks');
-    while (live.length > 0) {
-      const t = now().getTime();
-      if (t - began >= waitSeconds * 1000)
-        throw new PiError(
-          'locked',
-          `The onsite repository stayed locked for ${Math.round((t - began) / 1000)} s (an operation is in progress); nothing was copied.`,
-          {
-            phase: 'lock',
-            hint: 'A long prune or backup holds the lock; the next run tries again.',
-          },
-        );
-      log(`source has ${live.length} live lock(s); waiting ${pollSeconds} s`);
-      await sleep(pollSeconds * 1000);
-      live = liveLocks(await listSource(r, ['locks'], dest));
-    }
+    log(`source has ${live} live lock(s); waiting ${pollSeconds} s`);
+    await sleep(pollSeconds * 1000);
   }
 }
 

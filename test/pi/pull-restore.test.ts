@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,5 +92,70 @@ describe('restray-pi sync: full pull, restore, incremental', () => {
     const s = parsePiStatus(JSON.parse(readFileSync(p.status, 'utf8')));
     expect(s.ok && s.status.generations[0]!.snapshotIds).toHaveLength(2);
     expect(s.ok && s.status.generations[0]!.newBytes).toBeLessThan(1_100_000);
+  });
+
+  it('copies restic files only (no locks, no strays), also from an onsite Pi with the old forced commands', async () => {
+    const { repo, statusDir, users } = lab.onsite;
+    // A stale lock (no operation in progress: it does not hold the run) and files restic would not read.
+    const lock = join(repo, 'locks', 'c'.repeat(64));
+    writeFileSync(lock, 'lock');
+    utimesSync(lock, Date.now() / 1000 - 7200, Date.now() / 1000 - 7200);
+    writeFileSync(join(repo, 'index', 'upload.tmp'), 'partial');
+    writeFileSync(join(repo, 'README'), 'not restic');
+    const logs: string[] = [];
+    const syncLogged = () =>
+      runSync({
+        config: lab.offsite.config,
+        offsite: lab.offsite.config.offsite!,
+        secrets: loadSecrets(lab.offsite.secretsPath),
+        trigger: 'manual',
+        log: (l) => void logs.push(l),
+      });
+    const src = join(lab.dir, 'ws-data');
+    const p = offsitePaths(lab.offsite.root);
+    const check = async (round: string) => {
+      writeFileSync(join(src, `${round}.bin`), round.repeat(100_000));
+      await lab.restic(['backup', '--host', 'ws', src]);
+      const out = await syncLogged();
+      expect(out.result, logs.join('\n')).toBe('ok');
+      const gen = join(p.generations, out.promoted!);
+      expect(
+        listTree(gen).filter(
+          (f) =>
+            f.startsWith('locks/') || !/^(config|(keys|index|snapshots|data\/..)\/[0-9a-f]{64})$/.test(f),
+        ),
+      ).toEqual([]);
+      expect(existsSync(join(gen, 'locks'))).toBe(true);
+      const published = JSON.parse(readFileSync(join(statusDir, 'offsite.json'), 'utf8'));
+      expect(published.lastRun.promoted).toBe(out.promoted);
+    };
+    await check('a');
+
+    // Provisioned before restray-list and restray-put-status: rsync lists and uploads, and the log says so.
+    const staged = join(lab.dir, 'provisioned-authorized-keys');
+    const lines = (u: string) => readFileSync(join(staged, u), 'utf8').split('\n').filter(Boolean);
+    const blob = (path: string) => readFileSync(`${path}.pub`, 'utf8').split(' ')[1]!;
+    const rrsync = (await run('sh', ['-c', 'command -v rrsync'])).stdout.trim();
+    const old = (u: string, keyPath: string, command: string) =>
+      lines(u).map((l) =>
+        l.includes(blob(keyPath))
+          ? `command="${command}",restrict ${readFileSync(`${keyPath}.pub`, 'utf8').trim()}`
+          : l,
+      );
+    lab.onsite.sshd.setAuthorizedKeys(
+      users.pull,
+      old(users.pull, lab.offsite.pullKey, `${rrsync} -ro ${repo}`),
+    );
+    lab.onsite.sshd.setAuthorizedKeys(
+      users.status,
+      old(users.status, lab.offsite.statusKey, `${rrsync} -wo -no-del ${statusDir}`),
+    );
+    try {
+      await check('b');
+      expect(logs.some((l) => /provision onsite/.test(l))).toBe(true);
+    } finally {
+      lab.onsite.sshd.setAuthorizedKeys(users.pull, lines(users.pull));
+      lab.onsite.sshd.setAuthorizedKeys(users.status, lines(users.status));
+    }
   });
 });

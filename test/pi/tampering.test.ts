@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import { loadSecrets } from '../../pi/src/config.js';
 import { main } from '../../pi/src/main.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
 import { runSync } from '../../pi/src/sync.js';
+import { verifyNamedFiles } from '../../pi/src/hash.js';
+import { fileId } from '../../pi/src/repo-files.js';
 import { startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 /** Generation names with each file's inode and size: "untouched" means this snapshot is identical later. */
@@ -93,6 +95,30 @@ describe('restray-pi sync against a damaged or attacked onsite repository', () =
     expect((await sync()).result).toBe('ok');
   });
 
+  it('one pack overwritten in place is fetched next to its hardlink and refused; the generation keeps its bytes', async () => {
+    const p = offsitePaths(lab.offsite.root);
+    const gen = join(p.generations, listGenerations(p).at(-1)!);
+    const before = fingerprint(lab);
+    // One pack of the newest generation, rewritten with the same size: below the guard's threshold.
+    const victim = packs(lab.onsite.repo).sort()[0]!;
+    const original = readFileSync(victim);
+    const st = statSync(victim);
+    writeFileSync(victim, randomBytes(original.length));
+    try {
+      const out = await sync();
+      expect(out.result).toBe('failed');
+      expect(out.run?.phase).toBe('verify');
+      expect(fingerprint(lab)).toBe(before);
+      const ids = walkRepo(gen)
+        .map((f) => f.path)
+        .filter((f) => fileId(f));
+      expect(await verifyNamedFiles(gen, ids)).toEqual([]);
+    } finally {
+      writeFileSync(victim, original);
+      utimesSync(victim, st.atime, st.mtime);
+    }
+  });
+
   it('a new key at the source blocks until approved; approve covers exactly that change', async () => {
     const before = fingerprint(lab);
     const pw = join(lab.dir, 'newpw');
@@ -136,6 +162,14 @@ describe('restray-pi sync against a damaged or attacked onsite repository', () =
     expect(out.result).toBe('blocked');
     expect(out.run?.error?.message).toMatch(/overwritten/);
     expect(fingerprint(lab)).toBe(before);
+    // Staging holds hardlinks into the newest generation while the transfer writes next to them: the bytes of
+    // the generation are untouched, not only its inodes.
+    const p = offsitePaths(lab.offsite.root);
+    const gen = join(p.generations, listGenerations(p).at(-1)!);
+    const ids = walkRepo(gen)
+      .map((f) => f.path)
+      .filter((f) => fileId(f));
+    expect(await verifyNamedFiles(gen, ids)).toEqual([]);
     expect(lab.mail.messages().at(-1)).toMatch(/Subject: restray-pi lab: offsite copy blocked/);
   });
 });

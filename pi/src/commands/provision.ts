@@ -27,8 +27,8 @@ Sets up the onsite Pi (run as root) and prints every change; --dry-run prints th
   --mode MODE             append-only (default: rclone serve restic --append-only as forced command)
                           or sftp (chrooted internal-sftp; restic can then delete, use only for confinement)
   --workstation-key KEY   public key (a line or a .pub file) of a workstation; repeatable
-  --pull-key KEY          the offsite Pi's pull key (gets rrsync -ro on the repository)
-  --status-key KEY        the offsite Pi's status key (gets rrsync -wo on the status directory)
+  --pull-key KEY          the offsite Pi's pull key (gets rrsync -ro on the repository and its listing)
+  --status-key KEY        the offsite Pi's status key (may replace offsite.json in the status directory)
   --user NAME             workstation account (default restray); --pull-user (restray-pull);
                           --status-user (restray-status)
   --authorized-keys-dir D write <D>/<user> instead of ~user/.ssh/authorized_keys (for a custom AuthorizedKeysFile)
