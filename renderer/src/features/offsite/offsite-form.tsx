@@ -5,6 +5,7 @@ import type { ErrorInfo } from '../../../../contract/errors.js';
 import type { HostKey, OffsiteCommand, OffsiteSetupReport } from '../../../../contract/setup.js';
 import { api } from '../../api/client.js';
 import { CopyButton } from '../../components/copy-button.js';
+import { HostKeyConfirm } from '../../components/host-key-confirm.js';
 import { ErrorNote } from '../../components/error-note.js';
 
 const DEFAULT_STATUS_USER = 'restray-status';
@@ -148,38 +149,17 @@ export function OffsiteForm({ repo, idPrefix }: { repo: Repository; idPrefix: st
             </div>
           ) : null}
           {hostKeys ? (
-            <div className="fingerprints">
-              <p>{t('offsite.fingerprintIntro')}</p>
-              <ul>
-                {hostKeys.map((k) => (
-                  <li key={k.fingerprint}>
-                    <code>
-                      {k.type} {k.fingerprint}
-                    </code>
-                  </li>
-                ))}
-              </ul>
-              <button
-                type="button"
-                disabled={busy || confirmed}
-                onClick={async () => {
-                  const fp = hostKeys.find((k) => k.type === 'ssh-ed25519') ?? hostKeys[0];
-                  if (!fp) return;
-                  const ok = await run(() =>
-                    api().confirmHostKey({
-                      repo: repo.name,
-                      host,
-                      port,
-                      fingerprint: fp.fingerprint,
-                      hop: 'offsite',
-                    }),
-                  );
-                  if (ok) setConfirmed(true);
-                }}
-              >
-                {t('setup.pi.confirm')}
-              </button>
-            </div>
+            <HostKeyConfirm
+              intro={t('offsite.fingerprintIntro')}
+              hostKeys={hostKeys}
+              disabled={busy || confirmed}
+              onConfirm={async (fingerprint) => {
+                const ok = await run(() =>
+                  api().confirmHostKey({ repo: repo.name, host, port, fingerprint, hop: 'offsite' }),
+                );
+                if (ok) setConfirmed(true);
+              }}
+            />
           ) : null}
         </fieldset>
       ) : null}

@@ -12,6 +12,7 @@ import type {
 } from '../../../../contract/setup.js';
 import { api } from '../../api/client.js';
 import { CopyButton } from '../../components/copy-button.js';
+import { HostKeyConfirm } from '../../components/host-key-confirm.js';
 import { ErrorNote } from '../../components/error-note.js';
 import { formatBytes } from '../../i18n/format.js';
 import { useLang } from '../../components/use-lang.js';
@@ -275,35 +276,18 @@ export function SetupWizard({ state }: { state: AppState }) {
             </div>
           ) : null}
           {hostKeys ? (
-            <div className="fingerprints">
-              <p>{t('setup.pi.fingerprintIntro')}</p>
-              <ul>
-                {hostKeys.map((k) => (
-                  <li key={k.fingerprint}>
-                    <code>
-                      {k.type} {k.fingerprint}
-                    </code>
-                  </li>
-                ))}
-              </ul>
-              <button
-                type="button"
-                disabled={busy || confirmed}
-                onClick={async () => {
-                  const fp = hostKeys.find((k) => k.type === 'ssh-ed25519') ?? hostKeys[0];
-                  if (!fp) return;
-                  const ok = await run(() =>
-                    api().confirmHostKey({ repo: name, host, port, fingerprint: fp.fingerprint }),
-                  );
-                  if (ok) {
-                    setConfirmed(true);
-                    await test();
-                  }
-                }}
-              >
-                {t('setup.pi.confirm')}
-              </button>
-            </div>
+            <HostKeyConfirm
+              intro={t('setup.pi.fingerprintIntro')}
+              hostKeys={hostKeys}
+              disabled={busy || confirmed}
+              onConfirm={async (fingerprint) => {
+                const ok = await run(() => api().confirmHostKey({ repo: name, host, port, fingerprint }));
+                if (ok) {
+                  setConfirmed(true);
+                  await test();
+                }
+              }}
+            />
           ) : null}
           {confirmed ? (
             <p>
