@@ -268,30 +268,8 @@ export async function planOnsite(i: OnsitePlanInput): Promise<Change[]> {
     'offsite status; written by the offsite status key',
   );
 
-  const lines = authorizedKeyLines(i);
-  for (const [u, want] of Object.entries(lines)) {
-    if (want.length === 0) continue;
-    const file = i.authorizedKeysFile(u, homes[u]!);
-    const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    const merged = mergeAuthorizedKeys(existing, want);
-    if (merged === existing) continue;
-    const added = want.filter((l) => !existing.split('\n').includes(l));
-    changes.push({
-      describe: `write ${file}:\n${added.map((l) => `    + ${l.replace(/ (AAAA[A-Za-z0-9+/=]{12})[A-Za-z0-9+/=]+/, ' $1…')}`).join('\n')}`,
-      apply: async () => {
-        mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-        writeFileAtomic(file, merged, 0o644);
-        const info = await userInfo(u);
-        // sshd's StrictModes wants the file owned by the user (or root) and not writable by others.
-        if (info && file.startsWith(info.home)) {
-          chownSync(dirname(file), info.uid, info.gid);
-          chmodSync(dirname(file), 0o700);
-          chownSync(file, info.uid, info.gid);
-        }
-        chmodSync(file, 0o644);
-      },
-    });
-  }
+  for (const [u, want] of Object.entries(authorizedKeyLines(i)))
+    changes.push(...authorizedKeysChange(u, homes[u]!, want, i.authorizedKeysFile));
   if (i.mode === 'sftp') {
     const file = join(i.sshdConfigDir, `restray-${i.user}.conf`);
     const text = sftpDropIn(i);
@@ -413,13 +391,15 @@ function authorizedKeysChange(
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const merged = mergeAuthorizedKeys(existing, want);
   if (want.length === 0 || merged === existing) return [];
+  const added = want.filter((l) => !existing.split('\n').includes(l));
   return [
     {
-      describe: `write ${file}:\n${want.map((l) => `    + ${l.replace(/ (AAAA[A-Za-z0-9+/=]{12})[A-Za-z0-9+/=]+/, ' $1…')}`).join('\n')}`,
+      describe: `write ${file}:\n${added.map((l) => `    + ${l.replace(/ (AAAA[A-Za-z0-9+/=]{12})[A-Za-z0-9+/=]+/, ' $1…')}`).join('\n')}`,
       apply: async () => {
         mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
         writeFileAtomic(file, merged, 0o644);
         const u = await userInfo(user);
+        // sshd's StrictModes wants the file owned by the user (or root) and not writable by others.
         if (u && file.startsWith(u.home)) {
           chownSync(dirname(file), u.uid, u.gid);
           chmodSync(dirname(file), 0o700);
