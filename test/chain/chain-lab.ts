@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OffsiteAccess, Repository } from '../../contract/config.js';
-import { loadSecrets } from '../../pi/src/config.js';
-import { runSync, type SyncOutcome } from '../../pi/src/sync.js';
+import type { SyncOutcome } from '../../pi/src/sync.js';
 import { main as restrayPi } from '../../pi/src/main.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
 import { startTwoPiLab, type TwoPiLab } from '../pi/lab-two-pi.js';
@@ -94,7 +93,6 @@ export async function startChainLab(): Promise<ChainLab> {
       knownHosts,
       path: offsiteRoot,
     };
-    const secrets = loadSecrets(pis.offsite.secretsPath);
     return {
       pis,
       offsiteSshd,
@@ -115,31 +113,14 @@ export async function startChainLab(): Promise<ChainLab> {
         offsiteStatusUser: pis.onsite.users.status,
         offsite: offsiteAccess,
       }),
-      sync: () =>
-        runSync({
-          config: pis.offsite.config,
-          offsite: pis.offsite.config.offsite!,
-          secrets,
-          trigger: 'manual',
-          log: () => undefined,
-        }),
+      sync: () => pis.sync(),
       syncLoop: () => {
         const outcomes: SyncOutcome[] = [];
         const abort = new AbortController();
         const loop = (async () => {
           while (!abort.signal.aborted) {
             try {
-              outcomes.push(
-                await runSync({
-                  config: pis.offsite.config,
-                  offsite: pis.offsite.config.offsite!,
-                  secrets,
-                  trigger: 'change',
-                  ifChanged: true,
-                  log: () => undefined,
-                  signal: abort.signal,
-                }),
-              );
+              outcomes.push(await pis.sync({ trigger: 'change', ifChanged: true, signal: abort.signal }));
             } catch {
               // a run ended by stop(), or a bug the test sees through the missing outcome
             }

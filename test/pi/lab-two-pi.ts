@@ -17,7 +17,8 @@ import { promisify } from 'node:util';
 import { startFaultProxy, type FaultProxy } from '../lab/fault-proxy.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
 import { main } from '../../pi/src/main.js';
-import { parseConfig, type PiConfig } from '../../pi/src/config.js';
+import { loadSecrets, parseConfig, type PiConfig } from '../../pi/src/config.js';
+import { runSync, type SyncOptions, type SyncOutcome } from '../../pi/src/sync.js';
 
 const run = promisify(execFile);
 
@@ -155,6 +156,11 @@ export interface TwoPiLab {
   ): Promise<{ stdout: string; stderr: string; code: number }>;
   /** Rewrites the config file (and `offsite.config`) after a change. */
   reconfigure(change: (raw: RawConfig) => void): void;
+  /**
+   * One `restray-pi sync` on the offsite side with the lab's current config and secrets file; trigger `manual`
+   * and no log unless `extra` says otherwise.
+   */
+  sync(extra?: Partial<SyncOptions>): Promise<SyncOutcome>;
   stop(): Promise<void>;
 }
 
@@ -391,6 +397,15 @@ export async function startTwoPiLab(opts: TwoPiLabOptions = {}): Promise<TwoPiLa
         change(raw);
         offsite.config = write();
       },
+      sync: (extra = {}) =>
+        runSync({
+          config: offsite.config,
+          offsite: offsite.config.offsite!,
+          secrets: loadSecrets(offsite.secretsPath),
+          trigger: 'manual',
+          log: () => undefined,
+          ...extra,
+        }),
       stop,
     };
   } catch (e) {

@@ -4,8 +4,6 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSecrets } from '../../pi/src/config.js';
-import { runSync } from '../../pi/src/sync.js';
 import { listTree, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 const execFileP = promisify(execFile);
@@ -141,13 +139,7 @@ describe('least privilege of the onsite accounts', () => {
       ).not.toMatch(/root:x:0:0/);
     expect(existsSync(join(lab.dir, 'leak2', 'passwd'))).toBe(false);
     // And it can read: a sync works.
-    const out = await runSync({
-      config: lab.offsite.config,
-      offsite: lab.offsite.config.offsite!,
-      secrets: loadSecrets(lab.offsite.secretsPath),
-      trigger: 'manual',
-      log: () => undefined,
-    });
+    const out = await lab.sync();
     expect(out.result).toBe('ok');
   });
 

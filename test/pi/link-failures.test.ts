@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSecrets } from '../../pi/src/config.js';
 import { verifyNamedFiles } from '../../pi/src/hash.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
 import { fileId } from '../../pi/src/repo-files.js';
-import { runSync } from '../../pi/src/sync.js';
 import { startTwoPiLab, waitUntil, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 /** Hashes every content-addressed file of each generation: proves earlier generations are intact. */
@@ -42,14 +40,7 @@ describe('restray-pi sync over a failing link', () => {
     await lab?.stop();
   });
 
-  const sync = () =>
-    runSync({
-      config: lab.offsite.config,
-      offsite: lab.offsite.config.offsite!,
-      secrets: loadSecrets(lab.offsite.secretsPath),
-      trigger: 'manual',
-      log: (l) => void logs.push(l),
-    });
+  const sync = () => lab.sync({ log: (l) => void logs.push(l) });
 
   /** Starts a sync, breaks the link once `after` bytes came through, returns the outcome and the seconds to it. */
   async function syncAndBreak(breakLink: () => void, after: number) {

@@ -1,24 +1,15 @@
 import { chmodSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSecrets } from '../../pi/src/config.js';
 import { main } from '../../pi/src/main.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
-import { runSync, type SyncOptions } from '../../pi/src/sync.js';
+import type { SyncOptions } from '../../pi/src/sync.js';
 import { startTwoPiLab, waitUntil, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 describe('restray-pi operations: locks, change check, bit rot, CLI', () => {
   let lab: TwoPiLab;
   const logs: string[] = [];
-  const sync = (extra: Partial<SyncOptions> = {}) =>
-    runSync({
-      config: lab.offsite.config,
-      offsite: lab.offsite.config.offsite!,
-      secrets: loadSecrets(lab.offsite.secretsPath),
-      trigger: 'manual',
-      log: (l) => void logs.push(l),
-      ...extra,
-    });
+  const sync = (extra: Partial<SyncOptions> = {}) => lab.sync({ log: (l) => void logs.push(l), ...extra });
   const cli = async (...argv: string[]) => {
     let out = '';
     const code = await main([...argv, '--config', lab.offsite.configPath], {

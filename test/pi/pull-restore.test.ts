@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePiStatus } from '../../contract/pi-status.js';
-import { loadSecrets } from '../../pi/src/config.js';
 import { listGenerations, offsitePaths } from '../../pi/src/offsite-store.js';
-import { runSync } from '../../pi/src/sync.js';
 import { listTree, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 const run = promisify(execFile);
@@ -21,14 +19,7 @@ describe('restray-pi sync: full pull, restore, incremental', () => {
     await lab?.stop();
   });
 
-  const sync = () =>
-    runSync({
-      config: lab.offsite.config,
-      offsite: lab.offsite.config.offsite!,
-      secrets: loadSecrets(lab.offsite.secretsPath),
-      trigger: 'manual',
-      log: () => undefined,
-    });
+  const sync = () => lab.sync();
 
   it('pulls a restic-written repository into a generation that stock restic restores from', async () => {
     const src = join(lab.dir, 'ws-data');
@@ -103,14 +94,7 @@ describe('restray-pi sync: full pull, restore, incremental', () => {
     writeFileSync(join(repo, 'index', 'upload.tmp'), 'partial');
     writeFileSync(join(repo, 'README'), 'not restic');
     const logs: string[] = [];
-    const syncLogged = () =>
-      runSync({
-        config: lab.offsite.config,
-        offsite: lab.offsite.config.offsite!,
-        secrets: loadSecrets(lab.offsite.secretsPath),
-        trigger: 'manual',
-        log: (l) => void logs.push(l),
-      });
+    const syncLogged = () => lab.sync({ log: (l) => void logs.push(l) });
     const src = join(lab.dir, 'ws-data');
     const p = offsitePaths(lab.offsite.root);
     const check = async (round: string) => {

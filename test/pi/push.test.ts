@@ -5,10 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSecrets } from '../../pi/src/config.js';
 import { main } from '../../pi/src/main.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
-import { runSync } from '../../pi/src/sync.js';
 import {
   listTree,
   startPushTarget,
@@ -58,14 +56,7 @@ describe('push mode: the onsite Pi pushes into incoming/, the offsite Pi verifie
     logs.push(err);
     return { code, err };
   };
-  const sync = () =>
-    runSync({
-      config: lab.offsite.config,
-      offsite: lab.offsite.config.offsite!,
-      secrets: loadSecrets(lab.offsite.secretsPath),
-      trigger: 'push',
-      log: (l) => void logs.push(l),
-    });
+  const sync = () => lab.sync({ trigger: 'push', log: (l) => void logs.push(l) });
   /** rsync as the onsite push key would run it (a compromised onsite Pi has exactly this). */
   const rsyncAsPush = async (...args: string[]) => {
     const rsh = [

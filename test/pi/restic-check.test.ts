@@ -1,9 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSecrets } from '../../pi/src/config.js';
 import { offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
-import { runSync } from '../../pi/src/sync.js';
 import { startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 describe('optional restic check offsite (verify.resticCheck + restic-password secret)', () => {
@@ -27,14 +25,7 @@ describe('optional restic check offsite (verify.resticCheck + restic-password se
     if (process.env.RESTRAY_PI_TEST_LOG) console.log(logs.join('\n'));
     await lab?.stop();
   });
-  const sync = () =>
-    runSync({
-      config: lab.offsite.config,
-      offsite: lab.offsite.config.offsite!,
-      secrets: loadSecrets(lab.offsite.secretsPath),
-      trigger: 'manual',
-      log: (l) => void logs.push(l),
-    });
+  const sync = () => lab.sync({ log: (l) => void logs.push(l) });
   const backup = async (name: string) => {
     writeRandomFiles(join(lab.dir, name), 2, 200_000);
     await lab.restic(['backup', '--host', 'ws', join(lab.dir, name)]);

@@ -2,10 +2,8 @@ import { readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync 
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSecrets } from '../../pi/src/config.js';
 import { main } from '../../pi/src/main.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
-import { runSync } from '../../pi/src/sync.js';
 import { verifyNamedFiles } from '../../pi/src/hash.js';
 import { fileId } from '../../pi/src/repo-files.js';
 import { startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
@@ -30,14 +28,7 @@ function packs(repo: string): string[] {
 describe('restray-pi sync against a damaged or attacked onsite repository', () => {
   let lab: TwoPiLab;
   const logs: string[] = [];
-  const sync = () =>
-    runSync({
-      config: lab.offsite.config,
-      offsite: lab.offsite.config.offsite!,
-      secrets: loadSecrets(lab.offsite.secretsPath),
-      trigger: 'manual',
-      log: (l) => void logs.push(l),
-    });
+  const sync = () => lab.sync({ log: (l) => void logs.push(l) });
   const cli = async (...argv: string[]) => {
     let out = '';
     const code = await main([...argv, '--config', lab.offsite.configPath], {
