@@ -9,13 +9,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openApp, screenshot } from './browser.js';
+import { openAppWindow, screenshot, type AppWindow } from './browser.js';
 import { openRealEngine } from './real-engine.js';
-import { recordingShell, startTransportServer, type TransportServer } from './transport-server.js';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { recordingShell } from './transport-server.js';
 
 /**
  * Acceptance flows of issue 4 against the real core engine (real restic, real keychain), with a local folder
@@ -24,11 +22,9 @@ import { fileURLToPath } from 'node:url';
  * same screens with the Pi branch of the wizard.
  */
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const PASSWORD = 'e2e password 4711 ü';
 
-let browser: Browser;
-let server: TransportServer;
+let app: AppWindow;
 let close: () => Promise<void>;
 let page: Page;
 const home = mkdtempSync(path.join(tmpdir(), 'restray-e2e-user-'));
@@ -62,23 +58,17 @@ async function restoreOutcome(): Promise<void> {
 const nav = (name: string) => page.getByRole('navigation').getByRole('button', { name });
 
 beforeAll(async () => {
-  if (!existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
-  }
   mkdirSync(docs, { recursive: true });
   writeFileSync(path.join(docs, 'report.txt'), 'quarterly report v1\n');
   writeFileSync(path.join(docs, 'notes.txt'), 'notes\n');
   const real = await openRealEngine();
   close = real.close;
-  server = await startTransportServer({ engine: real.port, shell });
-  browser = await launchChromium();
-  page = await openApp(browser, server.url);
+  app = await openAppWindow({ engine: real.port, shell });
+  page = app.page;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
   await close?.();
 });
 

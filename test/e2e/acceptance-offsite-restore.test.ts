@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { ChainStatus } from '../../contract/app-state.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChainLab, type ChainLab } from '../chain/chain-lab.js';
 import { waitFor } from '../cli/cli-lab.js';
 import { listTree } from '../pi/lab-two-pi.js';
-import { launchChromium, openApp, screenshot } from './browser.js';
+import { openAppWindow, screenshot, type AppWindow } from './browser.js';
 import { openRealEngine } from './real-engine.js';
-import { recordingShell, startTransportServer, type TransportServer } from './transport-server.js';
+import { recordingShell } from './transport-server.js';
 
 /**
  * The chain in the window, with the real engine and the chain lab (onsite Pi with restray-pi's accounts, offsite
@@ -21,9 +20,7 @@ import { recordingShell, startTransportServer, type TransportServer } from './tr
  * only), two files restored into a new folder, byte-identical to what that backup saved.
  */
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-let browser: Browser;
-let server: TransportServer;
+let app: AppWindow;
 let lab: ChainLab;
 let real: Awaited<ReturnType<typeof openRealEngine>>;
 let page: Page;
@@ -46,10 +43,6 @@ const verdict = () => page.locator('.chain .verdict');
 const hop = (name: string) => page.locator('li.hop', { has: page.getByText(name, { exact: true }) });
 
 beforeAll(async () => {
-  if (!existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
-  }
   mkdirSync(docs, { recursive: true });
   for (const [name, data] of Object.entries(v1)) writeFileSync(path.join(docs, name), data);
   lab = await startChainLab();
@@ -63,14 +56,12 @@ beforeAll(async () => {
   const synced = await lab.sync();
   expect(synced.result, JSON.stringify(synced.run)).toBe('ok');
   await chainUntil((c) => c.verdict === 'safe', 'the app to see the synced backup offsite');
-  server = await startTransportServer({ engine: real.port, shell: recordingShell({ homeDir: home }) });
-  browser = await launchChromium();
-  page = await openApp(browser, server.url);
+  app = await openAppWindow({ engine: real.port, shell: recordingShell({ homeDir: home }) });
+  page = app.page;
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
   await real?.close();
   await lab?.stop();
   rmSync(home, { recursive: true, force: true });

@@ -1,23 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPrintedProvisionCommand } from '../lab/lab-onsite-accounts.js';
 import { startTwoPiLab, type TwoPiLab } from '../pi/lab-two-pi.js';
-import { launchChromium, openApp, screenshot } from './browser.js';
+import { openAppWindow, screenshot, type AppWindow } from './browser.js';
 import { openRealEngine } from './real-engine.js';
-import { recordingShell, startTransportServer, type TransportServer } from './transport-server.js';
+import { recordingShell } from './transport-server.js';
 
 /**
  * The setup wizard's Raspberry Pi branch with the append-only profile, against the real engine and the lab's
@@ -27,9 +18,7 @@ import { recordingShell, startTransportServer, type TransportServer } from './tr
  * repository, first backup. The workstation offers no clean-up for the append-only target, and the snapshot shows.
  */
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-let browser: Browser;
-let server: TransportServer;
+let app: AppWindow;
 let lab: TwoPiLab;
 let real: Awaited<ReturnType<typeof openRealEngine>>;
 let page: Page;
@@ -38,22 +27,16 @@ const home = mkdtempSync(path.join(tmpdir(), 'restray-e2e-ao-user-'));
 const nav = (name: string) => page.getByRole('navigation').getByRole('button', { name });
 
 beforeAll(async () => {
-  if (!existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
-  }
   mkdirSync(path.join(home, 'Documents'), { recursive: true });
   writeFileSync(path.join(home, 'Documents', 'thesis.txt'), 'chapter 1\n');
   lab = await startTwoPiLab({ faultProxy: false });
   real = await openRealEngine();
-  server = await startTransportServer({ engine: real.port, shell: recordingShell({ homeDir: home }) });
-  browser = await launchChromium();
-  page = await openApp(browser, server.url);
+  app = await openAppWindow({ engine: real.port, shell: recordingShell({ homeDir: home }) });
+  page = app.page;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
   await real?.close();
   await lab?.stop();
   rmSync(home, { recursive: true, force: true });

@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type LabSshd } from '../lab/sshd.js';
-import { launchChromium, openApp, screenshot } from './browser.js';
+import { openAppWindow, screenshot, type AppWindow } from './browser.js';
 import { openRealEngine } from './real-engine.js';
-import { recordingShell, startTransportServer, type TransportServer } from './transport-server.js';
+import { recordingShell } from './transport-server.js';
 
 /**
  * The setup wizard's Raspberry Pi branch against the real engine and a real sshd (the lab's "Pi"): create the
@@ -16,9 +15,7 @@ import { recordingShell, startTransportServer, type TransportServer } from './tr
  * connection, create the repository with a generated password, and run the first backup over SFTP.
  */
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-let browser: Browser;
-let server: TransportServer;
+let app: AppWindow;
 let sshd: LabSshd;
 let close: () => Promise<void>;
 let page: Page;
@@ -26,23 +23,17 @@ const home = mkdtempSync(path.join(tmpdir(), 'restray-e2e-pi-user-'));
 const piRepo = path.join(mkdtempSync(path.join(tmpdir(), 'restray-e2e-pi-srv-')), 'restic');
 
 beforeAll(async () => {
-  if (!existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: path.join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
-  }
   mkdirSync(path.join(home, 'Documents'), { recursive: true });
   writeFileSync(path.join(home, 'Documents', 'thesis.txt'), 'chapter 1\n');
   sshd = await startSshd({ users: ['root'] });
   const real = await openRealEngine();
   close = real.close;
-  server = await startTransportServer({ engine: real.port, shell: recordingShell({ homeDir: home }) });
-  browser = await launchChromium();
-  page = await openApp(browser, server.url);
+  app = await openAppWindow({ engine: real.port, shell: recordingShell({ homeDir: home }) });
+  page = app.page;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await app?.close();
   await close?.();
   await sshd?.stop();
 });

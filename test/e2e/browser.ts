@@ -1,8 +1,16 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { browserTransportScript } from './transport-server.js';
+import {
+  browserTransportScript,
+  startTransportServer,
+  type TransportOptions,
+  type TransportServer,
+} from './transport-server.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Debian's Chromium, headless, with background services off (no network chatter, no first-run UI). */
 export async function launchChromium(): Promise<Browser> {
@@ -37,4 +45,34 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(results, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** An acceptance test's app window: the served renderer in Chromium, talking to an engine through the transport. */
+export interface AppWindow {
+  page: Page;
+  server: TransportServer;
+  /** Closes the browser, then the transport server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the renderer if dist/renderer is missing, serves it with the test transport over `options` (engine
+ * and shell), and opens it in Debian's Chromium.
+ */
+export async function openAppWindow(options: TransportOptions): Promise<AppWindow> {
+  if (!existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
+    const { build } = await import('vite');
+    await build({ configFile: path.join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
+  }
+  const server = await startTransportServer(options);
+  const browser = await launchChromium();
+  const page = await openApp(browser, server.url);
+  return {
+    page,
+    server,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
 }
