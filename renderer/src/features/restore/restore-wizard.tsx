@@ -11,7 +11,7 @@ import { VirtualList } from '../../components/virtual-list.js';
 import { formatBytes, formatDateTime, formatNumber } from '../../i18n/format.js';
 import { useEnvStore } from '../../stores/env-store.js';
 import { useNavStore } from '../../stores/nav-store.js';
-import { RepoPicker } from '../snapshots/snapshots-screen.js';
+import { RepoPicker } from '../../components/repo-picker.js';
 import { RadioGroup } from '../../components/radio-group.js';
 
 type Step = 'select' | 'destination' | 'progress';
@@ -310,7 +310,7 @@ export function RestoreWizard({ state }: { state: AppState }) {
       {step === 'select' ? (
         <>
           <RepoPicker
-            state={state}
+            names={state.config.repositories.map((r) => r.name)}
             value={repo}
             onChange={(v) => (setRepo(v), setSelected(new Set()))}
             id="restore-repo"

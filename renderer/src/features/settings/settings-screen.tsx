@@ -6,6 +6,7 @@ import type { ErrorInfo } from '../../../../contract/errors.js';
 import type { RecoverySheet as Sheet } from '../../../../contract/setup.js';
 import { api } from '../../api/client.js';
 import { ErrorNote } from '../../components/error-note.js';
+import { RepoPicker } from '../../components/repo-picker.js';
 import { RecoverySheet } from '../setup/recovery-sheet.js';
 import { OffsiteForm } from '../offsite/offsite-form.js';
 
@@ -34,16 +35,7 @@ function PasswordSection({ state }: { state: AppState }) {
   return (
     <section aria-labelledby="pw-title">
       <h2 id="pw-title">{t('settings.password')}</h2>
-      {state.repos.length > 1 ? (
-        <p>
-          <label htmlFor="pw-repo">{t('snapshots.repo')}</label>{' '}
-          <select id="pw-repo" value={repo} onChange={(e) => setRepo(e.target.value)}>
-            {state.repos.map((r) => (
-              <option key={r.name}>{r.name}</option>
-            ))}
-          </select>
-        </p>
-      ) : null}
+      <RepoPicker names={state.repos.map((r) => r.name)} value={repo} onChange={setRepo} id="pw-repo" />
       <p>
         {info.hasPassword ? t('settings.passwordStored', { repo }) : t('settings.passwordMissing', { repo })}
       </p>
@@ -122,16 +114,7 @@ function OffsiteSection({ state }: { state: AppState }) {
     <section aria-labelledby="offsite-title">
       <h2 id="offsite-title">{t('offsite.title')}</h2>
       <p>{t('offsite.intro')}</p>
-      {piRepos.length > 1 ? (
-        <p>
-          <label htmlFor="offsite-repo">{t('snapshots.repo')}</label>{' '}
-          <select id="offsite-repo" value={name} onChange={(e) => setName(e.target.value)}>
-            {piRepos.map((r) => (
-              <option key={r.name}>{r.name}</option>
-            ))}
-          </select>
-        </p>
-      ) : null}
+      <RepoPicker names={piRepos.map((r) => r.name)} value={name} onChange={setName} id="offsite-repo" />
       <OffsiteForm key={repo.name} repo={repo} idPrefix="settings-offsite" />
     </section>
   );

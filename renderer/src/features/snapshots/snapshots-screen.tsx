@@ -5,37 +5,11 @@ import type { Snapshot, SnapshotDiff } from '../../../../contract/browse.js';
 import type { ErrorInfo } from '../../../../contract/errors.js';
 import { api } from '../../api/client.js';
 import { ErrorNote } from '../../components/error-note.js';
+import { RepoPicker } from '../../components/repo-picker.js';
 import { useLang } from '../../components/use-lang.js';
 import { VirtualList } from '../../components/virtual-list.js';
 import { formatBytes, formatDateTime, formatNumber } from '../../i18n/format.js';
 import { useNavStore } from '../../stores/nav-store.js';
-
-export function RepoPicker({
-  state,
-  value,
-  onChange,
-  id,
-}: {
-  state: AppState;
-  value: string;
-  onChange: (v: string) => void;
-  id: string;
-}) {
-  const { t } = useTranslation();
-  if (state.config.repositories.length < 2) return null;
-  return (
-    <p>
-      <label htmlFor={id}>{t('snapshots.repo')}</label>{' '}
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
-        {state.config.repositories.map((r) => (
-          <option key={r.name} value={r.name}>
-            {r.name}
-          </option>
-        ))}
-      </select>
-    </p>
-  );
-}
 
 function DiffView({ diff, from, to }: { diff: SnapshotDiff; from: Snapshot; to: Snapshot }) {
   const { t } = useTranslation();
@@ -121,7 +95,12 @@ export function SnapshotsScreen({ state }: { state: AppState }) {
   return (
     <div className="snapshots">
       <h1>{t('snapshots.title')}</h1>
-      <RepoPicker state={state} value={repo} onChange={setRepo} id="snap-repo" />
+      <RepoPicker
+        names={state.config.repositories.map((r) => r.name)}
+        value={repo}
+        onChange={setRepo}
+        id="snap-repo"
+      />
       <ErrorNote error={error} />
       {!snapshots ? (
         <p>{t('snapshots.loading')}</p>
