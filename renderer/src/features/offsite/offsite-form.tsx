@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Repository } from '../../../../contract/config.js';
-import type { ErrorInfo } from '../../../../contract/errors.js';
 import type { HostKey, OffsiteCommand, OffsiteSetupReport } from '../../../../contract/setup.js';
 import { api } from '../../api/client.js';
 import { CopyButton } from '../../components/copy-button.js';
 import { HostKeyConfirm } from '../../components/host-key-confirm.js';
 import { ErrorNote } from '../../components/error-note.js';
+import { useEngineCall } from '../../components/use-engine-call.js';
 
 const DEFAULT_STATUS_USER = 'restray-status';
 const DEFAULT_RESTORE_USER = 'restray-restore';
@@ -33,21 +33,9 @@ export function OffsiteForm({ repo, idPrefix }: { repo: Repository; idPrefix: st
   const pinned = repo.offsite !== undefined && repo.offsite.host === host && repo.offsite.port === port;
   const [confirmed, setConfirmed] = useState(false);
   const [report, setReport] = useState<OffsiteSetupReport>();
-  const [error, setError] = useState<ErrorInfo>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useEngineCall();
   const id = (s: string) => `${idPrefix}-${s}`;
 
-  async function run<T>(call: () => Promise<{ ok: true; value: T } | { ok: false; error: ErrorInfo }>) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const r = await call();
-      if (!r.ok) setError(r.error);
-      return r.ok ? { value: r.value } : undefined;
-    } finally {
-      setBusy(false);
-    }
-  }
   const endpointChanged = () => {
     setCommand(undefined);
     setHostKeys(undefined);

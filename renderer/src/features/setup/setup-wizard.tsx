@@ -2,7 +2,6 @@ import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppState } from '../../../../contract/app-state.js';
 import type { RepoTarget, Retention } from '../../../../contract/config.js';
-import type { ErrorInfo } from '../../../../contract/errors.js';
 import type {
   ConnectionReport,
   GeneratedKey,
@@ -23,6 +22,7 @@ import { RecoverySheet } from './recovery-sheet.js';
 import { RetentionFields } from './retention-fields.js';
 import { ScheduleFields, scheduleValue } from './schedule-fields.js';
 import { RadioGroup } from '../../components/radio-group.js';
+import { useEngineCall } from '../../components/use-engine-call.js';
 import { OffsiteForm } from '../offsite/offsite-form.js';
 
 type Step = 'target' | 'pi' | 'repository' | 'password' | 'folders' | 'schedule' | 'retention' | 'done';
@@ -47,8 +47,7 @@ export function SetupWizard({ state }: { state: AppState }) {
   const env = useEnvStore((s) => s.env);
   const go = useNavStore((s) => s.go);
   const [step, setStep] = useState<Step>('target');
-  const [error, setError] = useState<ErrorInfo>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useEngineCall();
 
   const [kind, setKind] = useState<'pi' | 'local'>('pi');
   const [name, setName] = useState(
@@ -86,24 +85,6 @@ export function SetupWizard({ state }: { state: AppState }) {
   // The repository as saved (after the password step), for the optional offsite Pi on the last step.
   const savedRepo = state.config.repositories.find((r) => r.name === name);
   const piRepo = savedRepo && savedRepo.target.kind !== 'local' ? savedRepo : undefined;
-
-  /** Runs one engine call with the busy flag and inline error; `{ value }` on success, undefined on failure. */
-  async function run<T>(
-    call: () => Promise<{ ok: true; value: T } | { ok: false; error: ErrorInfo }>,
-  ): Promise<{ value: T } | undefined> {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const r = await call();
-      if (!r.ok) {
-        setError(r.error);
-        return undefined;
-      }
-      return { value: r.value };
-    } finally {
-      setBusy(false);
-    }
-  }
 
   const target = (): RepoTarget =>
     kind === 'local'
