@@ -79,6 +79,7 @@ export async function lsStream(ctx: ResticContext, opts: LsStreamOptions): Promi
   const r = await runRestic(ctx, {
     ...callOptions(opts),
     args: ['ls', '--json', snapshotArg(opts.snapshot)],
+    batchedStdout: true,
     onJson: (v) => {
       const n = lsNodeOf(v);
       if (n !== undefined) {

@@ -2,6 +2,7 @@ import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import type { RestrayError } from '../errors.js';
+import { openBatchedStdout } from './batched-stdout.js';
 import { BoundedTail } from './bounded-tail.js';
 import { cancelled, classifyResticFailure, ResticError, resticMissing } from './errors.js';
 import { LineSplitter, parseJsonLine } from './json-lines.js';
@@ -63,6 +64,11 @@ export interface RunOptions extends CallOptions {
   withoutRepo?: boolean;
   /** Time between SIGINT and SIGKILL after an abort; default 15 s. */
   killGraceMs?: number;
+  /**
+   * stdout carries very many lines (`ls` of a whole snapshot): read it in batches through a named pipe (see
+   * batched-stdout.ts) instead of on every write. Where that is not available (Windows) an ordinary pipe is used.
+   */
+  batchedStdout?: boolean;
 }
 
 export interface RunResult {
@@ -144,17 +150,20 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
   if (!opts.withoutRepo && ctx.password === '') throw emptyPassword();
 
   const argv = opts.withoutRepo ? [...opts.args] : [...ctx.repoArgs, ...opts.args];
+  const batched = opts.batchedStdout ? await openBatchedStdout() : undefined;
   const child = execa(ctx.binary, argv, {
     env: buildChildEnv(ctx, opts.env),
     extendEnv: false,
     stdin: lazyPassword ? 'pipe' : 'ignore',
-    stdout: 'pipe',
+    stdout: batched ? batched.fd : 'pipe',
     stderr: 'pipe',
     buffer: false,
     reject: false,
     forceKillAfterDelay: false,
     windowsHide: true,
   });
+  // restic holds its own copy now: the read sees the end once restic (and anything it passed stdout on to) exits.
+  batched?.closeWriteEnd();
 
   const stdoutTail = new BoundedTail();
   const stderrTail = new BoundedTail();
@@ -211,6 +220,19 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
       () => lines.end(),
     );
   };
+  // A read error cannot happen on a healthy pipe; should it, restic is stopped (it would block on a full pipe).
+  const drainStdout = (): Promise<void> =>
+    batched
+      ? batched
+          .readAll((text) => stdoutLines.push(text))
+          .then(
+            () => stdoutLines.end(),
+            () => {
+              stop();
+              stdoutLines.end();
+            },
+          )
+      : drain(child.stdout, stdoutLines);
 
   // The password goes to restic's stdin once known; until then restic starts up. A lookup that fails, or a
   // password restic could not read from one line (then the call starts again with it in the environment),
@@ -245,11 +267,7 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
 
   if (child.pid !== undefined && opts.onSpawn) guarded(opts.onSpawn as (v: unknown) => void, child.pid);
   try {
-    const [result] = await Promise.all([
-      child,
-      drain(child.stdout, stdoutLines),
-      drain(child.stderr, stderrLines),
-    ]);
+    const [result] = await Promise.all([child, drainStdout(), drain(child.stderr, stderrLines)]);
     exited = true;
     // Classification reads the raw stderr (a password may be a word of restic's own message, as in
     // "wrong password or no key found"); everything handed out is redacted.
@@ -303,6 +321,7 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
     throw failure;
   } finally {
     exited = true;
+    batched?.close();
     if (killTimer !== undefined) clearTimeout(killTimer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
