@@ -155,7 +155,9 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
     env: buildChildEnv(ctx, opts.env),
     extendEnv: false,
     stdin: lazyPassword ? 'pipe' : 'ignore',
-    stdout: batched ? batched.fd : 'pipe',
+    // execa takes any descriptor number ("a file descriptor integer"); its types list only 1–9. child.stdout is
+    // then null and never read (drainStdout reads the named pipe).
+    stdout: (batched?.fd ?? 'pipe') as 'pipe',
     stderr: 'pipe',
     buffer: false,
     reject: false,

@@ -106,6 +106,8 @@ export interface TwoPiLabOptions {
   configure?: (raw: RawConfig) => void;
   /** Provisioning mode of the workstation account (default append-only). */
   mode?: 'append-only' | 'sftp';
+  /** Extra sshd_config lines for the onsite sshd (e.g. a restricted key exchange list). */
+  sshdConfig?: string[];
 }
 
 // The config as written to disk (JSON), before zod defaults.
@@ -247,7 +249,11 @@ export async function startTwoPiLab(opts: TwoPiLabOptions = {}): Promise<TwoPiLa
       const f = join(akStage, u);
       authorizedKeys[u] = existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : [];
     }
-    const sshd = await startSshd({ users: Object.values(users), authorizedKeys });
+    const sshd = await startSshd({
+      users: Object.values(users),
+      authorizedKeys,
+      ...(opts.sshdConfig ? { extraConfig: opts.sshdConfig } : {}),
+    });
     cleanups.push(() => sshd.stop());
     const proxy = opts.faultProxy === false ? undefined : await startFaultProxy(sshd.port);
     if (proxy) cleanups.push(() => proxy.stop());
