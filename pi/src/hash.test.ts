@@ -40,6 +40,24 @@ describe('hashing', () => {
     expect(max).toBe(2);
   });
 
+  it('starts a second thread only when requests back up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtpi-grow-'));
+    const files = [1, 2, 3, 4, 5, 6].map((i) => {
+      writeFileSync(join(dir, `f${i}`), randomBytes(64 * 1024));
+      return join(dir, `f${i}`);
+    });
+    const pool = new HashPool(4);
+    try {
+      for (const f of files) expect('hex' in (await pool.hash({ path: f }))).toBe(true);
+      expect(pool.threads).toBe(1);
+      const all = await Promise.all(files.map((f) => pool.hash({ path: f })));
+      expect(all.every((r) => 'hex' in r)).toBe(true);
+      expect(pool.threads).toBe(4);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('waits for a file reported before it is in place (rsync renames it there right after)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtpi-wait-'));
     const pool = new HashPool(1);

@@ -124,9 +124,17 @@ export class HashPool {
   private nextId = 0;
   private readonly size: number;
 
-  /** Threads start on demand, up to `size`: a run with nothing new to hash starts none. */
+  /**
+   * Threads start on demand, up to `size`: a run with nothing new to hash starts none, files reported one after
+   * another are hashed by one, and more start only while two or more requests wait.
+   */
   constructor(size: number) {
     this.size = Math.max(1, size);
+  }
+
+  /** Threads started so far. */
+  get threads(): number {
+    return this.workers.length;
   }
 
   /** Starts one thread ahead of the first request (while the caller waits for something else anyway). */
@@ -161,9 +169,13 @@ export class HashPool {
             ? { error: r.error }
             : { hex: r.hex!, ino: r.ino!, size: r.size!, mtimeMs: r.mtimeMs! },
         );
-      const w = this.idle.pop() ?? (this.workers.length < this.size ? this.grow() : undefined);
-      if (w) this.dispatch(w, msg, finish);
-      else this.queue.push({ msg, resolve: finish });
+      const idle = this.idle.pop();
+      if (idle) return this.dispatch(idle, msg, finish);
+      this.queue.push({ msg, resolve: finish });
+      // A thread costs ~40 ms of CPU to start, about what it takes to hash 50 MB: another one only when requests
+      // back up (two waiting), not whenever the running ones are busy for a moment.
+      if (this.workers.length === 0 || (this.queue.length >= 2 && this.workers.length < this.size))
+        this.release(this.grow());
     });
   }
 

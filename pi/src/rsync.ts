@@ -26,6 +26,8 @@ export interface RsyncOptions {
   signal?: AbortSignal | undefined;
   /** Ride on this run's shared connection (see ssh-master.ts); without it each call connects on its own. */
   master?: SshMaster | undefined;
+  /** The `-e` value, overriding `master` (the transfer that carries the run's connection, see ssh-master.ts). */
+  rsh?: string | undefined;
   /**
    * Called for each file rsync finished receiving, as rsync reports it (path relative to the destination, wire
    * bytes). rsync reports a file just before it renames it into place, so a consumer treats a file as complete
@@ -82,7 +84,7 @@ export function launchRsync(args: readonly string[], o: RsyncOptions): RunningRs
 function spawnRsync(args: readonly string[], o: RsyncOptions) {
   const full = [
     '-e',
-    o.master && !o.master.exited ? o.master.rsh : rsyncRsh(o.endpoint, o.ssh),
+    o.rsh ?? (o.master && !o.master.exited ? o.master.rsh : rsyncRsh(o.endpoint, o.ssh)),
     `--timeout=${o.timeout}`,
     ...(o.bwlimitKiB ? [`--bwlimit=${o.bwlimitKiB}`] : []),
     ...(o.onFile ? [`--out-format=${FILE_LINE}%b %n`] : []),

@@ -120,3 +120,88 @@ export async function openSshMaster(ep: SshEndpoint, t: SshTiming, signal?: Abor
     },
   };
 }
+
+/**
+ * A connection opened by the run's main transfer itself, for the other sessions of the run to ride on.
+ *
+ * Why not always {@link openSshMaster}: a session multiplexed through a master moves data measurably slower
+ * than the master's own session (in the lab ~15 % for 50 MB), and waiting for a master before starting rsync
+ * puts the wait for the control socket and a second ssh start on the path. Here rsync's own ssh is the master
+ * (`ControlMaster=yes`, `ControlPersist=no`): the transfer runs exactly like a plain rsync, and the listing rides
+ * on its connection as soon as the socket exists. The master does not end while a multiplexed session is open;
+ * sessions started after the transfer ended connect on their own (`exited`).
+ *
+ * The carrier's ssh messages end up in rsync's stderr: {@link SshMaster.stderr} gives them once it has ended.
+ */
+export interface CarriedConnection extends SshMaster {
+  /** The `-e` value for the rsync that carries the connection. */
+  readonly carrierRsh: string;
+  /** Tells the connection when its carrier ends, and what it printed. Call once, right after launching it. */
+  carriedBy(end: Promise<{ stderr: string }>): void;
+  /**
+   * Resolves once sessions can ride on the connection (the control socket exists), or once the carrier has
+   * ended (then `exited` is true and sessions connect on their own).
+   */
+  ready(): Promise<void>;
+}
+
+/**
+ * Prepares a connection for a carrier: a control socket path in a fresh private directory (mode 0700).
+ * Side effects: a temp directory until close().
+ */
+export function carriedConnection(ep: SshEndpoint, t: SshTiming): CarriedConnection {
+  const dir = mkdtempSync(join(tmpdir(), 'restray-pi-ssh-'));
+  const sock = join(dir, 'm');
+  const base = sshArgs(ep, t);
+  const args = [...base, '-o', 'ControlMaster=no', '-o', `ControlPath=${sock}`];
+  let ended = false;
+  let said = '';
+  let end: Promise<void> | undefined;
+  const waitEnd = (ms: number) =>
+    ended || !end
+      ? Promise.resolve(ended)
+      : new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(ended), ms);
+          void end!.then(() => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+        });
+  return {
+    carrierRsh: [
+      'ssh',
+      ...base,
+      '-o',
+      'ControlMaster=yes',
+      '-o',
+      'ControlPersist=no',
+      '-o',
+      `ControlPath=${sock}`,
+    ]
+      .map(quoteWord)
+      .join(' '),
+    args,
+    rsh: ['ssh', ...args].map(quoteWord).join(' '),
+    carriedBy(e) {
+      end = e.then(
+        (r) => {
+          said = r.stderr;
+          ended = true;
+        },
+        () => void (ended = true),
+      );
+    },
+    async ready() {
+      // ssh offers no readiness event; the socket appearing is the signal (as in openSshMaster).
+      while (!ended && !existsSync(sock)) await new Promise((r) => setTimeout(r, 3));
+    },
+    stderr: () => said,
+    get exited() {
+      return ended;
+    },
+    waitExit: waitEnd,
+    close: async () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

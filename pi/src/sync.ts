@@ -61,7 +61,7 @@ import {
   type StagedFiles,
   type SyncOutcome,
 } from './run-common.js';
-import { openSshMaster, type SshMaster } from './ssh-master.js';
+import { carriedConnection, openSshMaster, type SshMaster } from './ssh-master.js';
 import { nextTimerRun, readGuardState, readStatus, type GuardState } from './status.js';
 import { inWindow } from './window.js';
 
@@ -71,12 +71,14 @@ export type { SyncOptions, SyncOutcome } from './run-common.js';
 const MAX_SOURCE_CHANGE_RETRIES = 3;
 
 /**
- * One offsite sync, end to end. Pull mode (default): one SSH connection for the whole run (connection
- * multiplexing); while its handshake runs, staging/ is filled with hardlinks to the newest generation and the
- * status upload's own connection opens. Then, side by side, ONE rsync of the repository into staging/ (restic's
- * files only; unchanged files are already in place, so only new ones cross the network; `--partial-dir` keeps
- * interrupted files for the next run) and the listing of the source in the consistency order (snapshots, index,
- * keys, config, locks, then data/ — so every pack an index names is listed; a find(1) on the onsite Pi). Live
+ * One offsite sync, end to end. Pull mode (default): ONE rsync of the repository into staging/ starts at once
+ * (restic's files only; unchanged files are already in place, so only new ones cross the network;
+ * `--partial-dir` keeps interrupted files for the next run). Its ssh is the run's connection (see
+ * carriedConnection); while its handshake runs, staging/ is filled with hardlinks to the newest generation and
+ * the status upload's own connection opens. Once the connection is up, the listing of the source rides on it, in
+ * the consistency order (snapshots, index, keys, config, locks, then data/ — so every pack an index names is
+ * listed; a find(1) on the onsite Pi). With `ifChanged` a master connection of its own comes first, for the cheap
+ * check, and the transfer rides on it. Live
  * restic locks stop the transfer and wait; the guard, on the listing, stops it and blocks. Staging must then
  * hold exactly the listed files (else the source changed: the run starts over). Each new file is hashed on a
  * worker thread as soon as rsync has put it in place, so verification overlaps the transfer; every new file (by
@@ -113,9 +115,6 @@ export async function runSync(o: SyncOptions): Promise<SyncOutcome> {
 
   const release = acquireRunLock(p);
   const start = now();
-  // The run's connection first: everything else is prepared while its handshake runs.
-  const opening = off.mode === 'pull' ? openSshMaster(off.source!, off.ssh, o.signal) : undefined;
-  opening?.catch(() => undefined);
   const ctx: RunCtx = { bytes: 0, verified: 0, transferred: 0, phase: 'list', nextRun: nextTimerRun() };
   // The status upload comes up during that handshake (mostly waiting, not computing), so publishing at the end
   // costs no handshake. A failure here only means publishing connects on its own at the end (and reports its
@@ -124,20 +123,12 @@ export async function runSync(o: SyncOptions): Promise<SyncOutcome> {
   const pool = new HashPool(poolSize(off.verify.concurrency));
   try {
     if (off.mode === 'push') return await receivePush(o, p, ctx, pool, start, now, log);
-    return await pullLocked(o, p, off.source!, opening!, ctx, pool, start, now, log);
+    return await pullLocked(o, p, off.source!, ctx, pool, start, now, log);
   } catch (e) {
     return await finishFailed(o, p, ctx, start, now(), e, log);
   } finally {
     release();
-    await Promise.all([
-      ctx.closing,
-      pool.close(),
-      opening?.then(
-        (m) => m.close(),
-        () => undefined,
-      ),
-      closePublish(ctx),
-    ]);
+    await Promise.all([ctx.closing, pool.close(), closePublish(ctx)]);
   }
 }
 
@@ -183,7 +174,6 @@ async function pullLocked(
   o: SyncOptions,
   p: OffsitePaths,
   source: SshEndpoint,
-  opening: Promise<SshMaster>,
   ctx: RunCtx,
   pool: HashPool,
   start: Date,
@@ -191,18 +181,24 @@ async function pullLocked(
   log: Log,
 ): Promise<SyncOutcome> {
   const off = o.offsite;
-  // Everything up to the transfer's start is done while the SSH handshake runs.
   const gens = listGenerations(p);
   const prevName = gens.at(-1);
   const prevDir = prevName ? join(p.generations, prevName) : undefined;
-  const prevFiles = prevDir ? walkRepo(prevDir) : [];
-  const prevMap = prevDir ? new Map(prevFiles.map((f) => [f.path, f])) : undefined;
-  // Files re-verification found rotten in the newest generation: not carried over, fetched afresh.
-  const rotten = new Set(
-    readVerifyState(p)
-      .damaged.filter((d) => prevName !== undefined && d.generations.includes(prevName))
-      .map((d) => d.file),
-  );
+  // The newest generation's files, read while the transfer connects (not before: that would delay its start).
+  let prev: { files: LocalFile[]; rotten: Set<string> } | undefined;
+  let prevMap: Map<string, LocalFile> | undefined;
+  const readPrevious = () => {
+    if (prev) return prev;
+    const files = prevDir ? walkRepo(prevDir) : [];
+    prevMap = prevDir ? new Map(files.map((f) => [f.path, f])) : undefined;
+    // Files re-verification found rotten in the newest generation: not carried over, fetched afresh.
+    const rotten = new Set(
+      readVerifyState(p)
+        .damaged.filter((d) => prevName !== undefined && d.generations.includes(prevName))
+        .map((d) => d.file),
+    );
+    return (prev = { files, rotten });
+  };
   const listDest = join(p.state, 'list-only');
   const rsyncOpts: RsyncOptions = {
     rsyncPath: off.rsync.rsyncPath,
@@ -212,7 +208,9 @@ async function pullLocked(
     bwlimitKiB: off.rsync.bwlimitKiB,
     signal: o.signal,
   };
-  const connected = async () => (rsyncOpts.master ??= await opening);
+  // Connections of the run, closed at its end: a master of its own only for the change check (it must list
+  // before any transfer); otherwise each transfer carries the connection the run's other sessions ride on.
+  const opened: SshMaster[] = [];
 
   const common = [
     '-t',
@@ -241,30 +239,51 @@ async function pullLocked(
   try {
     for (let attempt = 1; ;) {
       ctx.phase = 'list';
-      if (o.ifChanged && prevMap && attempt === 1 && lockWaitBegan === undefined) {
+      if (o.ifChanged && prevDir && attempt === 1 && lockWaitBegan === undefined) {
         // The cheap check lists only snapshots, keys and config: a 10-minute timer must not list every pack.
-        await connected();
+        const opening = openSshMaster(source, off.ssh, o.signal);
+        readPrevious();
+        rsyncOpts.master = await opening;
+        opened.push(rsyncOpts.master);
         const meta = await listSource(rsyncOpts, ['snapshots', 'keys', 'config'], listDest);
-        if (!sourceChangedSince(meta, prevMap)) {
+        if (!sourceChangedSince(meta, prevMap!)) {
           log('no new snapshots, keys or config at the source; nothing to do');
           return { result: 'skipped', bytesTransferred: ctx.bytes, filesVerified: 0, filesTransferred: 0 };
         }
       }
-      await prepareStaging(p.staging, prevDir, prevFiles, rotten, opening);
+      stageConfig(p.staging, prevDir);
       partialBefore = partialBytes(p.staging);
-      await connected();
       const live = new LiveVerifier(pool, p.staging);
-      // The transfer runs alongside the listing, like a plain rsync of the repository (restic's files only, never
-      // locks/): waiting for the listing first would put a second walk of the source on every run's path. The
+      // The transfer starts first and runs alongside the listing, like a plain rsync of the repository (restic's
+      // files only, never locks/): waiting for the listing first would put a second walk of the source on every
+      // run's path. Without a live master it opens the run's connection itself (see carriedConnection). The
       // listing decides what is promoted; the transfer is stopped if the listing shows live locks or the guard
       // blocks, and whatever it saw that the listing did not is dropped before verification.
-      transfer = launchRsync(
+      const carried = rsyncOpts.master?.exited === false ? undefined : carriedConnection(source, off.ssh);
+      const running = launchRsync(
         [...common, '-r', ...REPO_FILES, `${source.user}@${source.host}:`, `${p.staging}/`],
         {
           ...rsyncOpts,
+          ...(carried ? { rsh: carried.carrierRsh, master: undefined } : {}),
           onFile: (f) => live.reported(f),
         },
       );
+      transfer = running;
+      if (carried) {
+        carried.carriedBy(running.result);
+        rsyncOpts.master = carried;
+        opened.push(carried);
+      }
+      // While it connects: the newest generation is hardlinked into staging/ (see linkPrevious).
+      const { files: prevFiles, rotten } = readPrevious();
+      await linkPrevious(p.staging, prevDir, prevFiles, rotten, carried?.ready() ?? Promise.resolve());
+      if (carried) {
+        await carried.ready();
+        // The transfer ended before its connection could carry anything: that is the run's error.
+        const early = carried.exited ? await running.result : undefined;
+        if (early && early.exitCode !== 0 && !sourceVanished(early) && early.exitCode !== 23)
+          throw rsyncFailure(early, 'list', 'connection to the onsite Pi');
+      }
       const listing = listAll(rsyncOpts, listDest);
       // While the other side starts up: the start ping, and a hash thread for the first file.
       ctx.startPing ??= pingHealthchecks('start', o.secrets, o.config.alerts, log);
@@ -355,8 +374,10 @@ async function pullLocked(
         }
       }
       o.onPhase?.('verify', { bytes: ctx.bytes });
-      // The connection and the hash threads are done: let them end while the run promotes and publishes.
-      ctx.closing = Promise.all([rsyncOpts.master?.close(), pool.close()]).then(() => undefined);
+      // The connections and the hash threads are done: let them end while the run promotes and publishes.
+      ctx.closing = Promise.all([...opened.splice(0).map((m) => m.close()), pool.close()]).then(
+        () => undefined,
+      );
       return await finishOk(o, p, ctx, start, now, log, {
         staged: settled,
         prevName,
@@ -368,6 +389,7 @@ async function pullLocked(
     }
   } finally {
     await stopTransfer();
+    await Promise.all(opened.map((m) => m.close()));
   }
 }
 
@@ -511,33 +533,40 @@ export function damagedFiles(bad: readonly HashMismatch[], from: string, tail: s
 }
 
 /**
+ * Starts staging/ for a transfer: config is a copy of the newest generation's with a zero mtime, so rsync's
+ * quick check (size and time) can never take it for unchanged: it always comes by content (a delta against this
+ * copy, a few bytes), and a config changed without changing size or time still shows up. Never written through:
+ * it may be a hardlink left by an interrupted run.
+ */
+function stageConfig(staging: string, prevDir: string | undefined): void {
+  mkdirSync(staging, { recursive: true });
+  const config = join(staging, 'config');
+  rmSync(config, { force: true });
+  if (prevDir && existsSync(join(prevDir, 'config'))) {
+    copyFileSync(join(prevDir, 'config'), config);
+    utimesSync(config, 0, 0);
+  }
+}
+
+/**
  * Makes staging/ an up-to-date copy as far as the newest generation goes, so the transfer finds unchanged files
- * in place and moves only new ones, like a plain rsync into an existing copy. Runs while the SSH handshake does:
- * - config is a copy with a zero mtime, so rsync's quick check (size and time) can never take it for unchanged:
- *   it always comes by content (a delta against this copy, a few bytes), and a config changed without changing
- *   size or time still shows up. Never written through: it may be a hardlink left by an interrupted run;
+ * in place and moves only new ones, like a plain rsync into an existing copy. Runs while the transfer connects:
  * - `rotten` files (re-verification found them damaged) are not linked (the caller fetches them afresh after the
  *   transfer, whose --link-dest may have linked them);
  * - the generation's other files are hardlinked where staging has nothing at that path (what an interrupted run
- *   left stays), until `until` settles: the transfer's `--link-dest` links the rest as it goes, so a large
- *   repository does not hold the transfer back. rsync never writes into an existing file: new data goes to a
- *   temp file renamed over the link, so the generation's inodes are never touched.
+ *   left stays), until `until` settles (the connection is up: rsync's file list follows soon, and from then on
+ *   its `--link-dest` links the rest as it goes, so a large repository does not hold the transfer back and the
+ *   two never race for a name). rsync never writes into an existing file: new data goes to a temp file renamed
+ *   over the link, so the generation's inodes are never touched.
  */
-async function prepareStaging(
+async function linkPrevious(
   staging: string,
   prevDir: string | undefined,
   prevFiles: readonly LocalFile[],
   rotten: ReadonlySet<string>,
   until: Promise<unknown>,
 ): Promise<void> {
-  mkdirSync(staging, { recursive: true });
-  const config = join(staging, 'config');
-  rmSync(config, { force: true });
   if (!prevDir) return;
-  if (existsSync(join(prevDir, 'config'))) {
-    copyFileSync(join(prevDir, 'config'), config);
-    utimesSync(config, 0, 0);
-  }
   const dirs = new Set<string>();
   let stop = false;
   void until.then(
@@ -555,7 +584,7 @@ async function prepareStaging(
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    // Let the handshake's end be noticed.
+    // Let the connection's arrival be noticed.
     if (i % 128 === 127) await new Promise((r) => setImmediate(r));
   }
 }
