@@ -34,15 +34,17 @@ interface CachedTree {
 
 /**
  * Browsing snapshots for the restore wizard. The first folder of a snapshot is answered by one
- * `restic ls SNAP DIR`; right after, a full `restic ls` stream fills a compact tree in the background. While
+ * `restic ls SNAP DIR`; at the same time a full `restic ls` stream fills a compact tree in the background. While
  * it runs, a folder is answered by whichever has it first: the tree as soon as the stream has left that folder
  * (restic lists depth first), or a `restic ls SNAP DIR` started for it, which is stopped when the tree wins.
  * Once the stream is through, every folder answers from memory. Two snapshot trees are kept (the one being
  * browsed and the previous one); the listing of a tree dropped from the cache is stopped.
  *
- * The full stream starts only after the first folder's answer, not with it: on a two-core machine both
- * restic processes load the repository's key and index at once and the first folder took 1.2–1.8 × as long
- * (measured with the benchmark's 1M-file snapshot), while the whole tree would be ready only ~0.6 s sooner.
+ * The full stream's restic runs with a lower CPU priority (nice 10): started with the first folder at equal
+ * priority, on a two-core machine both restic processes loaded the repository's key and index at once and the
+ * first folder took 1.2–1.8 × as long (benchmark's 1M-file snapshot); started after the first folder's answer,
+ * the whole tree was ready ~0.7 s later. With the lower priority the first folder keeps its time and the stream
+ * uses what CPU is left meanwhile.
  */
 export class BrowseService {
   private readonly trees = new Map<string, CachedTree>();
@@ -72,9 +74,8 @@ export class BrowseService {
       .ls(ctx, { snapshot, dir, signal: stop.signal })
       .then((r) => sortEntries(r.entries.map(toDirEntry)));
     if (!tree) {
-      const entries = await fromRestic;
-      if (!this.trees.has(key)) this.fill(ctx, key, snapshot);
-      return entries;
+      this.fill(ctx, key, snapshot);
+      return await fromRestic;
     }
     let unwatch = () => {};
     // The folder from the tree, or undefined when the tree cannot tell (its listing failed).
@@ -162,7 +163,7 @@ export class BrowseService {
     const tree = new SnapshotTree();
     const stop = new AbortController();
     const filling = restic
-      .lsStream(ctx, { snapshot, signal: stop.signal, onNode: (n) => tree.add(n) })
+      .lsStream(ctx, { snapshot, signal: stop.signal, lowPriority: true, onNode: (n) => tree.add(n) })
       .then(() => tree.finishAll())
       .catch(() => {
         // A failed background listing only means folders keep being listed one by one.

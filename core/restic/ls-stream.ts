@@ -28,6 +28,8 @@ export interface LsStreamOptions extends CallOptions {
    * entries (the restore wizard's tree cache). Same order as `onEntry`.
    */
   onNode?: (node: LsNode) => void;
+  /** Background work: restic runs with a lower CPU priority. */
+  lowPriority?: boolean;
 }
 
 export interface LsStreamResult {
@@ -80,6 +82,7 @@ export async function lsStream(ctx: ResticContext, opts: LsStreamOptions): Promi
     ...callOptions(opts),
     args: ['ls', '--json', snapshotArg(opts.snapshot)],
     batchedStdout: true,
+    ...(opts.lowPriority ? { lowPriority: true } : {}),
     onJson: (v) => {
       const n = lsNodeOf(v);
       if (n !== undefined) {

@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import type { RestrayError } from '../errors.js';
 import { openBatchedStdout } from './batched-stdout.js';
 import { BoundedTail } from './bounded-tail.js';
+import { lowerPriority } from './priority.js';
 import { cancelled, classifyResticFailure, ResticError, resticMissing } from './errors.js';
 import { LineSplitter, parseJsonLine } from './json-lines.js';
 import { redact, stripAnsi } from './redact.js';
@@ -69,6 +70,8 @@ export interface RunOptions extends CallOptions {
    * batched-stdout.ts) instead of on every write. Where that is not available (Windows) an ordinary pipe is used.
    */
   batchedStdout?: boolean;
+  /** Work nobody waits for (a background listing): restic runs with a lower CPU priority (see priority.ts). */
+  lowPriority?: boolean;
 }
 
 export interface RunResult {
@@ -166,6 +169,7 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
   });
   // restic holds its own copy now: the read sees the end once restic (and anything it passed stdout on to) exits.
   batched?.closeWriteEnd();
+  if (opts.lowPriority && child.pid !== undefined) lowerPriority(child.pid);
 
   const stdoutTail = new BoundedTail();
   const stderrTail = new BoundedTail();
