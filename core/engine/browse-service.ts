@@ -40,11 +40,11 @@ interface CachedTree {
  * Once the stream is through, every folder answers from memory. Two snapshot trees are kept (the one being
  * browsed and the previous one); the listing of a tree dropped from the cache is stopped.
  *
- * The full stream's restic runs with a lower CPU priority (nice 10): started with the first folder at equal
- * priority, on a two-core machine both restic processes loaded the repository's key and index at once and the
- * first folder took 1.2–1.8 × as long (benchmark's 1M-file snapshot); started after the first folder's answer,
- * the whole tree was ready ~0.7 s later. With the lower priority the first folder keeps its time and the stream
- * uses what CPU is left meanwhile.
+ * The full stream's restic runs at the lowest CPU priority (nice 19). Measured on the benchmark's 1M-file
+ * snapshot (two cores): started with the first folder at equal priority, both restic processes loaded the key
+ * and index at once and the first folder took 1.2–1.8 × as long; started after the first folder's answer, the
+ * whole tree was ready ~0.7 s later (×1.15–1.19 of a full `restic ls` instead of ×1.07–1.13). At nice 10 the
+ * first folder still lost ~10 %, at nice 19 ~5 %.
  */
 export class BrowseService {
   private readonly trees = new Map<string, CachedTree>();

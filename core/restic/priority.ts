@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
-/** The niceness of background restic runs: they yield the CPU to anything the user waits for. */
-export const BACKGROUND_NICENESS = 10;
+/** The niceness of background restic runs (the lowest priority): they yield the CPU to anything the user waits for. */
+export const BACKGROUND_NICENESS = 19;
 
 /**
  * Lowers a child's CPU priority (best effort; errors are ignored: a process that already exited, a platform
