@@ -34,6 +34,29 @@ export interface SshMaster {
 }
 
 /**
+ * A control socket path in a fresh private directory (mkdtemp: mode 0700, so no other local user can ride on the
+ * connection), and ssh's options for a session riding on it.
+ */
+function controlSocket(base: readonly string[]): { dir: string; sock: string; args: string[]; rsh: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'restray-pi-ssh-'));
+  const sock = join(dir, 'm');
+  const args = [...base, '-o', 'ControlMaster=no', '-o', `ControlPath=${sock}`];
+  return { dir, sock, args, rsh: ['ssh', ...args].map(quoteWord).join(' ') };
+}
+
+/** Resolves true once `end` has settled, or false if it has not after `ms`. */
+function endedWithin(end: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    end.then(done, done);
+  });
+}
+
+/**
  * Opens a master connection: `ssh -M -N` with the unattended options of {@link sshArgs} and a control socket in
  * a fresh private directory (mkdtemp: mode 0700, so no other local user can ride on the connection). The master
  * stays our child (ControlPersist=no): it cannot outlive the run, and its stderr stays readable.
@@ -43,9 +66,8 @@ export interface SshMaster {
  * Side effects: a child process and a temp directory until close().
  */
 export async function openSshMaster(ep: SshEndpoint, t: SshTiming, signal?: AbortSignal): Promise<SshMaster> {
-  const dir = mkdtempSync(join(tmpdir(), 'restray-pi-ssh-'));
-  const sock = join(dir, 'm');
   const base = sshArgs(ep, t);
+  const { dir, sock, args, rsh } = controlSocket(base);
   let err = '';
   let exited = false;
   const child: ChildProcess = spawn(
@@ -96,24 +118,14 @@ export async function openSshMaster(ep: SshEndpoint, t: SshTiming, signal?: Abor
     }
     await new Promise((r) => setTimeout(r, 3));
   }
-  const args = [...base, '-o', 'ControlMaster=no', '-o', `ControlPath=${sock}`];
   return {
     args,
-    rsh: ['ssh', ...args].map(quoteWord).join(' '),
+    rsh,
     stderr: () => err,
     get exited() {
       return exited;
     },
-    waitExit: (ms) =>
-      exited
-        ? Promise.resolve(true)
-        : new Promise<boolean>((resolve) => {
-            const timer = setTimeout(() => resolve(exited), ms);
-            void gone.then(() => {
-              clearTimeout(timer);
-              resolve(true);
-            });
-          }),
+    waitExit: (ms) => endedWithin(gone, ms),
     close: async () => {
       signal?.removeEventListener('abort', onAbort);
       await close();
@@ -150,23 +162,11 @@ export interface CarriedConnection extends SshMaster {
  * Side effects: a temp directory until close().
  */
 export function carriedConnection(ep: SshEndpoint, t: SshTiming): CarriedConnection {
-  const dir = mkdtempSync(join(tmpdir(), 'restray-pi-ssh-'));
-  const sock = join(dir, 'm');
   const base = sshArgs(ep, t);
-  const args = [...base, '-o', 'ControlMaster=no', '-o', `ControlPath=${sock}`];
+  const { dir, sock, args, rsh } = controlSocket(base);
   let ended = false;
   let said = '';
   let end: Promise<void> | undefined;
-  const waitEnd = (ms: number) =>
-    ended || !end
-      ? Promise.resolve(ended)
-      : new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(ended), ms);
-          void end!.then(() => {
-            clearTimeout(timer);
-            resolve(true);
-          });
-        });
   return {
     carrierRsh: [
       'ssh',
@@ -181,7 +181,7 @@ export function carriedConnection(ep: SshEndpoint, t: SshTiming): CarriedConnect
       .map(quoteWord)
       .join(' '),
     args,
-    rsh: ['ssh', ...args].map(quoteWord).join(' '),
+    rsh,
     carriedBy(e) {
       end = e.then(
         (r) => {
@@ -199,7 +199,7 @@ export function carriedConnection(ep: SshEndpoint, t: SshTiming): CarriedConnect
     get exited() {
       return ended;
     },
-    waitExit: waitEnd,
+    waitExit: (ms) => (end ? endedWithin(end, ms) : Promise.resolve(ended)),
     close: async () => {
       rmSync(dir, { recursive: true, force: true });
     },

@@ -276,9 +276,10 @@ async function pullLocked(
       }
       // While it connects: the newest generation is hardlinked into staging/ (see linkPrevious).
       const { files: prevFiles, rotten } = readPrevious();
-      await linkPrevious(p.staging, prevDir, prevFiles, rotten, carried?.ready() ?? Promise.resolve());
+      const ready = carried?.ready() ?? Promise.resolve();
+      await linkPrevious(p.staging, prevDir, prevFiles, rotten, ready);
       if (carried) {
-        await carried.ready();
+        await ready;
         // The transfer ended before its connection could carry anything: that is the run's error.
         const early = carried.exited ? await running.result : undefined;
         if (early && early.exitCode !== 0 && !sourceVanished(early) && early.exitCode !== 23)
