@@ -64,9 +64,9 @@ export interface PiSyncResults {
 export async function measurePiSync(
   totalMb = Number(process.env.RESTRAY_PI_BENCH_MB ?? 1024),
   newMb = Number(process.env.RESTRAY_PI_BENCH_NEW_MB ?? 50),
-  rounds = Number(process.env.RESTRAY_PI_BENCH_ROUNDS ?? 3),
+  rounds = Number(process.env.RESTRAY_PI_BENCH_ROUNDS ?? 5),
   // An incremental round takes seconds and its figure is small against the machine's noise: more of them.
-  incrementalRounds = Number(process.env.RESTRAY_PI_BENCH_INC_ROUNDS ?? 9),
+  incrementalRounds = Number(process.env.RESTRAY_PI_BENCH_INC_ROUNDS ?? 15),
 ): Promise<PiSyncResults> {
   const lab = await startTwoPiLab({ configure: (c) => void (c.offsite.retention = { keepLast: 50 }) });
   try {
@@ -86,7 +86,11 @@ export async function measurePiSync(
       writeRandomFiles(dir, n, Math.round((mb * MB) / n));
       await lab.restic(['backup', '--host', 'bench', dir]);
     };
+    // Each timed run starts with nothing left to write back: restray-pi makes its own data durable (fdatasync)
+    // and plain rsync leaves its gigabyte in the page cache, so without this the kernel's writeback of an
+    // earlier run (or of the backup that made the new data) lands in whichever sync next waits for the disk.
     const timed = async <T>(f: () => Promise<T>) => {
+      await run('sync');
       const t = performance.now();
       const v = await f();
       return { v, s: (performance.now() - t) / 1000 };
@@ -248,7 +252,7 @@ export function piSyncSection(r: PiSyncResults): string {
   return [
     `### restray-pi sync (${r.totalMb} MB repository, ${r.newMb} MB increments)`,
     '',
-    `Two-Pi lab on one machine (sshd, fault proxy, the provisioned forced commands, restic-written repository). Wall times are medians of alternating pairs (${r.rounds} full, ${r.incrementalRounds} incremental); each sync includes listing, guard, verification of every new file, promotion, durable writes and publishing the status. Re-verification of old generations is \`restray-pi reverify\` (its own timer) and not part of a sync.`,
+    `Two-Pi lab on one machine (sshd, fault proxy, the provisioned forced commands, restic-written repository). Wall times are medians of alternating pairs (${r.rounds} full, ${r.incrementalRounds} incremental), each run started after a \`sync\` so that no earlier run's writeback lands in it; each restray-pi sync includes listing, guard, verification of every new file, promotion, durable writes and publishing the status. Re-verification of old generations is \`restray-pi reverify\` (its own timer) and not part of a sync.`,
     '',
     '| measure | result | target |',
     '|---|---|---|',

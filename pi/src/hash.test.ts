@@ -1,9 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HashPool, mapLimit, sha256File, verifyNamedFiles } from './hash.js';
+import { HashPool, mapLimit, sha256File, syncInode, verifyNamedFiles } from './hash.js';
 
 describe('hashing', () => {
   it('hashes files larger than one read chunk like a one-shot digest', async () => {
@@ -67,6 +75,42 @@ describe('hashing', () => {
       const r = await late;
       expect('hex' in r && r.hex).toBe(createHash('sha256').update('data').digest('hex'));
       expect(await pool.hash({ path: join(dir, 'never'), waitMs: 20 })).toEqual({ error: 'ENOENT' });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('syncs only the file that was hashed, and says why not otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtpi-sync-'));
+    const f = join(dir, 'f');
+    writeFileSync(f, 'first');
+    const ino = statSync(f).ino;
+    expect(await syncInode(f, ino)).toBeUndefined();
+    // Replaced after hashing (a retry, a second fetch): not the bytes that were verified.
+    writeFileSync(join(dir, 'g'), 'second');
+    renameSync(join(dir, 'g'), f);
+    expect(await syncInode(f, ino)).toBe('ECHANGED');
+    expect(await syncInode(join(dir, 'gone'), ino)).toBe('ENOENT');
+    symlinkSync(f, join(dir, 'link'));
+    expect(await syncInode(join(dir, 'link'), statSync(f).ino)).toBe('ELOOP');
+  });
+
+  it('answers a synced hash once the sync is done, with no descriptor left open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtpi-synced-'));
+    const data = [1, 2, 3, 4].map(() => randomBytes(256 * 1024));
+    data.forEach((d, i) => writeFileSync(join(dir, `f${i}`), d));
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const pool = new HashPool(2);
+    const hashAll = () =>
+      Promise.all(data.map((_, i) => pool.hash({ path: join(dir, `f${i}`), sync: true })));
+    try {
+      await hashAll(); // threads (and their own descriptors) started
+      const before = fds();
+      const all = await hashAll();
+      expect(all.map((r) => 'hex' in r && r.hex)).toEqual(
+        data.map((d) => createHash('sha256').update(d).digest('hex')),
+      );
+      expect(fds()).toBe(before);
     } finally {
       await pool.close();
     }

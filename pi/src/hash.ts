@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -57,7 +58,8 @@ export interface HashRequest {
   seize?: boolean;
   /**
    * fdatasync the file after hashing: a generation must survive a power cut once promoted, and syncing each
-   * file as soon as it is verified spreads the disk writes over the transfer instead of stalling promotion.
+   * file as soon as it is verified spreads the disk writes over the transfer instead of stalling promotion. The
+   * sync runs off the hashing thread (see syncInode), so the answer comes once both are done.
    */
   sync?: boolean;
   /**
@@ -86,7 +88,7 @@ function open(path, waitMs) {
     }
   }
 }
-parentPort.on('message', ({ id, path, seize, sync, waitMs }) => {
+parentPort.on('message', ({ id, path, seize, waitMs }) => {
   let fd;
   try {
     fd = open(path, waitMs);
@@ -99,7 +101,6 @@ parentPort.on('message', ({ id, path, seize, sync, waitMs }) => {
     const h = createHash('sha256');
     let n;
     while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n));
-    if (sync) fs.fdatasyncSync(fd);
     parentPort.postMessage({ id, hex: h.digest('hex'), ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
   } catch (e) {
     parentPort.postMessage({ id, error: (e && e.code) || 'unreadable' });
@@ -119,7 +120,8 @@ type Reply = { id: number; error?: string } & Partial<HashedFile>;
 export class HashPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: { msg: HashRequest & { id: number }; resolve: (r: Reply) => void }[] = [];
+  private readonly queue: { msg: Omit<HashRequest, 'sync'> & { id: number }; resolve: (r: Reply) => void }[] =
+    [];
   private readonly pending = new Map<number, (r: Reply) => void>();
   private nextId = 0;
   private readonly size: number;
@@ -160,7 +162,15 @@ export class HashPool {
    * Hashes one file on a worker thread. Resolves with the digest and the inode it read, or with `error` set to
    * the fs error code (`ENOENT`, `ELOOP` for a symlink, `ENOTREG`…); never rejects.
    */
-  hash(req: HashRequest): Promise<HashedFile | { error: string }> {
+  async hash(req: HashRequest): Promise<HashedFile | { error: string }> {
+    const { sync, ...onThread } = req;
+    const r = await this.hashOnly(onThread);
+    if (!sync || 'error' in r) return r;
+    const error = await syncInode(req.path, r.ino);
+    return error ? { error } : r;
+  }
+
+  private hashOnly(req: Omit<HashRequest, 'sync'>): Promise<HashedFile | { error: string }> {
     return new Promise((resolve) => {
       const msg = { ...req, id: this.nextId++ };
       const finish = (r: Reply) =>
@@ -179,7 +189,11 @@ export class HashPool {
     });
   }
 
-  private dispatch(w: Worker, msg: HashRequest & { id: number }, done: (r: Reply) => void): void {
+  private dispatch(
+    w: Worker,
+    msg: Omit<HashRequest, 'sync'> & { id: number },
+    done: (r: Reply) => void,
+  ): void {
     this.pending.set(msg.id, done);
     w.postMessage(msg);
   }
@@ -196,6 +210,26 @@ export class HashPool {
     this.pending.clear();
     for (const q of this.queue.splice(0)) q.resolve({ id: -1, error: 'cancelled' });
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * fdatasync of `path` if it is still the inode `ino` (the one hashed), on libuv's threads rather than a hashing
+ * thread: a slow disk (an SD card, a USB disk busy with writeback) then delays only this file's answer while
+ * hashing goes on, and syncs that overlap share the filesystem's journal commits. Resolves with the error code
+ * (`ECHANGED` when the path now names another file), or undefined once the data is on disk.
+ */
+export async function syncInode(path: string, ino: number): Promise<string | undefined> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    if ((await fh.stat()).ino !== ino) return 'ECHANGED';
+    await fh.datasync();
+    return undefined;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? 'EIO';
+  } finally {
+    await fh?.close();
   }
 }
 
