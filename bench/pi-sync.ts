@@ -3,6 +3,7 @@
 // rsync, rclone, restic; needs root for the lab accounts). Every restray-pi figure is compared with the plain
 // tool on the same machine in the same run: `rsync -a` of the same repository over the same link, same ssh
 // options and the same pull key (its forced command hands rsync to rrsync -ro), and coreutils' sha256sum.
+// restray-pi runs twice per round: as configured (its cipher choice) and with OpenSSH's default cipher.
 //
 //   npx tsx bench/pi-sync.ts            # 1024 MB repository, 50 MB increments
 //   RESTRAY_PI_BENCH_MB=200 RESTRAY_PI_BENCH_NEW_MB=20 npx tsx bench/pi-sync.ts
@@ -37,13 +38,19 @@ export interface PiSyncResults {
   newMb: number;
   rounds: number;
   incrementalRounds: number;
+  /** restray-pi as configured (cipher auto). */
   fullSyncSeconds: number[];
+  /** restray-pi with OpenSSH's default cipher, as plain rsync. */
+  fullSyncOpensshSeconds: number[];
   plainRsyncFullSeconds: number[];
   fullWallRatio: number;
+  fullWallRatioOpenssh: number;
   fullSyncBytes: number;
   incrementalSeconds: number[];
+  incrementalOpensshSeconds: number[];
   plainRsyncIncrementalSeconds: number[];
   incrementalWallRatio: number;
+  incrementalWallRatioOpenssh: number;
   incrementalNewBytes: number;
   incrementalWireBytes: number;
   incrementalWireRatio: number;
@@ -106,37 +113,53 @@ export async function measurePiSync(
         ),
       );
     const root0 = lab.offsite.root;
-    const useRoot = (root: string) =>
+    // restray-pi as configured (cipher auto: AES-GCM here, where both "Pis" have AES instructions) and with
+    // OpenSSH's default cipher, which plain rsync uses too: the second isolates what restray-pi's own work costs.
+    type Variant = 'auto' | 'openssh';
+    const variants: Variant[] = ['auto', 'openssh'];
+    const use = (root: string, cipher: Variant) =>
       lab.reconfigure((c) => {
         c.offsite.root = root;
+        c.offsite.cipher = cipher;
       });
+    const ourSync = async (root: string, cipher: Variant, what: string) => {
+      use(root, cipher);
+      const r = await timed(sync);
+      if (r.v.result !== 'ok') throw new Error(`${what}: ${JSON.stringify(r.v.run?.error)}`);
+      return r;
+    };
+    // The runs of one round in rotating order, so no variant always comes first or last.
+    const rotate = async (i: number, runs: (() => Promise<unknown>)[]) => {
+      for (let k = 0; k < runs.length; k++) await runs[(k + i) % runs.length]!();
+    };
 
     await backup('base', totalMb);
-    // Full sync: each round into an empty store and an empty plain directory.
-    const full: number[] = [];
+    // Full sync: each round into empty stores and an empty plain directory.
+    const full: Record<Variant, number[]> = { auto: [], openssh: [] };
     const plainFull: number[] = [];
     let fullSyncBytes = 0;
+    const storeOf = (v: Variant, i: number) =>
+      v === 'auto' && i === rounds - 1 ? root0 : join(lab.dir, `store-${v}-${i}`);
     for (let i = 0; i < rounds; i++) {
-      const root = i === rounds - 1 ? root0 : join(lab.dir, `store-full-${i}`);
       const plainDir = join(lab.dir, `plain-full-${i}`);
       mkdirSync(plainDir);
-      useRoot(root);
-      const ours = async () => {
-        const r = await timed(sync);
-        if (r.v.result !== 'ok') throw new Error(`full sync: ${JSON.stringify(r.v.run?.error)}`);
-        full.push(r.s);
-        fullSyncBytes = r.v.bytesTransferred;
-      };
-      const theirs = async () => plainFull.push((await plainRsync(plainDir)).s);
-      if (i % 2 === 0) await ours().then(theirs);
-      else await theirs().then(ours);
-      if (root !== root0) rmSync(root, { recursive: true, force: true });
-      if (i < rounds - 1) rmSync(plainDir, { recursive: true, force: true });
+      await rotate(i, [
+        ...variants.map((v) => async () => {
+          const r = await ourSync(storeOf(v, i), v, 'full sync');
+          full[v].push(r.s);
+          fullSyncBytes = r.v.bytesTransferred;
+        }),
+        async () => plainFull.push((await plainRsync(plainDir)).s),
+      ]);
+      if (i < rounds - 1) {
+        for (const v of variants) rmSync(storeOf(v, i), { recursive: true, force: true });
+        rmSync(plainDir, { recursive: true, force: true });
+      }
     }
     const plainDir = join(lab.dir, `plain-full-${rounds - 1}`);
 
-    // Incremental: newMb of new data per round, restray-pi and plain rsync each bring their copy up to date.
-    const inc: number[] = [];
+    // Incremental: newMb of new data per round; each variant and plain rsync bring their copy up to date.
+    const inc: Record<Variant, number[]> = { auto: [], openssh: [] };
     const plainInc: number[] = [];
     let incrementalNewBytes = 0;
     let incrementalWireBytes = 0;
@@ -146,18 +169,18 @@ export async function measurePiSync(
       const newBytes = walkRepo(lab.onsite.repo)
         .filter((f) => !known.has(f.path) && !f.path.startsWith('locks/'))
         .reduce((s, f) => s + f.size, 0);
-      const ours = async () => {
-        const wireBefore = lab.proxy!.bytes.down;
-        const r = await timed(sync);
-        if (r.v.result !== 'ok') throw new Error(`incremental sync: ${JSON.stringify(r.v.run?.error)}`);
-        inc.push(r.s);
-        incrementalNewBytes += newBytes;
-        incrementalWireBytes += lab.proxy!.bytes.down - wireBefore;
-      };
-      const theirs = async () => plainInc.push((await plainRsync(plainDir)).s);
-      if (i % 2 === 0) await ours().then(theirs);
-      else await theirs().then(ours);
+      await rotate(i, [
+        ...variants.map((v) => async () => {
+          const wireBefore = lab.proxy!.bytes.down;
+          inc[v].push((await ourSync(storeOf(v, rounds - 1), v, 'incremental sync')).s);
+          if (v !== 'auto') return;
+          incrementalNewBytes += newBytes;
+          incrementalWireBytes += lab.proxy!.bytes.down - wireBefore;
+        }),
+        async () => plainInc.push((await plainRsync(plainDir)).s),
+      ]);
     }
+    use(root0, 'auto');
 
     // Verification throughput: restray-pi's hasher vs sha256sum over the newest generation (page cache warm).
     const p = offsitePaths(lab.offsite.root);
@@ -196,13 +219,17 @@ export async function measurePiSync(
       newMb,
       rounds,
       incrementalRounds,
-      fullSyncSeconds: full.map((x) => round(x)),
+      fullSyncSeconds: full.auto.map((x) => round(x)),
+      fullSyncOpensshSeconds: full.openssh.map((x) => round(x)),
       plainRsyncFullSeconds: plainFull.map((x) => round(x)),
-      fullWallRatio: round(median(full) / median(plainFull), 3),
+      fullWallRatio: round(median(full.auto) / median(plainFull), 3),
+      fullWallRatioOpenssh: round(median(full.openssh) / median(plainFull), 3),
       fullSyncBytes,
-      incrementalSeconds: inc.map((x) => round(x)),
+      incrementalSeconds: inc.auto.map((x) => round(x)),
+      incrementalOpensshSeconds: inc.openssh.map((x) => round(x)),
       plainRsyncIncrementalSeconds: plainInc.map((x) => round(x)),
-      incrementalWallRatio: round(median(inc) / median(plainInc), 3),
+      incrementalWallRatio: round(median(inc.auto) / median(plainInc), 3),
+      incrementalWallRatioOpenssh: round(median(inc.openssh) / median(plainInc), 3),
       incrementalNewBytes,
       incrementalWireBytes,
       incrementalWireRatio: round(incrementalWireBytes / incrementalNewBytes, 4),
@@ -234,6 +261,16 @@ export function piSyncSection(r: PiSyncResults): string {
       'wall ≤ 1.15 × rsync',
     ],
     [
+      `full sync, OpenSSH's default cipher as plain rsync`,
+      `${secs(r.fullSyncOpensshSeconds)} vs ${secs(r.plainRsyncFullSeconds)}: ×${r.fullWallRatioOpenssh}`,
+      "restray-pi's own work",
+    ],
+    [
+      `incremental sync, OpenSSH's default cipher as plain rsync`,
+      `${secs(r.incrementalOpensshSeconds)} vs ${secs(r.plainRsyncIncrementalSeconds)}: ×${r.incrementalWallRatioOpenssh}`,
+      "restray-pi's own work",
+    ],
+    [
       'incremental bytes on the wire',
       `${r.incrementalWireBytes} for ${r.incrementalNewBytes} new: ×${r.incrementalWireRatio}`,
       '≤ 1.02 × new',
@@ -252,13 +289,13 @@ export function piSyncSection(r: PiSyncResults): string {
   return [
     `### restray-pi sync (${r.totalMb} MB repository, ${r.newMb} MB increments)`,
     '',
-    `Two-Pi lab on one machine (sshd, fault proxy, the provisioned forced commands, restic-written repository). Wall times are medians of alternating pairs (${r.rounds} full, ${r.incrementalRounds} incremental), each run started after a \`sync\` so that no earlier run's writeback lands in it; each restray-pi sync includes listing, guard, verification of every new file, promotion, durable writes and publishing the status. Re-verification of old generations is \`restray-pi reverify\` (its own timer) and not part of a sync.`,
+    `Two-Pi lab on one machine (sshd, fault proxy, the provisioned forced commands, restic-written repository). Wall times are medians of rounds (${r.rounds} full, ${r.incrementalRounds} incremental) in which restray-pi as configured, restray-pi with OpenSSH's default cipher and plain rsync take turns going first, each run started after a \`sync\` so that no earlier run's writeback lands in it; each restray-pi sync includes listing, guard, verification of every new file, promotion, durable writes and publishing the status. As configured (\`offsite.cipher\` auto), the transfer offers AES-GCM first because both lab "Pis" have AES instructions; plain rsync uses OpenSSH's default (ChaCha20-Poly1305), and so does restray-pi between Pis without AES instructions (e.g. a Pi 4): the rows with OpenSSH's default cipher show what restray-pi's own work costs. Re-verification of old generations is \`restray-pi reverify\` (its own timer) and not part of a sync.`,
     '',
     '| measure | result | target |',
     '|---|---|---|',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
     '',
-    `Per round (restray-pi / plain rsync): full ${r.fullSyncSeconds.join(', ')} s / ${r.plainRsyncFullSeconds.join(', ')} s; incremental ${r.incrementalSeconds.join(', ')} s / ${r.plainRsyncIncrementalSeconds.join(', ')} s.`,
+    `Per round (restray-pi / restray-pi with OpenSSH's default cipher / plain rsync): full ${r.fullSyncSeconds.join(', ')} s / ${r.fullSyncOpensshSeconds.join(', ')} s / ${r.plainRsyncFullSeconds.join(', ')} s; incremental ${r.incrementalSeconds.join(', ')} s / ${r.incrementalOpensshSeconds.join(', ')} s / ${r.plainRsyncIncrementalSeconds.join(', ')} s.`,
   ].join('\n');
 }
 

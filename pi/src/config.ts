@@ -79,6 +79,12 @@ export const OffsiteConfig = z
       .strict()
       .optional(),
     ssh: SshTiming.default({ connectTimeout: 15, serverAliveInterval: 10, serverAliveCountMax: 3 }),
+    /**
+     * The pull transfer's cipher. `auto`: AES-GCM first when both Pis' CPUs have AES instructions (the onsite
+     * Pi reports its own with the listing, see cipher.ts), else OpenSSH's default order (ChaCha20-Poly1305 first,
+     * the faster one without them, e.g. on a Pi 4). `openssh`: always OpenSSH's default order.
+     */
+    cipher: z.enum(['auto', 'openssh']).default('auto'),
     rsync: z
       .object({
         /** rsync's own I/O timeout (s): a second guard against a stalled link. */

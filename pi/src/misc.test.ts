@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mailMessage } from './alerts.js';
+import { localCpuHasAes, parseListingCpu } from './cipher.js';
 import { forgetArgs } from './maintain.js';
 import {
   authorizedKeyLines,
@@ -118,6 +119,8 @@ describe('provisioning text', () => {
       'config',
       `data/ab/${id}`,
     ]);
+    // First comes what the onsite CPU offers (for the cipher choice, see cipher.ts).
+    expect(parseListingCpu(String(listed.stdout))).toEqual({ aes: localCpuHasAes() });
     // Anything else goes to rrsync (here missing: the shell says so).
     expect(
       String(sh(pullCommand('/nonexistent/rrsync', repo), 'rsync --server --sender . x').stderr),

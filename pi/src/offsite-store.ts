@@ -39,6 +39,8 @@ export interface OffsitePaths {
   /** Push mode: pushed files that failed verification, moved out of incoming/ so the next push re-sends them. */
   quarantine: string;
   alerts: string;
+  /** What the onsite Pi's CPU offers, as its listing last reported it (see cipher.ts). */
+  onsiteCpu: string;
   lock: string;
 }
 
@@ -58,6 +60,7 @@ export function offsitePaths(root: string): OffsitePaths {
     resticCheck: join(state, 'restic-check.json'),
     quarantine: join(state, 'quarantine'),
     alerts: join(state, 'alerts.json'),
+    onsiteCpu: join(state, 'onsite-cpu.json'),
     lock: join(state, 'run.lock'),
   };
 }

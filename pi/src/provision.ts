@@ -100,14 +100,21 @@ export function authorizedKeyLines(
 const esc = (command: string) => command.replace(/"/g, '\\"');
 
 /**
+ * The listing's first record: `cpu aes` when this CPU has AES instructions (the word in /proc/cpuinfo's x86
+ * flags or ARM Features), else `cpu ` (see cipher.ts; an older forced command sends no such record).
+ */
+const CPU_RECORD = `if grep -qw aes /proc/cpuinfo 2>/dev/null; then printf 'cpu aes\\0'; else printf 'cpu \\0'; fi`;
+
+/**
  * The offsite pull key's forced command (a POSIX shell line): `rrsync -ro` on the repository for every rsync
  * request, and for the command `restray-list` a find(1) listing of the repository in the consistency order (see
- * REPO_LIST): names, sizes and times only, what `rsync --list-only` shows too, without starting rrsync (Python).
+ * REPO_LIST): names, sizes and times only, what `rsync --list-only` shows too, without starting rrsync (Python),
+ * after one record saying whether the onsite CPU has AES instructions (nothing about files or keys).
  */
 export function pullCommand(rrsync: string, repo: string): string {
   return [
     `if test "$SSH_ORIGINAL_COMMAND" = ${REPO_LIST}`,
-    `then cd ${q(repo)} && exec find snapshots index keys config locks data -type f -printf '%s %T@ %p\\0'`,
+    `then cd ${q(repo)} && { ${CPU_RECORD}; exec find snapshots index keys config locks data -type f -printf '%s %T@ %p\\0'; }`,
     `else exec ${rrsync} -ro ${q(repo)}`,
     'fi',
   ].join('; ');

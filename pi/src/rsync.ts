@@ -1,7 +1,7 @@
 import { execa } from 'execa';
-import type { SshEndpoint, SshTiming } from './config.js';
+import type { SshEndpoint } from './config.js';
 import { PiError } from './errors.js';
-import { classifyLinkFailure, rsyncRsh, sshArgs } from './ssh.js';
+import { classifyLinkFailure, rsyncRsh, sshArgs, type SshOptions } from './ssh.js';
 import type { SshMaster } from './ssh-master.js';
 import type { PiRunPhase } from '../../contract/pi-status.js';
 
@@ -19,7 +19,7 @@ export interface RsyncResult {
 export interface RsyncOptions {
   rsyncPath: string;
   endpoint: SshEndpoint;
-  ssh: SshTiming;
+  ssh: SshOptions;
   /** rsync's own I/O timeout in seconds. */
   timeout: number;
   bwlimitKiB?: number | undefined;

@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SshEndpoint, SshTiming } from './config.js';
+import type { SshEndpoint } from './config.js';
 import { PiError } from './errors.js';
-import { classifyLinkFailure, quoteWord, sshArgs } from './ssh.js';
+import { classifyLinkFailure, quoteWord, sshArgs, type SshOptions } from './ssh.js';
 
 /** Bound on the master's stderr kept for classification (it is never shown raw: it may name key paths). */
 const STDERR_LIMIT = 16 * 1024;
@@ -65,7 +65,11 @@ function endedWithin(end: Promise<unknown>, ms: number): Promise<boolean> {
  * classified PiError (network, host key, permission) when the master exits first, or after connectTimeout + 10 s.
  * Side effects: a child process and a temp directory until close().
  */
-export async function openSshMaster(ep: SshEndpoint, t: SshTiming, signal?: AbortSignal): Promise<SshMaster> {
+export async function openSshMaster(
+  ep: SshEndpoint,
+  t: SshOptions,
+  signal?: AbortSignal,
+): Promise<SshMaster> {
   const base = sshArgs(ep, t);
   const { dir, sock, args, rsh } = controlSocket(base);
   let err = '';
@@ -161,7 +165,7 @@ export interface CarriedConnection extends SshMaster {
  * Prepares a connection for a carrier: a control socket path in a fresh private directory (mode 0700).
  * Side effects: a temp directory until close().
  */
-export function carriedConnection(ep: SshEndpoint, t: SshTiming): CarriedConnection {
+export function carriedConnection(ep: SshEndpoint, t: SshOptions): CarriedConnection {
   const base = sshArgs(ep, t);
   const { dir, sock, args, rsh } = controlSocket(base);
   let ended = false;

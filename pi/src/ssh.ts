@@ -6,14 +6,20 @@ export function quoteWord(w: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The configured timing, and for a transfer the ciphers to offer in order (see cipher.ts; none: OpenSSH's). */
+export interface SshOptions extends SshTiming {
+  ciphers?: readonly string[] | undefined;
+}
+
 /**
  * ssh client arguments for an unattended link: no prompts (BatchMode), only the pinned host key
  * (StrictHostKeyChecking=yes with our own known_hosts, never the user's), only the configured key, and
  * keepalives so that a stalled link ends the connection after interval × count seconds instead of hanging.
  * `-F /dev/null` keeps a stray ~/.ssh/config from changing any of this.
  */
-export function sshArgs(ep: SshEndpoint, t: SshTiming): string[] {
+export function sshArgs(ep: SshEndpoint, t: SshOptions): string[] {
   return [
+    ...(t.ciphers?.length ? ['-o', `Ciphers=${t.ciphers.join(',')}`] : []),
     '-F',
     '/dev/null',
     '-i',
@@ -43,7 +49,7 @@ export function sshArgs(ep: SshEndpoint, t: SshTiming): string[] {
 }
 
 /** The `-e` value for rsync: the ssh command line with every word quoted for rsync's own splitter. */
-export function rsyncRsh(ep: SshEndpoint, t: SshTiming): string {
+export function rsyncRsh(ep: SshEndpoint, t: SshOptions): string {
   return ['ssh', ...sshArgs(ep, t)].map(quoteWord).join(' ');
 }
 

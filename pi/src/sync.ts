@@ -21,6 +21,13 @@ import type { SshEndpoint } from './config.js';
 import { PiError } from './errors.js';
 import { updateJsonAtomic } from './fs-util.js';
 import { evaluateGuard, type GuardFinding } from './guard.js';
+import {
+  localCpuHasAes,
+  parseListingCpu,
+  readOnsiteCpu,
+  recordOnsiteCpu,
+  transferCiphers,
+} from './cipher.js';
 import { HashPool, poolSize, type HashMismatch, type HashedFile } from './hash.js';
 import {
   acquireRunLock,
@@ -237,11 +244,21 @@ async function pullLocked(
   };
   let lockWaitBegan: number | undefined;
   try {
+    // The cipher: AES-GCM first when both CPUs have AES instructions (see cipher.ts). The onsite side is known
+    // from the last listing; on the first run here, one listing on a connection of its own asks, so that even
+    // the first (full) transfer gets it. It fails like the run's own listing would.
+    const localAes = off.cipher === 'auto' && localCpuHasAes();
+    let onsiteCpu = readOnsiteCpu(p);
+    if (localAes && !onsiteCpu) {
+      onsiteCpu = (await listAll(rsyncOpts, listDest)).cpu ?? { aes: false };
+      recordOnsiteCpu(p, onsiteCpu);
+    }
+    rsyncOpts.ssh = { ...off.ssh, ciphers: transferCiphers(off.cipher, localAes, onsiteCpu) };
     for (let attempt = 1; ;) {
       ctx.phase = 'list';
       if (o.ifChanged && prevDir && attempt === 1 && lockWaitBegan === undefined) {
         // The cheap check lists only snapshots, keys and config: a 10-minute timer must not list every pack.
-        const opening = openSshMaster(source, off.ssh, o.signal);
+        const opening = openSshMaster(source, rsyncOpts.ssh, o.signal);
         readPrevious();
         rsyncOpts.master = await opening;
         opened.push(rsyncOpts.master);
@@ -259,7 +276,8 @@ async function pullLocked(
       // run's path. Without a live master it opens the run's connection itself (see carriedConnection). The
       // listing decides what is promoted; the transfer is stopped if the listing shows live locks or the guard
       // blocks, and whatever it saw that the listing did not is dropped before verification.
-      const carried = rsyncOpts.master?.exited === false ? undefined : carriedConnection(source, off.ssh);
+      const carried =
+        rsyncOpts.master?.exited === false ? undefined : carriedConnection(source, rsyncOpts.ssh);
       const running = launchRsync(
         [...common, '-r', ...REPO_FILES, `${source.user}@${source.host}:`, `${p.staging}/`],
         {
@@ -289,7 +307,9 @@ async function pullLocked(
       // While the other side starts up: the start ping, and a hash thread for the first file.
       ctx.startPing ??= pingHealthchecks('start', o.secrets, o.config.alerts, log);
       pool.warm();
-      const all = await listing;
+      const { files: all, cpu } = await listing;
+      // An onsite Pi provisioned before the CPU record counts as without AES instructions.
+      if (off.cipher === 'auto') recordOnsiteCpu(p, cpu ?? { aes: false });
       if (!all.some((f) => f.path === 'config'))
         throw new PiError(
           'repo-not-found',
@@ -684,10 +704,16 @@ async function listSource(o: RsyncOptions, paths: readonly string[], dest: strin
  * find(1) of the repository, which costs the onsite Pi far less than starting rrsync. An onsite Pi provisioned
  * before that (forced command `rrsync -ro` alone) refuses it; then rsync lists, in the same order.
  */
-async function listAll(r: RsyncOptions, dest: string): Promise<RepoFile[]> {
+async function listAll(
+  r: RsyncOptions,
+  dest: string,
+): Promise<{ files: RepoFile[]; cpu: { aes: boolean } | undefined }> {
   const res = await runRemote(REPO_LIST, r);
   if (/rrsync/i.test(res.stderr))
-    return listSource(r, ['snapshots', 'index', 'keys', 'config', 'locks', 'data'], dest);
+    return {
+      files: await listSource(r, ['snapshots', 'index', 'keys', 'config', 'locks', 'data'], dest),
+      cpu: undefined,
+    };
   // find reports a missing starting point (a repository without locks/ yet) and goes on with the others.
   const missingOnly =
     res.exitCode === 1 &&
@@ -696,7 +722,10 @@ async function listAll(r: RsyncOptions, dest: string): Promise<RepoFile[]> {
       .filter((l) => l.trim() !== '')
       .every((l) => /No such file or directory/.test(l));
   if (res.exitCode !== 0 && !missingOnly) throw rsyncFailure(res, 'list', 'listing of the onsite repository');
-  return parseFindListing(res.stdout).filter((f) => classify(f.path) !== 'other');
+  return {
+    files: parseFindListing(res.stdout).filter((f) => classify(f.path) !== 'other'),
+    cpu: parseListingCpu(res.stdout),
+  };
 }
 
 /** restic locks in a listing younger than `locks.staleAfterMinutes`: an operation in progress. */
