@@ -1,8 +1,8 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCpuHasAes, readOnsiteCpu } from '../../pi/src/cipher.js';
 import { offsitePaths } from '../../pi/src/offsite-store.js';
 import { startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
-import { join } from 'node:path';
 
 // The pull transfer offers AES-GCM first when both CPUs have AES instructions (pi/src/cipher.ts). The onsite
 // sshd here is hardened to ChaCha20-Poly1305 only: the offer must still find it, on the first run (which asks
