@@ -48,9 +48,14 @@ export function readOnsiteCpu(p: OffsitePaths): { aes: boolean } | undefined {
   return typeof j?.aes === 'boolean' ? { aes: j.aes } : undefined;
 }
 
-/** Keeps what a listing said of the onsite CPU for the next run's connection (written only when it changed). */
-export function recordOnsiteCpu(p: OffsitePaths, cpu: { aes: boolean }): void {
+/**
+ * Keeps what a listing said of the onsite CPU for the next run's connection (written only when it changed) and
+ * returns it. A listing without the record (an onsite Pi provisioned before it) counts as no AES instructions.
+ */
+export function recordOnsiteCpu(p: OffsitePaths, reported: { aes: boolean } | undefined): { aes: boolean } {
+  const cpu = reported ?? { aes: false };
   if (readOnsiteCpu(p)?.aes !== cpu.aes) writeFileAtomic(p.onsiteCpu, `${JSON.stringify(cpu)}\n`);
+  return cpu;
 }
 
 /**

@@ -111,6 +111,8 @@ parentPort.on('message', ({ id, path, seize, waitMs }) => {
 `;
 
 type Reply = { id: number; error?: string } & Partial<HashedFile>;
+/** What a hashing thread is sent: the request without `sync` (done off the thread, see syncInode). */
+type ThreadRequest = Omit<HashRequest, 'sync'>;
 
 /**
  * A pool of hashing threads. SHA-256 in node:crypto runs on the calling thread, so hashing on the main thread
@@ -120,8 +122,7 @@ type Reply = { id: number; error?: string } & Partial<HashedFile>;
 export class HashPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: { msg: Omit<HashRequest, 'sync'> & { id: number }; resolve: (r: Reply) => void }[] =
-    [];
+  private readonly queue: { msg: ThreadRequest & { id: number }; resolve: (r: Reply) => void }[] = [];
   private readonly pending = new Map<number, (r: Reply) => void>();
   private nextId = 0;
   private readonly size: number;
@@ -170,7 +171,7 @@ export class HashPool {
     return error ? { error } : r;
   }
 
-  private hashOnly(req: Omit<HashRequest, 'sync'>): Promise<HashedFile | { error: string }> {
+  private hashOnly(req: ThreadRequest): Promise<HashedFile | { error: string }> {
     return new Promise((resolve) => {
       const msg = { ...req, id: this.nextId++ };
       const finish = (r: Reply) =>
@@ -189,11 +190,7 @@ export class HashPool {
     });
   }
 
-  private dispatch(
-    w: Worker,
-    msg: Omit<HashRequest, 'sync'> & { id: number },
-    done: (r: Reply) => void,
-  ): void {
+  private dispatch(w: Worker, msg: ThreadRequest & { id: number }, done: (r: Reply) => void): void {
     this.pending.set(msg.id, done);
     w.postMessage(msg);
   }

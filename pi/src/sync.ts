@@ -249,10 +249,7 @@ async function pullLocked(
     // the first (full) transfer gets it. It fails like the run's own listing would.
     const localAes = off.cipher === 'auto' && localCpuHasAes();
     let onsiteCpu = readOnsiteCpu(p);
-    if (localAes && !onsiteCpu) {
-      onsiteCpu = (await listAll(rsyncOpts, listDest)).cpu ?? { aes: false };
-      recordOnsiteCpu(p, onsiteCpu);
-    }
+    if (localAes && !onsiteCpu) onsiteCpu = recordOnsiteCpu(p, (await listAll(rsyncOpts, listDest)).cpu);
     rsyncOpts.ssh = { ...off.ssh, ciphers: transferCiphers(off.cipher, localAes, onsiteCpu) };
     for (let attempt = 1; ;) {
       ctx.phase = 'list';
@@ -308,8 +305,7 @@ async function pullLocked(
       ctx.startPing ??= pingHealthchecks('start', o.secrets, o.config.alerts, log);
       pool.warm();
       const { files: all, cpu } = await listing;
-      // An onsite Pi provisioned before the CPU record counts as without AES instructions.
-      if (off.cipher === 'auto') recordOnsiteCpu(p, cpu ?? { aes: false });
+      if (off.cipher === 'auto') recordOnsiteCpu(p, cpu);
       if (!all.some((f) => f.path === 'config'))
         throw new PiError(
           'repo-not-found',
