@@ -18,14 +18,34 @@ const endpoint = {
 };
 
 describe('sshOptionArgs', () => {
-  it('pins the key, the host key file and the timeouts', () => {
-    expect(sshOptionArgs(endpoint)).toEqual([
-      ...['-i', endpoint.sshKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes'],
-      ...['-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${endpoint.knownHosts}`],
-      ...['-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=15'],
-      ...['-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3', '-p', '2222'],
+  it('pins the key, the host key file and the timeouts, after the shared isolation options', () => {
+    const args = sshOptionArgs(endpoint);
+    expect(args.slice(0, 4)).toEqual(['-o', 'ControlMaster=no', '-o', 'ControlPath=none']);
+    expect(args.slice(4, 6)).toEqual(['-F', 'none']);
+    expect(args.slice(-12)).toEqual([
+      ...['-o', `IdentityFile=${endpoint.sshKey}`, '-o', `UserKnownHostsFile=${endpoint.knownHosts}`],
+      ...['-o', 'ConnectTimeout=15', '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3'],
+      ...['-p', '2222'],
     ]);
+    for (const o of [
+      'IdentityAgent=none',
+      'ForwardAgent=no',
+      'ClearAllForwardings=yes',
+      'PermitLocalCommand=no',
+    ])
+      expect(args).toContain(o);
     expect(sshOptionArgs(endpoint, { portFlag: '-P' }).slice(-2)).toEqual(['-P', '2222']);
+  });
+
+  it('escapes paths for ssh and refuses what ssh would rewrite', () => {
+    const args = sshOptionArgs({
+      ...endpoint,
+      knownHosts: '/Users/jane/Library/Application Support/Réstray x/kh',
+    });
+    expect(args).toContain('UserKnownHostsFile=/Users/jane/Library/Application\\ Support/Réstray\\ x/kh');
+    expect(() => sshOptionArgs({ ...endpoint, sshKey: '/home/${USER}/key' })).toThrow(/SSH key path/);
+    expect(() => sshOptionArgs({ ...endpoint, knownHosts: 'relative/kh' })).toThrow(/known_hosts path/);
+    expect(() => sshOptionArgs({ ...endpoint, knownHosts: '/a\nb' })).toThrow(RestrayError);
   });
 
   it('puts the destination after the options and refuses option-like users and hosts', () => {
@@ -71,7 +91,7 @@ describe('quoting for restic (SplitShellStrings)', () => {
     };
     const s = sshCommandString(spaced, ['sftp'], ['-s']);
     expect(splitLikeRestic(s)).toEqual(['ssh', ...sshArgs(spaced, ['sftp'], ['-s'])]);
-    expect(s).toContain("'/home/jane doe/key'");
+    expect(s).toContain("'IdentityFile=/home/jane\\ doe/key'");
     expect(() => sshCommandString({ ...endpoint, sshKey: `/x'"y` })).toThrow(/SSH key path/);
   });
 

@@ -1,3 +1,10 @@
+import {
+  isSshHost,
+  isSshUser,
+  sshPolicyArgs,
+  SshValueError,
+  type SshTimeouts,
+} from '../../contract/ssh-policy.js';
 import { RestrayError } from '../errors.js';
 
 /** What Restray needs to reach a Pi over SSH (the ssh fields of an sftp or append-only RepoTarget). */
@@ -16,23 +23,18 @@ export interface SshEndpoint {
  * ServerAliveCountMax (30 s) of silence, a host that does not answer after ConnectTimeout (15 s): a stalled
  * run therefore ends within about 45 s instead of hanging (restic has known hangs on dead SFTP links).
  */
-export const SSH_TIMEOUTS = {
-  connectTimeoutSec: 15,
-  serverAliveIntervalSec: 10,
+export const SSH_TIMEOUTS: SshTimeouts = {
+  connectTimeout: 15,
+  serverAliveInterval: 10,
   serverAliveCountMax: 3,
-} as const;
+};
 
 /** The ssh client program; `ssh` on PATH (Windows ships it in System32\OpenSSH). */
 export const SSH_PROGRAM = 'ssh';
 
-// user and host end up as an ssh argument: a leading '-' would turn them into an option (option injection).
-const USER_RE = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
-// Host names, IPv4, and IPv6 without brackets (colons; `%zone` for link-local addresses).
-const HOST_RE = /^[A-Za-z0-9_:][A-Za-z0-9._:%-]*$/;
-
 /** Checks a user name for SSH; throws `invalid-argument` naming the field. */
 export function checkSshUser(user: string): void {
-  if (!USER_RE.test(user))
+  if (!isSshUser(user))
     throw new RestrayError('invalid-argument', `The SSH user "${user}" is not valid.`, {
       hint: 'Use letters, digits, dot, dash or underscore, not starting with a dash.',
     });
@@ -40,7 +42,7 @@ export function checkSshUser(user: string): void {
 
 /** Checks a host name or IP address for SSH; throws `invalid-argument` naming the field. */
 export function checkSshHost(host: string): void {
-  if (!HOST_RE.test(host))
+  if (!isSshHost(host))
     throw new RestrayError('invalid-argument', `The host "${host}" is not a valid host name or IP address.`, {
       hint: 'Use a name such as pi.local, an IPv4 address or an IPv6 address without brackets.',
     });
@@ -54,39 +56,39 @@ export interface SshOptionArgsOptions {
   knownHosts?: string;
 }
 
+const FIELD_NAMES: Record<string, string> = {
+  IdentityFile: 'SSH key path',
+  UserKnownHostsFile: 'known_hosts path',
+};
+
 /**
- * The options every Restray SSH connection uses, without the destination: the repository key only
- * (IdentitiesOnly, so an agent's keys are never offered), no prompts (BatchMode), the pinned known_hosts only
- * (StrictHostKeyChecking=yes, global file ignored), and the timeouts of {@link SSH_TIMEOUTS}.
- * Pure: it reads no file.
+ * The options every Restray SSH connection uses, without the destination: the shared policy of
+ * contract/ssh-policy.ts (no ssh config file, no agent, no forwarding, the repository key only, no prompts,
+ * the pinned known_hosts only) with the timeouts of {@link SSH_TIMEOUTS}. Pure: it reads no file.
+ * @throws RestrayError `invalid-argument` for a key or known_hosts path ssh cannot be given unchanged.
  */
 export function sshOptionArgs(
   e: Pick<SshEndpoint, 'sshKey' | 'knownHosts' | 'port'>,
   opts: SshOptionArgsOptions = {},
 ): string[] {
-  // On Windows, Win32-OpenSSH maps /dev/null to NUL itself.
-  return [
-    '-i',
-    e.sshKey,
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    `UserKnownHostsFile=${opts.knownHosts ?? e.knownHosts}`,
-    '-o',
-    'GlobalKnownHostsFile=/dev/null',
-    '-o',
-    `ConnectTimeout=${SSH_TIMEOUTS.connectTimeoutSec}`,
-    '-o',
-    `ServerAliveInterval=${SSH_TIMEOUTS.serverAliveIntervalSec}`,
-    '-o',
-    `ServerAliveCountMax=${SSH_TIMEOUTS.serverAliveCountMax}`,
-    opts.portFlag ?? '-p',
-    String(e.port),
-  ];
+  try {
+    return sshPolicyArgs({
+      ...SSH_TIMEOUTS,
+      identityFile: e.sshKey,
+      knownHostsFile: opts.knownHosts ?? e.knownHosts,
+      port: e.port,
+      ...(opts.portFlag ? { portFlag: opts.portFlag } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof SshValueError)) throw err;
+    throw new RestrayError(
+      'invalid-argument',
+      err.message.replace(err.field, FIELD_NAMES[err.field] ?? err.field),
+      {
+        hint: 'Move Restray\'s folder (RESTRAY_HOME) to an absolute path without control characters or "${".',
+      },
+    );
+  }
 }
 
 /** `user@host` after checking both (see {@link checkSshUser}, {@link checkSshHost}). */
@@ -146,11 +148,10 @@ export function sshCommandString(
   remote: string[] = [],
   extraBeforeDestination: string[] = [],
 ): string {
-  const fields: Record<string, string> = { [e.sshKey]: 'SSH key path', [e.knownHosts]: 'known_hosts path' };
   return [SSH_PROGRAM, ...sshArgs(e, remote, extraBeforeDestination)]
     .map((a) => {
-      const path = a.startsWith('UserKnownHostsFile=') ? a.slice('UserKnownHostsFile='.length) : a;
-      return quoteForRestic(a, fields[path] ?? 'ssh argument');
+      const key = /^(IdentityFile|UserKnownHostsFile)=/.exec(a)?.[1];
+      return quoteForRestic(a, key ? FIELD_NAMES[key] : 'ssh argument');
     })
     .join(' ');
 }

@@ -30,7 +30,8 @@ describe('ssh and rsync', () => {
       { host: 'pi', port: 2222, user: 'u', sshKey: '/k/my key', knownHosts: '/k/kh' },
       { connectTimeout: 15, serverAliveInterval: 10, serverAliveCountMax: 3 },
     );
-    expect(rsh).toContain("-i '/k/my key'");
+    expect(rsh).toContain("'IdentityFile=/k/my\\ key'");
+    expect(rsh).toContain('-F none');
     for (const o of [
       'BatchMode=yes',
       'StrictHostKeyChecking=yes',

@@ -37,11 +37,15 @@ export interface SshMaster {
  * A control socket path in a fresh private directory (mkdtemp: mode 0700, so no other local user can ride on the
  * connection), and ssh's options for a session riding on it.
  */
-function controlSocket(base: readonly string[]): { dir: string; sock: string; args: string[]; rsh: string } {
+function controlSocket(
+  ep: SshEndpoint,
+  t: SshOptions,
+): { dir: string; sock: string; args: string[]; rsh: string; masterArgs: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'restray-pi-ssh-'));
   const sock = join(dir, 'm');
-  const args = [...base, '-o', 'ControlMaster=no', '-o', `ControlPath=${sock}`];
-  return { dir, sock, args, rsh: ['ssh', ...args].map(quoteWord).join(' ') };
+  const args = sshArgs(ep, { ...t, control: { path: sock, master: 'no' } });
+  const masterArgs = sshArgs(ep, { ...t, control: { path: sock, master: 'yes' } });
+  return { dir, sock, args, rsh: ['ssh', ...args].map(quoteWord).join(' '), masterArgs };
 }
 
 /** Resolves true once `end` has settled, or false if it has not after `ms`. */
@@ -70,15 +74,13 @@ export async function openSshMaster(
   t: SshOptions,
   signal?: AbortSignal,
 ): Promise<SshMaster> {
-  const base = sshArgs(ep, t);
-  const { dir, sock, args, rsh } = controlSocket(base);
+  const { dir, sock, args, rsh, masterArgs } = controlSocket(ep, t);
   let err = '';
   let exited = false;
-  const child: ChildProcess = spawn(
-    'ssh',
-    [...base, '-M', '-N', '-o', 'ControlPersist=no', '-o', `ControlPath=${sock}`, `${ep.user}@${ep.host}`],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
-  );
+  const child: ChildProcess = spawn('ssh', [...masterArgs, '-N', `${ep.user}@${ep.host}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LC_ALL: 'C' },
+  });
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => {
     if (err.length < STDERR_LIMIT) err += d;
@@ -166,24 +168,12 @@ export interface CarriedConnection extends SshMaster {
  * Side effects: a temp directory until close().
  */
 export function carriedConnection(ep: SshEndpoint, t: SshOptions): CarriedConnection {
-  const base = sshArgs(ep, t);
-  const { dir, sock, args, rsh } = controlSocket(base);
+  const { dir, sock, args, rsh, masterArgs } = controlSocket(ep, t);
   let ended = false;
   let said = '';
   let end: Promise<void> | undefined;
   return {
-    carrierRsh: [
-      'ssh',
-      ...base,
-      '-o',
-      'ControlMaster=yes',
-      '-o',
-      'ControlPersist=no',
-      '-o',
-      `ControlPath=${sock}`,
-    ]
-      .map(quoteWord)
-      .join(' '),
+    carrierRsh: ['ssh', ...masterArgs].map(quoteWord).join(' '),
     args,
     rsh,
     carriedBy(e) {

@@ -1,4 +1,12 @@
 import type { SshEndpoint, SshTiming } from './config.js';
+import {
+  SSH_FAILURE_KIND,
+  sshFailureReason,
+  sshPolicyArgs,
+  SshValueError,
+  type SshControl,
+  type SshFailureReason,
+} from '../../contract/ssh-policy.js';
 import { PiError } from './errors.js';
 
 /** Quotes one word for rsync's `-e` parser (and a POSIX shell): single quotes unless the word is plainly safe. */
@@ -6,46 +14,40 @@ export function quoteWord(w: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The configured timing, and for a transfer the ciphers to offer in order (see cipher.ts; none: OpenSSH's). */
+/**
+ * The configured timing; for a transfer the ciphers to offer in order (see cipher.ts; none: OpenSSH's), for the
+ * status upload its key exchanges, and for a connection the run multiplexes, its control socket.
+ */
 export interface SshOptions extends SshTiming {
   ciphers?: readonly string[] | undefined;
+  kexAlgorithms?: readonly string[] | undefined;
+  control?: SshControl | undefined;
 }
 
 /**
- * ssh client arguments for an unattended link: no prompts (BatchMode), only the pinned host key
- * (StrictHostKeyChecking=yes with our own known_hosts, never the user's), only the configured key, and
- * keepalives so that a stalled link ends the connection after interval × count seconds instead of hanging.
- * `-F /dev/null` keeps a stray ~/.ssh/config from changing any of this.
+ * ssh client arguments for an unattended link: the shared policy of contract/ssh-policy.ts (no config file, no
+ * agent, no forwarding, only the configured key, only the pinned host key, no prompts) with keepalives, so that a
+ * stalled link ends the connection after interval × count seconds instead of hanging. Throws PiError
+ * `invalid-argument` for a key or known_hosts path ssh cannot be given unchanged.
  */
 export function sshArgs(ep: SshEndpoint, t: SshOptions): string[] {
-  return [
-    ...(t.ciphers?.length ? ['-o', `Ciphers=${t.ciphers.join(',')}`] : []),
-    '-F',
-    '/dev/null',
-    '-i',
-    ep.sshKey,
-    '-p',
-    String(ep.port),
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    `UserKnownHostsFile=${ep.knownHosts}`,
-    '-o',
-    'GlobalKnownHostsFile=/dev/null',
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    'IdentityAgent=none',
-    '-o',
-    `ConnectTimeout=${t.connectTimeout}`,
-    '-o',
-    `ServerAliveInterval=${t.serverAliveInterval}`,
-    '-o',
-    `ServerAliveCountMax=${t.serverAliveCountMax}`,
-    // LogLevel stays at INFO: "Timeout, server … not responding" (a stalled link) is logged at that level.
-  ];
+  // LogLevel stays at INFO: "Timeout, server … not responding" (a stalled link) is logged at that level.
+  try {
+    return sshPolicyArgs({
+      connectTimeout: t.connectTimeout,
+      serverAliveInterval: t.serverAliveInterval,
+      serverAliveCountMax: t.serverAliveCountMax,
+      identityFile: ep.sshKey,
+      knownHostsFile: ep.knownHosts,
+      port: ep.port,
+      ...(t.ciphers?.length ? { ciphers: t.ciphers } : {}),
+      ...(t.kexAlgorithms?.length ? { kexAlgorithms: t.kexAlgorithms } : {}),
+      ...(t.control ? { control: t.control } : {}),
+    });
+  } catch (e) {
+    if (e instanceof SshValueError) throw new PiError('invalid-argument', e.message);
+    throw e;
+  }
 }
 
 /** The `-e` value for rsync: the ssh command line with every word quoted for rsync's own splitter. */
@@ -59,76 +61,60 @@ export function remoteSpec(ep: SshEndpoint, path = ''): string {
   return `${ep.user}@${host}:${path}`;
 }
 
-interface Pattern {
-  test: RegExp;
-  kind: 'host-key-mismatch' | 'host-key-unknown' | 'permission-denied' | 'network' | 'no-space';
-  message: string;
-  hint?: string;
-}
-
-// OpenSSH and rsync messages. Order matters: the changed-host-key banner also says "verification failed".
-const patterns: Pattern[] = [
-  {
-    test: /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/i,
-    kind: 'host-key-mismatch',
+/** What this Pi tells its administrator for each SSH failure (the reasons are read in contract/ssh-policy.ts). */
+const WORDS: Record<SshFailureReason, { message: string; hint?: string }> = {
+  'host-key-changed': {
     message: "The other Pi's host key differs from the pinned one, so the connection was refused.",
     hint: 'If that Pi was reinstalled, pin its new host key in the known_hosts file; otherwise the link may be intercepted.',
   },
-  {
-    test: /No \S+ host key is known for|Host key verification failed/i,
-    kind: 'host-key-unknown',
+  'host-key-unknown': {
     message: "The other Pi's host key is not in the pinned known_hosts file.",
     hint: 'Add its host key line (ssh-keyscan, checked by fingerprint) to the configured known_hosts file.',
   },
-  {
-    test: /Permission denied \(|Too many authentication failures|Load key .*: (Permission denied|No such file)/i,
-    kind: 'permission-denied',
+  'key-refused': {
     message: 'The other Pi refused the SSH key.',
     hint: 'Check that the key is installed there (restray-pi provision onsite) and that the user name is right.',
   },
-  {
-    test: /Timeout, server .* not responding|timeout in data send\/receive|io timeout after/i,
-    kind: 'network',
+  stalled: {
     message: 'The link to the other Pi stalled and the run was ended.',
     hint: 'Check the network or VPN between the Pis; the next run resumes where this one stopped.',
   },
-  {
-    test: /Connection timed out|Connection to \S+ timed out|Operation timed out/i,
-    kind: 'network',
+  'timed-out': {
     message: 'The connection to the other Pi timed out.',
     hint: 'Check that it is on and reachable (VPN up), then try again.',
   },
-  {
-    test: /Connection refused/i,
-    kind: 'network',
-    message: 'The other Pi refused the connection (no SSH server on that port).',
+  refused: { message: 'The other Pi refused the connection (no SSH server on that port).' },
+  'no-such-host': { message: "The other Pi's host name could not be resolved." },
+  'no-agreement': {
+    message: 'The two Pis could not agree on an SSH key exchange or cipher.',
+    hint: 'Update OpenSSH on the older Pi.',
   },
-  {
-    test: /Could not resolve hostname|Name or service not known/i,
-    kind: 'network',
-    message: "The other Pi's host name could not be resolved.",
-  },
-  {
-    test: /No space left on device/i,
-    kind: 'no-space',
-    message: 'The disk of this Pi is full.',
-    hint: 'Free space or lower the retention, then run again.',
-  },
-  {
-    test: /Connection (reset|closed) by|Broken pipe|Connection closed|connection unexpectedly closed|kex_exchange_identification|client_loop: send disconnect|error in rsync protocol data stream|Network is unreachable|No route to host/i,
-    kind: 'network',
+  'no-route': {
     message: 'The connection to the other Pi was lost.',
     hint: 'Check the network link; the next run resumes where this one stopped.',
   },
-];
+  lost: {
+    message: 'The connection to the other Pi was lost.',
+    hint: 'Check the network link; the next run resumes where this one stopped.',
+  },
+};
 
 /**
  * Maps ssh/rsync stderr to a PiError with a plain message, or undefined when no known failure shows. The raw
- * text is not included (it may name key paths); callers keep a bounded tail for the log.
+ * text is not included (it may name key paths); callers keep a bounded tail for the log. A full disk is this
+ * Pi's own failure, so it is read here, before the link's.
  */
 export function classifyLinkFailure(stderr: string): PiError | undefined {
-  for (const p of patterns)
-    if (p.test.test(stderr))
-      return new PiError(p.kind, p.message, p.hint === undefined ? undefined : { hint: p.hint });
-  return undefined;
+  if (/No space left on device/i.test(stderr))
+    return new PiError('no-space', 'The disk of this Pi is full.', {
+      hint: 'Free space or lower the retention, then run again.',
+    });
+  const reason = sshFailureReason(stderr);
+  if (reason === undefined) return undefined;
+  const w = WORDS[reason];
+  return new PiError(
+    SSH_FAILURE_KIND[reason],
+    w.message,
+    w.hint === undefined ? undefined : { hint: w.hint },
+  );
 }

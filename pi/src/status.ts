@@ -125,7 +125,7 @@ export interface PendingPublish {
  * and authentication is not weakened. The repository transfer keeps OpenSSH's default. Every name here is known
  * to OpenSSH ≥ 7.4; an onsite sshd that accepts none of them gets a second attempt with the default list.
  */
-const LIGHT_KEX = ['-o', 'KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256'];
+const LIGHT_KEX = ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256'];
 
 /**
  * Opens the status upload ahead of the run's end: the SSH handshake and the forced command's start happen while
@@ -139,8 +139,7 @@ export function startPublish(
   if (!off.publish) return undefined;
   const ep = off.publish;
   const args = [
-    ...sshArgs(ep, off.ssh),
-    ...(kex === 'light' ? LIGHT_KEX : []),
+    ...sshArgs(ep, { ...off.ssh, ...(kex === 'light' ? { kexAlgorithms: LIGHT_KEX } : {}) }),
     `${ep.user}@${ep.host}`,
     STATUS_PUT,
   ];

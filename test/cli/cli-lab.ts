@@ -1,8 +1,8 @@
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { userLikeDir } from '../lab/user-like-dir.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'restray.mjs');
 const bundle = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'restray.cjs');
@@ -22,7 +22,7 @@ export interface Workstation {
 export function workstation(): Workstation {
   if (!existsSync(bundle))
     throw new Error(`${bundle} is missing: run \`npm run build\` before the scenario tests`);
-  const home = mkdtempSync(join(tmpdir(), 'restray-ws-'));
+  const home = userLikeDir('restray-ws-');
   const env = { ...inject('keyringEnv'), RESTRAY_HOME: home, LANG: 'C.UTF-8' };
   return {
     home,

@@ -1,8 +1,8 @@
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Repository } from '../../contract/config.js';
+import { userLikeDir } from './user-like-dir.js';
 
 const root = join(import.meta.dirname, '..', '..');
 /** The launcher `npx restray` runs; it loads the bundle below. */
@@ -86,7 +86,7 @@ export async function setUpWorkstation(o: WorkstationOptions): Promise<LabWorkst
   requireCliBundle();
   const t = o.repository.target;
   if (t.kind !== 'append-only') throw new Error('lab workstations use an append-only onsite target');
-  const ws = labWorkstation(o.home ?? mkdtempSync(join(tmpdir(), 'restray-lab-ws-')), o.keyringEnv);
+  const ws = labWorkstation(o.home ?? userLikeDir('restray-lab-ws-'), o.keyringEnv);
   const must = async (args: string[], input?: string) => {
     const r = await ws.run(args, input === undefined ? {} : { input });
     if (r.exitCode !== 0)

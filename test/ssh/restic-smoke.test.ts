@@ -46,7 +46,7 @@ describe('restic 0.14 through resticRepoArgs', () => {
 
   it('initialises and lists an SFTP repository', async () => {
     const target = sftpLab.sftpTarget(join(sftpLab.work, 'sftp repo'));
-    expect(resticRepoArgs(target)[3]).toMatch(/^"sftp\.command=.*'.*key dir, with spaces/);
+    expect(resticRepoArgs(target)[3]).toMatch(/^"sftp\.command=.*key\\ dir,\\ with\\ spaces/);
     const cache = join(sftpLab.work, 'cache');
     const init = await restic(target, ['init'], cache);
     expect(init.stderr).not.toMatch(/Fatal/);

@@ -6,6 +6,7 @@ import { scanHostKey, pinHostKey } from '../../core/ssh/host-key.js';
 import { generateRepoKey, type RepoKey } from '../../core/ssh/keys.js';
 import type { SshEndpoint } from '../../core/ssh/ssh-options.js';
 import { startSshd, type LabSshd, type StartSshdOptions } from '../lab/sshd.js';
+import { userLikeDir } from '../lab/user-like-dir.js';
 
 /** A lab sshd plus a workstation side: a Restray-generated key and a known_hosts file pinning the server. */
 export interface SshLab {
@@ -31,7 +32,10 @@ export async function startSshLab(
   opts: { keyOptions?: string; keyDir?: string; user?: string; sshd?: StartSshdOptions } = {},
 ): Promise<SshLab> {
   const work = mkdtempSync(join(tmpdir(), 'restray-ssh-test-'));
-  const key = await generateRepoKey(join(work, opts.keyDir ?? 'keys'), 'repo');
+  // The workstation's files live where a user's would (spaces, non-ASCII, %, an apostrophe); the server side's
+  // repositories stay in `work`, as on a Pi.
+  const home = userLikeDir('restray-ssh-home-');
+  const key = await generateRepoKey(join(home, opts.keyDir ?? 'keys'), 'repo');
   const line = opts.keyOptions ? `${opts.keyOptions} ${key.publicLine}` : key.publicLine;
   const user = opts.user ?? 'root';
   const sshd = await startSshd({
@@ -39,7 +43,7 @@ export async function startSshLab(
     ...opts.sshd,
     authorizedKeys: { [user]: [line], ...opts.sshd?.authorizedKeys },
   });
-  const knownHosts = join(work, 'known_hosts');
+  const knownHosts = join(home, 'known_hosts');
   const scanned = await scanHostKey(sshd.host, sshd.port);
   const pinned = [...scanned.lines];
   pinHostKey(knownHosts, pinned);
@@ -65,6 +69,7 @@ export async function startSshLab(
     async stop() {
       await sshd.stop();
       rmSync(work, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
     },
   };
 }
