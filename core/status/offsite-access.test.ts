@@ -47,8 +47,7 @@ describe('offsite read-only access', () => {
     const command = splitLikeRestic(args[3]!.slice('sftp.command='.length));
     expect(command).toEqual(
       expect.arrayContaining([
-        '-i',
-        access.sshKey,
+        `IdentityFile=${access.sshKey}`,
         'BatchMode=yes',
         'StrictHostKeyChecking=yes',
         '2222',

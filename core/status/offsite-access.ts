@@ -6,9 +6,9 @@ import type { OffsiteAccess, Repository } from '../../contract/config.js';
 import type { PiStatus } from '../../contract/pi-status.js';
 import { RestrayError } from '../errors.js';
 import type { ResticContext } from '../restic/index.js';
-import { sftpRepoUrl } from '../ssh/repo-args.js';
+import { resticRepoArgs } from '../ssh/repo-args.js';
 import { classifySshFailure } from '../ssh/ssh-errors.js';
-import { sshCommandString, sshDestination, sshOptionArgs } from '../ssh/ssh-options.js';
+import { sshDestination, sshOptionArgs } from '../ssh/ssh-options.js';
 import { sameSnapshot } from './chain.js';
 import type { StatusObservation } from './observations.js';
 import { MAX_STATUS_BYTES, statusFromBytes } from './status-reader.js';
@@ -54,14 +54,9 @@ export function generationPath(access: OffsiteAccess, generation: string): strin
  * `invalid-argument` for names or paths restic cannot be given safely.
  */
 export function offsiteRepoArgs(access: OffsiteAccess, generation: string): string[] {
-  const command = sshCommandString(access, ['sftp'], ['-s']);
-  return [
-    '-r',
-    sftpRepoUrl({ ...access, path: generationPath(access, generation) }),
-    '-o',
-    `sftp.command=${command}`,
-    '--no-lock',
-  ];
+  const { user, host, port, sshKey, knownHosts } = access;
+  const path = generationPath(access, generation);
+  return [...resticRepoArgs({ kind: 'sftp', path, user, host, port, sshKey, knownHosts }), '--no-lock'];
 }
 
 /** What the offsite Pi shows the read-only account. */
