@@ -41,7 +41,7 @@ describe('ssh and rsync', () => {
       'ConnectTimeout=15',
     ])
       expect(rsh).toContain(o);
-    expect(quoteWord("it's")).toBe(`'it'\\''s'`);
+    expect(quoteWord("it's")).toBe(`'it''s'`);
   });
 
   it('classifies link failures without quoting raw output', () => {

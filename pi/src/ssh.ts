@@ -9,9 +9,13 @@ import {
 } from '../../contract/ssh-policy.js';
 import { PiError } from './errors.js';
 
-/** Quotes one word for rsync's `-e` parser (and a POSIX shell): single quotes unless the word is plainly safe. */
+/**
+ * Quotes one word for rsync's `-e` parser: single quotes unless the word is plainly safe. rsync's own splitter
+ * (not a shell) keeps backslashes and writes a quote inside quotes as two (`'O''Neil'`); the shell form `'\''`
+ * makes it stop with "Missing trailing-' in remote-shell command".
+ */
 export function quoteWord(w: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, "''")}'`;
 }
 
 /**

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startFaultProxy, type FaultProxy } from '../lab/fault-proxy.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
+import { resticRepoArgs as workstationRepoArgs } from '../../core/ssh/repo-args.js';
 import { main } from '../../pi/src/main.js';
 import { loadSecrets, parseConfig, type PiConfig } from '../../pi/src/config.js';
 import { runSync, type SyncOptions, type SyncOutcome } from '../../pi/src/sync.js';
@@ -339,25 +340,16 @@ export async function startTwoPiLab(opts: TwoPiLabOptions = {}): Promise<TwoPiLa
     };
 
     const password = `lab-${randomBytes(8).toString('hex')}`;
-    const program = [
-      'ssh',
-      '-F',
-      '/dev/null',
-      '-i',
-      ws.privatePath,
-      '-p',
-      String(sshd.port),
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      `UserKnownHostsFile=${wsKnownHosts}`,
-      `${users.workstation}@127.0.0.1`,
-    ].join(' ');
-    const resticRepoArgs = ['-r', 'rclone:', '-o', `rclone.program=${program}`];
+    // The workstation reaches the onsite Pi exactly as Restray does (core's repository arguments).
+    const resticRepoArgs = workstationRepoArgs({
+      kind: 'append-only',
+      path: '/',
+      user: users.workstation,
+      host: '127.0.0.1',
+      port: sshd.port,
+      sshKey: ws.privatePath,
+      knownHosts: wsKnownHosts,
+    });
     const env = {
       ...process.env,
       RESTIC_PASSWORD: password,

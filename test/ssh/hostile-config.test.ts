@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -16,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshValue } from '../../contract/ssh-policy.js';
 import { resticRepoArgs } from '../../core/ssh/repo-args.js';
 import { SSH_PROGRAM, sshArgs, type SshEndpoint } from '../../core/ssh/ssh-options.js';
-import { sshArgs as piSshArgs } from '../../pi/src/ssh.js';
+import { sshArgs as piSshArgs, rsyncRsh } from '../../pi/src/ssh.js';
 import { userLikeDir } from '../lab/user-like-dir.js';
 import { startSshLab, type SshLab } from './ssh-lab.js';
 
@@ -163,6 +164,20 @@ describe("Restray's ssh ignores the user's own ~/.ssh/config", () => {
     });
     expect(r.stderr).not.toMatch(/Fatal/);
     expect(r.exitCode).toBe(0);
+    expect(existsSync(marker('local-command-ran'))).toBe(false);
+  });
+
+  it("rsync's -e with the Pi side's quoting carries the escaped paths (rsync splits -e itself)", async () => {
+    const t = { connectTimeout: 15, serverAliveInterval: 10, serverAliveCountMax: 3 };
+    const src = join(home, 'payload');
+    writeFileSync(src, 'carried');
+    execFileSync('chown', [`${uid}`, src]);
+    const dest = join(lab.work, 'rsync-dest');
+    const r = await asUser('rsync', ['-e', rsyncRsh(ep, t), src, `${ep.user}@${ep.host}:${dest}`], {
+      SSH_AUTH_SOCK: agentSock,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(readFileSync(dest, 'utf8')).toBe('carried');
     expect(existsSync(marker('local-command-ran'))).toBe(false);
   });
 
