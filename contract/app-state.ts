@@ -49,6 +49,16 @@ export const Job = z.object({
   queuedAt: IsoTime,
   startedAt: IsoTime.optional(),
   progress: JobProgress.optional(),
+  /** Queued behind another Restray process's work on the same repository (tray app, daemon or CLI). */
+  waitingFor: z
+    .object({
+      role: z.enum(['tray', 'daemon', 'cli']),
+      kind: z.string(),
+      name: z.string(),
+      pid: int,
+      since: IsoTime,
+    })
+    .optional(),
 });
 export type Job = z.infer<typeof Job>;
 

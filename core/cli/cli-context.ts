@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { resolvePaths } from '../config/paths.js';
 import { Engine } from '../engine/engine.js';
+import type { ProcessRole } from '../jobs/repo-lock.js';
 import { KeytarStore } from '../secrets/keytar-store.js';
 
 /** What every command gets: the engine (opened on first use) and the output streams. */
@@ -11,22 +12,27 @@ export interface CliContext {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Set by a command that succeeds with a warning status (3: backup incomplete). */
   exitCode: number;
+  /** Which Restray process this is, as other processes waiting for its work see it; set before engine(). */
+  role: ProcessRole;
 }
 
 /** The real context: OS paths (or RESTRAY_HOME), the OS keychain, this process's streams. */
 export function processContext(): CliContext {
   let engine: Promise<Engine> | undefined;
-  return {
+  const ctx: CliContext = {
     engine: () =>
       (engine ??= Engine.open({
         paths: resolvePaths(process.platform, process.env, homedir()),
         secrets: new KeytarStore(),
+        role: ctx.role,
       })),
     out: process.stdout,
     err: process.stderr,
     stdin: process.stdin,
     exitCode: 0,
+    role: 'cli',
   };
+  return ctx;
 }
 
 /** Writes one JSON document per line (the `--json` output of every command). */

@@ -28,6 +28,7 @@ import { OffsiteListingCache } from './offsite-listing-cache.js';
 import { runOffsiteRestore, type OffsiteRestoreInput } from '../status/offsite-restore.js';
 import { resticHost, runBackupJob } from './backup-job.js';
 import { EventBus } from './event-bus.js';
+import { RepoLocks, type ProcessRole } from '../jobs/repo-lock.js';
 import { JobRunner, type JobControl, type JobOutcome } from './job-runner.js';
 import type { Destination } from '../../contract/browse.js';
 import type { Conflict } from './restore-placement.js';
@@ -41,6 +42,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Unexpected exceptions (bugs) go here; expected failures are values in run records. */
   onBug?: (e: unknown) => void;
+  /** Which Restray process this is (named to other processes that wait for its work). Default `cli`. */
+  role?: ProcessRole;
 }
 
 const RECENT_RUNS = 50;
@@ -70,7 +73,10 @@ export class Engine {
     const onBug = options.onBug ?? ((e) => console.error('restray: unexpected error', e));
     this.bus = new EventBus(onBug);
     this.history = new RunHistory(join(options.paths.stateDir, 'history.jsonl'));
-    this.runner = new JobRunner(this.bus, this.history, this.clock, onBug);
+    this.runner = new JobRunner(this.bus, this.history, this.clock, onBug, {
+      locks: new RepoLocks({ dir: join(options.paths.stateDir, 'locks'), role: options.role ?? 'cli' }),
+      key: (repo) => this.config.repositories.find((r) => r.name === repo)?.id ?? repo,
+    });
     this.chains = new ChainMonitor({
       config: () => this.config,
       runs: async () => (await this.history.list(RECENT_RUNS)).map((e) => e.run),

@@ -5,6 +5,7 @@ import { RestrayError, toErrorInfo } from '../errors.js';
 import type { EventBus } from './event-bus.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import type { HistoryEntry, RunHistory } from '../jobs/run-history.js';
+import type { RepoLocks } from '../jobs/repo-lock.js';
 import type { Clock } from '../schedule/clock.js';
 
 /** What a job's work function gets: a cancel signal and a way to report progress. */
@@ -54,6 +55,8 @@ export class JobRunner {
     private readonly history: RunHistory,
     private readonly clock: Clock,
     private readonly onBug: (e: unknown) => void,
+    /** One restic per repository across processes; the key names the repository's lock. */
+    private readonly locks?: { locks: RepoLocks; key: (repo: string) => string },
   ) {}
 
   /** Queued and running jobs, oldest first. */
@@ -117,10 +120,27 @@ export class JobRunner {
     let outcome: JobOutcome | undefined;
     let error: ErrorInfo | undefined;
     let result: RunResult;
+    let release: (() => void) | undefined;
     try {
       if (abort.signal.aborted)
         throw new RestrayError('cancelled', 'The job was cancelled before it started.');
-      const running: Job = { ...queued, state: 'running', startedAt };
+      release = await this.locks?.locks.acquire(
+        this.locks.key(spec.repo),
+        { kind: spec.kind, name: spec.plan ?? spec.repo },
+        {
+          signal: abort.signal,
+          onWait: (h) => {
+            const waiting: Job = {
+              ...(entry?.job ?? queued),
+              waitingFor: { role: h.role, kind: h.kind, name: h.name, pid: h.pid, since: h.since },
+            };
+            if (entry) entry.job = waiting;
+            this.bus.emit({ type: 'job-updated', job: waiting });
+          },
+        },
+      );
+      const { waitingFor: _w, ...notWaiting } = entry?.job ?? queued;
+      const running: Job = { ...notWaiting, state: 'running', startedAt };
       if (entry) entry.job = running;
       this.bus.emit({ type: 'job-updated', job: running });
       outcome = await spec.work({
@@ -138,6 +158,8 @@ export class JobRunner {
       result = error.kind === 'cancelled' ? 'cancelled' : 'failed';
       const tail = (e as { stderrTail?: unknown }).stderrTail;
       if (typeof tail === 'string' && tail) log = tail.split('\n');
+    } finally {
+      release?.();
     }
     const run: RunRecord = {
       id: queued.id,

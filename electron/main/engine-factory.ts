@@ -26,6 +26,7 @@ export async function createEngineForApp(onBug: (e: unknown) => void): Promise<E
       paths: resolvePaths(process.platform, process.env, homedir()),
       secrets: new KeytarStore(),
       onBug,
+      role: 'tray',
     });
   } catch (e) {
     const info = toErrorInfo(e);

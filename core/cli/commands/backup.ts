@@ -3,6 +3,7 @@ import type { RunRecord } from '../../../contract/app-state.js';
 import { RestrayError } from '../../errors.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
+import { noticeWaiting } from '../waiting-notice.js';
 import { formatBytes, formatDuration, progressLine } from '../format.js';
 
 /** Turns a failed or cancelled run record into the thrown error that sets the exit status. */
@@ -28,6 +29,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       const engine = await ctx.engine();
       const { jobId, done } = engine.startBackup(planName, 'manual');
       const tty = !o.json && ctx.err.isTTY === true;
+      const unwait = noticeWaiting(ctx, engine, jobId);
       const unsubscribe = engine.subscribe((e) => {
         if (e.type !== 'job-progress' || e.jobId !== jobId) return;
         if (o.json) printJson(ctx, { type: 'progress', ...e.progress });
@@ -41,6 +43,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         run = await done;
       } finally {
         unsubscribe();
+        unwait();
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
         if (tty) ctx.err.write('\r\u001b[2K');

@@ -7,6 +7,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
     .command('daemon')
     .description('run scheduled backups in the foreground without the tray (Ctrl-C stops it cleanly)')
     .action(async () => {
+      ctx.role = 'daemon';
       const engine = await ctx.engine();
       engine.subscribe((e) => {
         if (e.type === 'job-updated' && e.job.state === 'running')

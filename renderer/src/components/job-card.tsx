@@ -16,7 +16,13 @@ export function JobCard({ job }: { job: Job }) {
   const title = t('job.title', { kind: t(`jobKind.${job.kind}`), name: job.plan ?? job.repo });
   const status =
     job.state === 'queued'
-      ? t('job.queued')
+      ? job.waitingFor
+        ? t('job.waitingFor', {
+            other: t(`jobKind.${job.waitingFor.kind}`, { defaultValue: job.waitingFor.kind }),
+            name: job.waitingFor.name,
+            where: t(`job.where.${job.waitingFor.role}`),
+          })
+        : t('job.queued')
       : job.state === 'cancelling'
         ? t('job.cancelling')
         : p?.fraction === undefined

@@ -83,6 +83,8 @@ export const de: Resources = {
   job: {
     title: '{{kind}} von „{{name}}“',
     queued: 'Wartet auf das Repository…',
+    waitingFor: 'Wartet: {{other}} von „{{name}}“ läuft {{where}}…',
+    where: { tray: 'in der Tray-App', daemon: 'im Restray-Dienst', cli: 'in einem restray-Befehl' },
     scanning: 'Dateien werden gezählt…',
     cancelling: 'Wird abgebrochen…',
     progress: 'Fortschritt',

@@ -81,6 +81,8 @@ export const en = {
   job: {
     title: '{{kind}} of “{{name}}”',
     queued: 'Waiting for the repository…',
+    waitingFor: 'Waiting: {{other}} of “{{name}}” is running {{where}}…',
+    where: { tray: 'in the tray app', daemon: 'in the Restray service', cli: 'in a restray command' },
     scanning: 'Scanning files…',
     cancelling: 'Cancelling…',
     progress: 'Progress',
