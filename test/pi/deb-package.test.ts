@@ -1,8 +1,9 @@
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDebianRoot, type DebianRoot } from '../lab/debian-root.js';
+import { startTwoPiLab, type RawConfig } from './lab-two-pi.js';
 
 // The Debian package as an administrator gets it: built by `npm run package:pi`, checked by lintian, installed
 // with dpkg into a clean Debian 12 root (debootstrap; cached under /var/cache/restray-test), its dependencies
@@ -31,8 +32,8 @@ beforeAll(async () => {
 afterAll(() => root?.remove());
 
 /** The systemd unit as installed, `%i` replaced by the instance name. */
-async function installedUnit(unit: string): Promise<string> {
-  return (await root.must(`cat /lib/systemd/system/${unit}`)).replaceAll('%i', NAME);
+async function installedUnit(unit: string, name = NAME): Promise<string> {
+  return (await root.must(`cat /lib/systemd/system/${unit}`)).replaceAll('%i', name);
 }
 
 /** Values of a unit directive, in order (`Environment=` may appear several times). */
@@ -100,13 +101,32 @@ describe('restray-pi Debian package', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
+  it('provision onsite agrees with the account the package made (nothing to change on a second run)', async () => {
+    const keys = (
+      await root.must(
+        `mkdir -p /var/tmp/keys && for k in ws pull status; do ssh-keygen -q -t ed25519 -N '' -C $k -f /var/tmp/keys/$k; done
+       echo ok`,
+      )
+    ).trim();
+    expect(keys).toBe('ok');
+    const provision = `restray-pi provision onsite --repo /srv/restray/${NAME}/repo --status-dir /srv/restray/${NAME}/status \
+      --workstation-key /var/tmp/keys/ws.pub --pull-key /var/tmp/keys/pull.pub --status-key /var/tmp/keys/status.pub`;
+    const plan = await root.must(`${provision} --dry-run`);
+    expect(plan).not.toMatch(/create (account|group) restray[ (]/);
+    expect(plan).toMatch(/create account restray-pull/);
+    await root.must(provision);
+    expect(await root.must(provision)).toMatch(/Nothing to change/);
+    expect((await root.must(`stat -c "%U:%G %a" /srv/restray/${NAME}/repo`)).trim()).toBe(
+      'restray:restray 2750',
+    );
+  });
+
   it('the maintain unit’s command runs as its user, with its config and credential, and prunes', async () => {
     const repo = `/srv/restray/${NAME}/repo`;
     await root.must(
       `echo '${JSON.stringify({ version: 1, name: NAME, onsite: { repository: repo, forget: { keepWithin: '30d', prune: true } } })}' > /etc/restray-pi/${NAME}.json
        printf 'correct horse battery staple\\n' > /etc/restray-pi/${NAME}.restic-password
        chmod 0600 /etc/restray-pi/${NAME}.restic-password
-       install -d -o restray -g restray -m 2750 ${repo}
        mkdir -p /var/tmp/data && echo hello > /var/tmp/data/a.txt
        export RESTIC_PASSWORD='correct horse battery staple' RESTIC_REPOSITORY=${repo}
        runuser -u restray -p -- restic init -q
@@ -144,6 +164,51 @@ describe('restray-pi Debian package', () => {
     expect(bare.code).not.toBe(0);
     expect(bare.stderr).toMatch(/restic-password/);
     expect(bare.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('the sync unit’s command pulls a verified generation with the root’s Node, rsync and OpenSSH', async () => {
+    // The onsite Pi is the host's lab (sshd on 127.0.0.1, which the chroot shares); the offsite Pi is the root.
+    const lab = await startTwoPiLab({ faultProxy: false });
+    try {
+      const data = join(lab.dir, 'data');
+      mkdirSync(data);
+      writeFileSync(join(data, 'a.txt'), 'offsite me '.repeat(5000));
+      await lab.restic(['backup', '-q', data]);
+      const name = 'lab';
+      const etc = '/etc/restray-pi';
+      await root.copyIn(lab.offsite.pullKey, `${etc}/${name}.pull_ed25519`);
+      await root.copyIn(lab.offsite.statusKey, `${etc}/${name}.status_ed25519`);
+      await root.copyIn(lab.offsite.knownHosts, `${etc}/${name}.known_hosts`);
+      await root.copyIn(lab.offsite.secretsPath, `${etc}/${name}.secrets.json`);
+      await root.must(
+        `chmod 0600 ${etc}/${name}.pull_ed25519 ${etc}/${name}.status_ed25519 ${etc}/${name}.secrets.json`,
+      );
+      const raw = JSON.parse(readFileSync(lab.offsite.configPath, 'utf8')) as RawConfig;
+      raw.secretsFile = `${etc}/${name}.secrets.json`;
+      raw.offsite.root = `/srv/restray-offsite/${name}`;
+      for (const [end, key] of [
+        ['source', 'pull'],
+        ['publish', 'status'],
+      ] as const) {
+        raw.offsite[end].sshKey = `${etc}/${name}.${key}_ed25519`;
+        raw.offsite[end].knownHosts = `${etc}/${name}.known_hosts`;
+      }
+      delete raw.alerts.mail; // the lab's sendmail double lives on the host
+      await root.must(`cat > ${etc}/${name}.json`, { input: JSON.stringify(raw) });
+
+      const unit = await installedUnit('restray-pi-sync@.service', name);
+      expect(directive(unit, 'User')).toEqual([]);
+      const [execStart] = directive(unit, 'ExecStart');
+      const r = await root.run(execStart!);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(
+        (await root.must(`ls /srv/restray-offsite/${name}/generations`)).trim().split('\n'),
+      ).toHaveLength(1);
+      expect(existsSync(join(lab.onsite.statusDir, 'offsite.json'))).toBe(true);
+      await lab.alerts.waitFor((q) => q.path === '/hc', 30_000);
+    } finally {
+      await lab.stop();
+    }
   });
 
   it('reinstalls idempotently; purge removes the files and the directory override, keeps the account', async () => {
