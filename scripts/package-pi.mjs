@@ -14,6 +14,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -42,6 +43,7 @@ const recommends = [
 ];
 
 const out = 'dist/deb';
+const epoch = sourceDateEpoch();
 const stage = join(out, `restray-pi_${version}_all`);
 const deb = join(out, `restray-pi_${version}_all.deb`);
 
@@ -153,7 +155,10 @@ exit 0
   0o755,
 );
 
+for (const p of [...walk(stage, false), ...walk(stage, true), join(stage, 'DEBIAN'), stage])
+  utimesSync(p, epoch, epoch);
 execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], {
+  env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 process.stdout.write(`${deb}\n`);
@@ -189,16 +194,18 @@ ${roff}.fi
 `;
 }
 
-function changelog() {
-  // The commit's time, so that the same commit packs the same changelog.
-  let epoch = Number(process.env.SOURCE_DATE_EPOCH);
-  if (!epoch) {
-    try {
-      epoch = Number(execFileSync('git', ['log', '-1', '--format=%ct'], { encoding: 'utf8' }).trim());
-    } catch {
-      epoch = Math.floor(Date.now() / 1000);
-    }
+/** SOURCE_DATE_EPOCH, else the commit's time: the same commit packs the same bytes (changelog date, mtimes). */
+function sourceDateEpoch() {
+  const env = Number(process.env.SOURCE_DATE_EPOCH);
+  if (env) return env;
+  try {
+    return Number(execFileSync('git', ['log', '-1', '--format=%ct'], { encoding: 'utf8' }).trim());
+  } catch {
+    return Math.floor(Date.now() / 1000);
   }
+}
+
+function changelog() {
   const date = new Date(epoch * 1000).toUTCString().replace('GMT', '+0000');
   return `restray-pi (${version}) unstable; urgency=medium
 

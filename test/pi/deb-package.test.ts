@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,8 +45,18 @@ function directive(unitText: string, key: string): string[] {
 describe('restray-pi Debian package', () => {
   it('lintian reports no errors', async () => {
     const r = await execa('lintian', ['--fail-on', 'error', deb], { reject: false, all: true });
+    if (r.failed && r.exitCode === undefined)
+      throw new Error(`lintian could not run (apt install lintian): ${r.message}`);
     expect(r.all).not.toMatch(/^E: /m);
     expect(r.exitCode, r.all).toBe(0);
+  });
+
+  it('the same commit packs the same bytes (reproducible: mtimes and changelog date from the commit)', async () => {
+    const before = createHash('sha256').update(readFileSync(deb)).digest('hex');
+    await execa(process.execPath, [join(repoRoot, 'scripts', 'package-pi.mjs'), '--no-build'], {
+      cwd: repoRoot,
+    });
+    expect(createHash('sha256').update(readFileSync(deb)).digest('hex')).toBe(before);
   });
 
   it('installs with dpkg, apt brings its dependencies, and the command runs on the root’s Node 18', async () => {
