@@ -2,7 +2,7 @@
 // and the Electron main/preload scripts. The renderer is built by Vite (renderer/vite.config.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const common = {
@@ -69,6 +69,10 @@ if (existsSync('pi/src/main.ts')) {
       outExtension: { '.js': '.mjs' },
       format: 'esm',
       target: 'node18',
+      // `restray-pi --version` and the Debian package (scripts/package-pi.mjs) take package.json's version.
+      define: {
+        RESTRAY_PI_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version),
+      },
       banner: esmBanner,
       plugins: [zodEnglishOnly],
     }),

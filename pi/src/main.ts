@@ -8,6 +8,7 @@ import { reverifyCommand, reverifyHelp } from './commands/reverify.js';
 import { statusCommand, statusHelp } from './commands/status.js';
 import { syncCommand, syncHelp } from './commands/sync.js';
 import { EXIT, PiError } from './errors.js';
+import { version } from './version.js';
 
 const commands: Record<string, { run: (argv: string[], io: CommandIo) => Promise<number>; help: string }> = {
   sync: { run: syncCommand, help: syncHelp },
@@ -23,6 +24,7 @@ const commands: Record<string, { run: (argv: string[], io: CommandIo) => Promise
 export const usage = `restray-pi — onsite target and verified offsite copies of a restic repository
 
 Usage: restray-pi <command> [options]     (every command takes --config FILE, default /etc/restray-pi/config.json)
+       restray-pi --version
 
 Offsite Pi:
   sync        pull a new verified generation from the onsite Pi (push mode: promote what it pushed)
@@ -44,6 +46,10 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage);
     return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === '--version' || name === '-V') {
+    io.out(`restray-pi ${version}`);
+    return EXIT.ok;
   }
   const cmd = commands[name];
   if (!cmd) {

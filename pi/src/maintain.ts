@@ -52,7 +52,7 @@ export async function maintain(
   const value = file ? undefined : secrets.get('restic-password');
   if (!file && !value)
     throw new PiError('secret-missing', 'The restic-password secret is not set.', {
-      hint: 'Use LoadCredential=restic-password:/etc/restray-pi/restic-password (0600 root) in the unit, or the secrets file.',
+      hint: 'Put the password in /etc/restray-pi/NAME.restic-password (0600 root): restray-pi-maintain@NAME.service loads it as a credential. Or use the secrets file.',
     });
   // Blank every other password source so restic takes exactly ours.
   const env = {

@@ -18,6 +18,7 @@ import { readVerifyState } from './reverify.js';
 import { PiError } from './errors.js';
 import { runRsync, rsyncFailure } from './rsync.js';
 import { classifyLinkFailure, sshArgs } from './ssh.js';
+import { syncTimerOfThisUnit } from './sync-timer.js';
 
 /** Guard state on disk: the contract's view plus the finding ID that `approve` binds to. */
 export const GuardState = PiGuard.extend({ findingId: z.string().optional() });
@@ -231,9 +232,12 @@ export async function publishStatus(
 
 /**
  * Next elapse of the sync timer, from systemd (best effort: undefined without systemd or timer). Without a
- * running systemd (`/run/systemd/system` is how sd_booted() tells) there is no timer to ask about.
+ * running systemd (`/run/systemd/system` is how sd_booted() tells) there is no timer to ask about. The default
+ * timer is the templated one of the unit this run is in (see syncTimerOfThisUnit), else the untemplated name.
  */
-export async function nextTimerRun(unit = 'restray-pi-sync.timer'): Promise<string | undefined> {
+export async function nextTimerRun(
+  unit = syncTimerOfThisUnit() ?? 'restray-pi-sync.timer',
+): Promise<string | undefined> {
   if (!existsSync('/run/systemd/system')) return undefined;
   try {
     const r = await execa('systemctl', ['show', '--timestamp=unix', '-P', 'NextElapseUSecRealtime', unit], {
