@@ -182,6 +182,11 @@ export const PlanState = z.object({
   /** Next scheduled run; absent for manual-only plans or while paused past it. */
   nextRun: IsoTime.optional(),
   lastRun: RunRecord.optional(),
+  /**
+   * Which Restray process runs this scheduled plan's slots (the tray app or the daemon: one per
+   * configuration); `none` when neither runs, so the slot waits. Absent for manual-only plans.
+   */
+  scheduledBy: z.enum(['tray', 'daemon', 'cli', 'none']).optional(),
 });
 export type PlanState = z.infer<typeof PlanState>;
 

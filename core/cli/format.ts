@@ -1,3 +1,4 @@
+import type { PlanState } from '../../contract/app-state.js';
 /** Human-readable byte counts in binary units (KiB, MiB, …), as restic prints them. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -54,4 +55,25 @@ export function progressLine(p: ProgressFigures, width: number): string {
     if (room > 10) line += `  ${current.length > room ? `…${current.slice(-(room - 1))}` : current}`;
   }
   return line.slice(0, Math.max(10, width - 1));
+}
+
+const SCHEDULER_NAME = {
+  tray: 'the tray app',
+  daemon: 'the Restray daemon',
+  cli: 'a restray command',
+} as const;
+
+/**
+ * A plan's last and next run for `restray status` and `plan list`: `last success 2026-…, next 2026-… (the
+ * Restray daemon)`; a scheduled plan that no process runs says so instead of giving a time nobody keeps.
+ */
+export function planRunText(p: PlanState): string {
+  const last = p.lastRun ? `${p.lastRun.result} ${p.lastRun.endedAt}` : 'never';
+  const next =
+    p.scheduledBy === undefined
+      ? 'manual'
+      : p.scheduledBy === 'none'
+        ? 'not scheduled: neither the tray app nor the Restray daemon is running'
+        : `${p.nextRun ?? 'paused'} (${SCHEDULER_NAME[p.scheduledBy]})`;
+  return `last ${last}, next ${next}`;
 }

@@ -18,6 +18,7 @@ import { RestrayError } from '../errors.js';
 import { RunHistory } from '../jobs/run-history.js';
 import * as restic from '../restic/index.js';
 import { systemClock, type Clock } from '../schedule/clock.js';
+import { nextSlot } from '../schedule/slots.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { ChainMonitor, listOnsiteSnapshots } from '../status/chain-monitor.js';
@@ -47,6 +48,7 @@ export interface EngineOptions {
 }
 
 const RECENT_RUNS = 50;
+const SCHEDULER_LOCK = '.scheduler';
 
 /**
  * The engine the tray app, the CLI and the tests run: configuration, keychain, restic jobs through one queue
@@ -59,6 +61,9 @@ export class Engine {
   private readonly runner: JobRunner;
   private readonly clock: Clock;
   private scheduler: Scheduler | undefined;
+  private readonly locks: RepoLocks;
+  /** Held while this process runs the schedules (one scheduling process per configuration). */
+  private schedulerLock: { wait: AbortController; release?: () => void } | undefined;
   private onBattery = false;
   private readonly chains: ChainMonitor;
   /** Browsing offsite asks for the generation list on every call; it changes at most once per sync. */
@@ -73,8 +78,9 @@ export class Engine {
     const onBug = options.onBug ?? ((e) => console.error('restray: unexpected error', e));
     this.bus = new EventBus(onBug);
     this.history = new RunHistory(join(options.paths.stateDir, 'history.jsonl'));
+    this.locks = new RepoLocks({ dir: join(options.paths.stateDir, 'locks'), role: options.role ?? 'cli' });
     this.runner = new JobRunner(this.bus, this.history, this.clock, onBug, {
-      locks: new RepoLocks({ dir: join(options.paths.stateDir, 'locks'), role: options.role ?? 'cli' }),
+      locks: this.locks,
       key: (repo) => this.config.repositories.find((r) => r.name === repo)?.id ?? repo,
     });
     this.chains = new ChainMonitor({
@@ -364,6 +370,46 @@ export class Engine {
 
   /** Starts the scheduler: makes up missed slots once and arms every plan's schedule. */
   async startScheduler(): Promise<void> {
+    if (this.schedulerLock?.release) return this.armScheduler();
+    if (this.schedulerLock) return;
+    // One process schedules a configuration's plans: the tray app or the daemon, whichever came first. The
+    // other waits (and takes over when the first stops or dies); a plan never runs twice for one slot.
+    const wait = new AbortController();
+    const lock: { wait: AbortController; release?: () => void } = { wait };
+    this.schedulerLock = lock;
+    const othersHold = this.locks.holder(SCHEDULER_LOCK) !== undefined;
+    const got = this.locks
+      .acquire(
+        SCHEDULER_LOCK,
+        { kind: 'schedule', name: 'plans' },
+        {
+          signal: wait.signal,
+          pollMs: 5_000,
+          onWait: () => this.emitSchedule(),
+        },
+      )
+      .then(
+        async (release) => {
+          lock.release = release;
+          if (!wait.signal.aborted) await this.armScheduler();
+        },
+        () => undefined, // closed while waiting
+      );
+    if (!othersHold) await got;
+    else this.emitSchedule();
+  }
+
+  /**
+   * Who runs this configuration's schedules: this process, another Restray process (its role and PID), or
+   * nobody (no tray app or daemon runs: scheduled plans wait).
+   */
+  schedulingProcess(): { by: 'this' } | { by: ProcessRole; pid: number } | { by: 'none' } {
+    if (this.schedulerLock?.release) return { by: 'this' };
+    const h = this.locks.holder(SCHEDULER_LOCK);
+    return h ? { by: h.role, pid: h.pid } : { by: 'none' };
+  }
+
+  private async armScheduler(): Promise<void> {
     this.scheduler?.stop();
     const { Scheduler } = await import('../schedule/scheduler.js');
     this.scheduler = new Scheduler({
@@ -423,6 +469,9 @@ export class Engine {
   async close(): Promise<void> {
     this.scheduler?.stop();
     this.scheduler = undefined;
+    this.schedulerLock?.wait.abort();
+    this.schedulerLock?.release?.();
+    this.schedulerLock = undefined;
     this.chains.stop();
     await this.runner.cancelAll();
   }
@@ -604,11 +653,29 @@ export class Engine {
   }
 
   private planStates(recentRuns: RunRecord[]): PlanState[] {
-    const next = new Map((this.scheduler?.nextRuns() ?? []).map((n) => [n.plan, n.at.toISOString()]));
+    // Another process schedules: its next slots are the same pure maths on the same config.
+    const who = this.schedulingProcess();
+    const paused = this.pausedUntil();
+    const from = paused ?? this.clock.now();
+    const next = new Map(
+      this.scheduler
+        ? this.scheduler.nextRuns().map((n) => [n.plan, n.at.toISOString()])
+        : who.by === 'none'
+          ? []
+          : this.config.plans.flatMap((p) =>
+              p.schedule ? [[p.name, nextSlot(p.schedule, from).toISOString()]] : [],
+            ),
+    );
     return this.config.plans.map((p) => {
       const lastRun = recentRuns.find((r) => r.plan === p.name && r.kind === 'backup');
       const nextRun = next.get(p.name);
-      return { name: p.name, ...(nextRun ? { nextRun } : {}), ...(lastRun ? { lastRun } : {}) };
+      const scheduledBy = !p.schedule ? undefined : who.by === 'this' ? (this.options.role ?? 'cli') : who.by;
+      return {
+        name: p.name,
+        ...(nextRun ? { nextRun } : {}),
+        ...(lastRun ? { lastRun } : {}),
+        ...(scheduledBy ? { scheduledBy } : {}),
+      };
     });
   }
 

@@ -128,7 +128,7 @@ export class RepoLocks {
   async acquire(
     key: string,
     job: { kind: string; name: string },
-    opts: { signal?: AbortSignal; onWait?: OnWait } = {},
+    opts: { signal?: AbortSignal; onWait?: OnWait; pollMs?: number } = {},
   ): Promise<() => void> {
     const path = this.path(key);
     const owner: LockOwner = {
@@ -157,7 +157,7 @@ export class RepoLocks {
         told = found.owner.token;
         opts.onWait?.(found.owner);
       }
-      await sleep(this.pollMs, opts.signal);
+      await sleep(opts.pollMs ?? this.pollMs, opts.signal);
     }
   }
 

@@ -19,8 +19,24 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
           );
         }
       });
+      let scheduling = false;
+      const sayWhoSchedules = () => {
+        const who = engine.schedulingProcess();
+        if (who.by === 'this' && !scheduling) {
+          scheduling = true;
+          ctx.err.write('restray: daemon running; scheduled plans will run on time\n');
+        }
+      };
+      engine.subscribe((e) => {
+        if (e.type === 'schedule-changed') sayWhoSchedules();
+      });
       await engine.startScheduler();
-      ctx.err.write('restray: daemon running; scheduled plans will run on time\n');
+      const who = engine.schedulingProcess();
+      if (who.by !== 'this' && who.by !== 'none')
+        ctx.err.write(
+          `restray: the ${who.by === 'tray' ? 'tray app' : 'Restray daemon'} (process ${who.pid}) runs the schedules of this configuration; this daemon takes over when it stops\n`,
+        );
+      sayWhoSchedules();
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

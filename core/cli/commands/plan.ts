@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Retention } from '../../../contract/config.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { collect, intOption } from '../options.js';
+import { planRunText } from '../format.js';
 
 interface PlanFlags {
   repo: string;
@@ -76,9 +77,14 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const state = await (await ctx.engine()).getState();
+      const runs = new Map(state.plans.map((p) => [p.name, p]));
       if (o.json) printJson(ctx, state.config.plans);
       else
-        for (const p of state.config.plans)
-          ctx.out.write(`${p.name}\t→ ${p.repo}\t${p.paths.join(' ')}\t${p.schedule ?? 'manual'}\n`);
+        for (const p of state.config.plans) {
+          const r = runs.get(p.name);
+          ctx.out.write(
+            `${p.name}\t→ ${p.repo}\t${p.paths.join(' ')}\t${p.schedule ?? 'manual'}${r ? `\t${planRunText(r)}` : ''}\n`,
+          );
+        }
     });
 }

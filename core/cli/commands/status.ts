@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ChainStatus } from '../../../contract/app-state.js';
 import { printJson, type CliContext } from '../cli-context.js';
+import { planRunText } from '../format.js';
 
 const verdictText: Record<string, string> = {
   safe: 'safe: the newest snapshot is on the onsite and the offsite Pi',
@@ -68,9 +69,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         for (const l of chainLines(c)) ctx.out.write(`${l}\n`);
       }
       for (const p of state.plans) {
-        ctx.out.write(
-          `plan ${p.name}: last ${p.lastRun ? `${p.lastRun.result} ${p.lastRun.endedAt}` : 'never'}, next ${p.nextRun ?? 'manual'}\n`,
-        );
+        ctx.out.write(`plan ${p.name}: ${planRunText(p)}\n`);
       }
     });
 }
