@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import schedule from 'node-schedule';
 import { writeFileAtomic } from '../config/atomic-write.js';
+import { readHandledSlots } from './schedule-state.js';
 import { missedSlot, nextSlot } from './slots.js';
 
 import { systemClock, type Clock } from './clock.js';
@@ -172,20 +172,13 @@ export class Scheduler {
     if (gap > interval + WATCHDOG_SLACK_MS || gap < 0) await this.notifyResume();
   }
 
-  private async loadState(): Promise<Record<string, string>> {
-    try {
-      const raw = JSON.parse(await readFile(this.options.statePath, 'utf8')) as unknown;
-      if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
-        return Object.fromEntries(
-          Object.entries(raw as Record<string, unknown>).filter(
-            (e): e is [string, string] => typeof e[1] === 'string' && !Number.isNaN(Date.parse(e[1])),
-          ),
-        );
-      }
-    } catch {
-      // missing or unreadable state: start fresh (no slot counts as missed)
-    }
-    return {};
+  /** The last handled slot per plan (ISO times), as persisted; the freshness rule reads it (no I/O). */
+  handledSlots(): Readonly<Record<string, string>> {
+    return { ...this.handled };
+  }
+
+  private loadState(): Promise<Record<string, string>> {
+    return readHandledSlots(this.options.statePath);
   }
 
   private async saveState(): Promise<void> {

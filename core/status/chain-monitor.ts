@@ -5,6 +5,7 @@ import { RestrayError, toErrorInfo } from '../errors.js';
 import * as restic from '../restic/index.js';
 import type { Clock } from '../schedule/clock.js';
 import { deriveChain } from './chain.js';
+import type { FreshnessInput } from './freshness.js';
 import type { SnapshotsObservation, StatusObservation } from './observations.js';
 import { inspectOffsite } from './offsite-access.js';
 import { readOffsiteStatus, statusEndpoint } from './status-reader.js';
@@ -28,6 +29,8 @@ export interface ChainMonitorOptions {
     now: () => Date,
   ) => Promise<StatusObservation | undefined>;
   clock: Clock;
+  /** Plans, the scheduler's handled slots and running backups, for the freshness rule; absent: not judged. */
+  freshness?: () => FreshnessInput;
   /** Called with a repository's chain when it changed in a way the UI shows (see chainKey). */
   emit: (chain: ChainStatus) => void;
   onBug: (e: unknown) => void;
@@ -136,6 +139,7 @@ export class ChainMonitor {
       runs,
       onsite: fresh?.onsite,
       offsite: fresh?.offsite,
+      freshness: this.o.freshness?.(),
     });
   }
 
