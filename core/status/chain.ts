@@ -2,7 +2,7 @@ import type { ChainStatus, HopState, RunRecord, SnapshotRef } from '../../contra
 import type { Repository } from '../../contract/config.js';
 import type { ErrorKind } from '../../contract/errors.js';
 import { offsiteHolds, type PiStatus } from '../../contract/pi-status.js';
-import { backupRisk, type FreshnessInput } from './freshness.js';
+import { backupRisk, faultHop, type FreshnessInput } from './freshness.js';
 import type { SnapshotsObservation, StatusObservation } from './observations.js';
 
 /** Everything {@link deriveChain} looks at; all of it already read, so derivation is pure. */
@@ -100,8 +100,8 @@ function hours(seconds: number): string {
  *   tray warn after `offsiteLagHours`. `snapshotsBehind` counts those snapshots.
  * - offsite state: `blocked` (guard, or the last run was blocked), `failed` (last run failed), `behind` (newest
  *   not offsite for longer than the limit), `unreachable` / `unknown` (status not read / not valid), else `ok`.
- * - onsite state: `unreachable` when the onsite Pi did not answer, `failed` when the last backup failed or the
- *   onsite listing lacks the newest snapshot, `ok` when it holds it, `unknown` before anything is known.
+ * - onsite state: `unreachable` when the onsite Pi did not answer, `failed` when the last backup failed with an
+ *   error of the Pi or the repository (freshness.ts faultHop) or the onsite listing lacks the newest snapshot, `ok` when it holds it, `unknown` before anything is known.
  */
 export function deriveChain(input: ChainInput): ChainStatus {
   const { repo } = input;
@@ -171,7 +171,8 @@ function onsiteHop(
     const why = listing && !listing.ok ? listing.error.message : (statusDown?.message ?? '');
     return withTime('unreachable', why);
   }
-  if (last && last.result === 'failed' && last !== lastOk)
+  // A backup that failed on this computer (its folder gone, the keychain) says nothing about the Pi.
+  if (last && last.result === 'failed' && last !== lastOk && faultHop(last.error) === 'onsite')
     return withTime('failed', last.error?.message ?? 'The last backup failed.');
   if (listing && !listing.ok) return withTime('failed', listing.error.message);
   if (!newest) return withTime(listing?.ok ? 'ok' : 'unknown');

@@ -163,6 +163,11 @@ describe('deriveChain with freshness', () => {
     expect(chain.verdict).toBe('at-risk');
     expect(chain.risk).toMatchObject({ cause: 'failed', hop: 'onsite', failures: 3 });
     expect(chain.onsite.state).toBe('failed');
+    // A folder gone on this computer: the fault is the workstation's, the onsite hop stays ok.
+    const gone = run(0.2, 'failed', { error: { kind: 'not-found', message: 'No such folder.' } });
+    const local = deriveChain({ ...base, runs: [gone, ok] });
+    expect(local.risk).toMatchObject({ cause: 'failed', hop: 'workstation' });
+    expect(local.onsite.state).not.toBe('failed');
     // Without freshness input (older callers), nothing changes.
     expect(deriveChain({ repo, now: NOW, lagLimitSeconds: 86400, runs: failing }).verdict).toBe('no-offsite');
   });

@@ -1,6 +1,6 @@
 import type { BackupRisk, RunRecord } from '../../contract/app-state.js';
 import type { Plan } from '../../contract/config.js';
-import type { ErrorKind } from '../../contract/errors.js';
+import type { ErrorInfo, ErrorKind } from '../../contract/errors.js';
 import { previousSlot } from '../schedule/slots.js';
 
 /** Plans without a schedule: their newest snapshot may be this old before the chain is at risk. */
@@ -33,6 +33,15 @@ const ONSITE_KINDS: readonly ErrorKind[] = [
   'locked',
   'repo-not-found',
 ];
+
+/**
+ * Which hop a backup's error puts the fault on: `onsite` when it came from the Pi or the repository (network,
+ * host key, key refused, append-only refusal, full disk, lock, no repository), else `workstation` (a missing
+ * folder, the keychain, restic itself). No error: `workstation`.
+ */
+export function faultHop(error: ErrorInfo | undefined): 'workstation' | 'onsite' {
+  return error && ONSITE_KINDS.includes(error.kind) ? 'onsite' : 'workstation';
+}
 
 /** The limit a scheduled plan's newest snapshot must stay within: the slot interval plus the tolerance. */
 export function scheduledLimitSeconds(intervalSeconds: number): number {
@@ -97,11 +106,10 @@ function planRisk(
   const newestFailure = streak[0];
   if (newestFailure) {
     const first = streak[streak.length - 1]!;
-    const kind = newestFailure.error?.kind ?? 'failed';
     return {
       plan: plan.name,
       cause: 'failed',
-      hop: ONSITE_KINDS.includes(kind) ? 'onsite' : 'workstation',
+      hop: faultHop(newestFailure.error),
       since: first.endedAt,
       ...(newestFailure.error ? { error: newestFailure.error } : {}),
       runId: newestFailure.id,
