@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppState, ChainStatus, EngineEvent } from '../../contract/app-state.js';
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../core/cli/main.js';
 import { resolvePaths } from '../../core/config/paths.js';
 import { AppEngine } from '../../core/engine/app-engine.js';
 import { Engine } from '../../core/engine/engine.js';
@@ -111,6 +113,16 @@ describe('at risk after failed backups (real sshd, restic, rclone, restray-pi sy
     expect(shown.slice(before)).toHaveLength(1);
     expect(shown.at(-1)?.title).toBe('Backups at risk');
 
+    // `restray status` says the same, with the next step, in English and (by the locale) in German.
+    const en = await status(engine, 'C.UTF-8');
+    expect(en).toMatch(/^pi: at risk: the newest work is not backed up$/m);
+    expect(en).toMatch(/^ {2}why: Backups of “home” have failed since .+: /m);
+    expect(en).toMatch(/^ {2}next step: Open the run’s log for the cause, fix it, then back up now\.$/m);
+    const de = await status(engine, 'de_DE.UTF-8');
+    expect(de).toMatch(/^pi: gefährdet: die neueste Arbeit ist nicht gesichert$/m);
+    expect(de).toMatch(/^ {2}warum: Sicherungen von „home“ schlagen seit .+ fehl: /m);
+    expect(de).toMatch(/^ {2}nächster Schritt: /m);
+
     // A check of the Pis changes nothing: still at risk, no second notification.
     const [checked] = await engine.refreshChains(['pi']);
     expect(checked?.verdict).toBe('at-risk');
@@ -128,3 +140,28 @@ describe('at risk after failed backups (real sshd, restic, rclone, restray-pi sy
     expect(cache.state?.repos[0]?.chain.risk).toBeUndefined();
   });
 });
+
+/** `restray status --no-check` in this process on the test's engine, under the given LANG. */
+async function status(engine: Engine, lang: string): Promise<string> {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d: Buffer) => (text += d.toString()));
+  const saved = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LC_MESSAGES: process.env.LC_MESSAGES };
+  Object.assign(process.env, { LANG: lang, LC_ALL: '', LC_MESSAGES: '' });
+  try {
+    const code = await runCli(['status', '--no-check'], {
+      engine: async () => engine,
+      out,
+      err: out,
+      stdin: new PassThrough(),
+      exitCode: 0,
+    });
+    expect(code, text).toBe(0);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  return text;
+}
