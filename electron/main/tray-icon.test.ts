@@ -84,6 +84,24 @@ describe('trayStatus at risk', () => {
   });
 });
 
+describe('trayStatus for a Pi that does not answer', () => {
+  it('warns with the reason and the next step, even while the offsite copy is fine', () => {
+    const s = sampleState(now.getTime());
+    s.repos[0]!.chain = {
+      ...s.repos[0]!.chain,
+      verdict: 'safe',
+      onsite: { state: 'unreachable', reason: 'Connection timed out.' },
+      offsite: { state: 'ok' },
+    };
+    expect(trayStatus(s, now, 'en')).toEqual({
+      look: 'warning',
+      tooltip:
+        'Needs attention: The onsite Pi does not answer (Connection timed out). Check that the onsite Pi is switched on and connected to the network; Restray checks again every 10 minutes.',
+    });
+    expect(trayStatus(s, now, 'de').tooltip).toMatch(/^Bitte prüfen: Der Pi vor Ort antwortet nicht/);
+  });
+});
+
 describe('trayIconFile', () => {
   it('uses template images on macOS, .ico on Windows, PNG on Linux', () => {
     expect(trayIconFile('ok', 'darwin')).toBe('tray-okTemplate.png');

@@ -61,6 +61,8 @@ export function trayStatus(state: AppState | undefined, now: Date, lang: Lang): 
   for (const repo of state.repos) {
     const off = repo.chain.offsite;
     const needsAttention =
+      repo.chain.onsite.state === 'unreachable' ||
+      repo.chain.onsite.state === 'failed' ||
       off.state === 'blocked' ||
       off.state === 'failed' ||
       repo.chain.verdict === 'unknown' ||
