@@ -97,13 +97,21 @@ export async function observeOffsiteStatus(
   return obs;
 }
 
-/** What a chain-changed event is about: everything but the check time and the exact lag (hourly buckets). */
+/**
+ * What a chain-changed event is about: everything but the check time, the exact lag and the exact age of an
+ * at-risk plan's newest snapshot (both in hourly buckets).
+ */
 export function chainKey(chain: ChainStatus, lagLimitSeconds: number): string {
   const lag = chain.offsite.lagSeconds;
   const bucket = lag === undefined ? 'none' : lag > lagLimitSeconds ? 'over' : String(Math.floor(lag / 3600));
   const { checkedAt: _c, ...rest } = chain;
   const { lagSeconds: _l, ...offsite } = chain.offsite;
-  return JSON.stringify({ ...rest, offsite, bucket });
+  // The age of an at-risk plan's newest snapshot grows with every check: only whole hours are news.
+  const risk = chain.risk && {
+    ...chain.risk,
+    ageSeconds: chain.risk.ageSeconds === undefined ? undefined : Math.floor(chain.risk.ageSeconds / 3600),
+  };
+  return JSON.stringify({ ...rest, offsite, bucket, ...(risk ? { risk } : {}) });
 }
 
 /**

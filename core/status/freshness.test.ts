@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../contract/app-state.js';
 import type { ErrorInfo } from '../../contract/errors.js';
 import { deriveChain } from './chain.js';
+import { chainKey } from './chain-monitor.js';
 import { backupRisk, scheduledLimitSeconds, type FreshnessInput } from './freshness.js';
 
 const HOUR = 3600_000;
@@ -170,5 +171,20 @@ describe('deriveChain with freshness', () => {
     expect(local.onsite.state).not.toBe('failed');
     // Without freshness input (older callers), nothing changes.
     expect(deriveChain({ repo, now: NOW, lagLimitSeconds: 86400, runs: failing }).verdict).toBe('no-offsite');
+  });
+});
+
+describe('chainKey of an at-risk chain', () => {
+  it('ignores the growing age within the hour, not a new failure', () => {
+    const input = { repo: { name: 'pi' }, lagLimitSeconds: 86400, freshness: hourly() };
+    const runs = [run(5.75, 'success')];
+    const at = (minutes: number) =>
+      deriveChain({ ...input, runs, now: new Date(NOW.getTime() + minutes * 60_000) });
+    expect(at(0).verdict).toBe('at-risk');
+    expect(chainKey(at(1), 86400)).toBe(chainKey(at(10), 86400));
+    expect(at(20).verdict).toBe('at-risk');
+    expect(chainKey(at(1), 86400)).not.toBe(chainKey(at(20), 86400));
+    const failing = deriveChain({ ...input, now: NOW, runs: [run(0.1, 'failed'), ...runs] });
+    expect(chainKey(failing, 86400)).not.toBe(chainKey(at(0), 86400));
   });
 });
