@@ -70,6 +70,10 @@ describe('chain advice', () => {
     expect(en.reason).toBe('Backups of “home” have failed since 09:47: the backup disk is full.');
     expect(en.next).toMatch(/^Free space where the backups are stored/);
     expect(hopAdvice(chain, 'onsite', 'en', fmt)).toEqual(en);
+    // The Pi is at fault: this computer's card stays quiet.
+    const failedRun = { ...chain, workstation: { ...chain.workstation, lastResult: 'failed' as const } };
+    expect(workstationState(failedRun)).toBe('ok');
+    expect(hopAdvice(failedRun, 'workstation', 'en', fmt)).toBeUndefined();
     expect(chainAdvice(chain, 'de', fmt)!.reason).toBe(
       'Sicherungen von „home“ schlagen seit 09:47 fehl: der Sicherungsspeicher ist voll.',
     );

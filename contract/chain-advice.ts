@@ -216,12 +216,14 @@ export function riskAdvice(risk: BackupRisk, lang: AdviceLang, fmt: AdviceFormat
 
 /**
  * The workstation hop's state for a hop card: `failed` when this computer's backups fail (or the last one
- * failed), `behind` when they are too old, `ok` after a success, else `unknown`.
+ * failed, unless the at-risk verdict blames the onsite Pi), `behind` when they are too old, `ok` after a
+ * success, else `unknown`.
  */
 export function workstationState(chain: ChainStatus): HopState {
   const r = chain.risk;
   if (r?.hop === 'workstation') return r.cause === 'failed' ? 'failed' : 'behind';
-  if (chain.workstation.lastResult === 'failed') return 'failed';
+  // The fault is the Pi's (network, full disk, …): its card says so, this computer's does not.
+  if (chain.workstation.lastResult === 'failed' && r?.hop !== 'onsite') return 'failed';
   return chain.workstation.lastSuccess ? 'ok' : 'unknown';
 }
 
