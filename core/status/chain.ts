@@ -17,7 +17,7 @@ export interface ChainInput {
   onsite?: SnapshotsObservation | undefined;
   /** The offsite status, when it was read (or tried). */
   offsite?: StatusObservation | undefined;
-  /** Plans, scheduler state and running jobs for the freshness rule (core/status/freshness.ts); absent: not judged. */
+  /** Plans, scheduler state and running jobs for the freshness rule (freshness.ts); absent: not judged. */
   freshness?: FreshnessInput | undefined;
 }
 
@@ -101,7 +101,8 @@ function hours(seconds: number): string {
  * - offsite state: `blocked` (guard, or the last run was blocked), `failed` (last run failed), `behind` (newest
  *   not offsite for longer than the limit), `unreachable` / `unknown` (status not read / not valid), else `ok`.
  * - onsite state: `unreachable` when the onsite Pi did not answer, `failed` when the last backup failed with an
- *   error of the Pi or the repository (freshness.ts faultHop) or the onsite listing lacks the newest snapshot, `ok` when it holds it, `unknown` before anything is known.
+ *   error of the Pi or the repository (freshness.ts faultHop) or the onsite listing lacks the newest snapshot,
+ *   `ok` when it holds it, `unknown` before anything is known.
  */
 export function deriveChain(input: ChainInput): ChainStatus {
   const { repo } = input;
