@@ -132,14 +132,41 @@ export const SnapshotRef = z.object({ id: z.string().min(1), time: IsoTime });
 export type SnapshotRef = z.infer<typeof SnapshotRef>;
 
 /**
+ * Why this workstation's newest work is not backed up (issue 12): a plan's last due backup `failed` (since the
+ * first failure after its last success), or its newest snapshot is `too-old` for its schedule (interval plus a
+ * tolerance) or, without a schedule, for its maximum age. `hop` is where the fault lies: `onsite` when the
+ * backup's error came from the Pi or the repository (network, full disk, lock, …), else `workstation`.
+ */
+export const BackupRisk = z.object({
+  plan: Name,
+  cause: z.enum(['failed', 'too-old']),
+  hop: z.enum(['workstation', 'onsite']),
+  /** `failed`: end of the first failed run in the current streak. */
+  since: IsoTime.optional(),
+  /** `failed`: the newest failure's error; its run for the log link. */
+  error: ErrorInfo.optional(),
+  runId: z.string().optional(),
+  failures: int.optional(),
+  /** Age of the plan's newest snapshot and the limit it broke (`too-old`; also set for `failed` when known). */
+  ageSeconds: int.optional(),
+  limitSeconds: int.optional(),
+  /** `too-old`: whether the plan has a schedule (else the limit is its maximum age). */
+  scheduled: z.boolean().optional(),
+});
+export type BackupRisk = z.infer<typeof BackupRisk>;
+
+/**
  * The chain Workstation → Onsite → Offsite for one repository (issue 5).
  * verdict `safe` only when the newest snapshot is in a verified offsite generation; `not-yet-offsite` when it is
  * onsite only (see `offsite.lagSeconds` / `snapshotsBehind`); `no-offsite` when no offsite hop is configured;
- * `no-backup` before the first snapshot; `unknown` when a status could not be read or validated.
+ * `no-backup` before the first snapshot; `unknown` when a status could not be read or validated; `at-risk` when
+ * this workstation's backups are not current (see `risk`), whatever the Pis hold — it comes before all others.
  */
 export const ChainStatus = z.object({
   repo: Name,
-  verdict: z.enum(['safe', 'not-yet-offsite', 'no-offsite', 'no-backup', 'unknown']),
+  verdict: z.enum(['safe', 'not-yet-offsite', 'no-offsite', 'no-backup', 'unknown', 'at-risk']),
+  /** Why the verdict is `at-risk` (core/status/freshness.ts): present exactly then. */
+  risk: BackupRisk.optional(),
   workstation: z.object({
     lastSuccess: IsoTime.optional(),
     lastResult: RunResult.optional(),

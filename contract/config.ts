@@ -101,6 +101,17 @@ export const Plan = z.object({
   prune: z.boolean().default(true),
   limitUploadKiB: z.number().int().positive().optional(),
   conditions: Conditions.default({ notOnBattery: false }),
+  /**
+   * Plans without a schedule: the chain is `at-risk` when their newest snapshot is older than this (default 24;
+   * core/status/freshness.ts). Scheduled plans are judged by their interval instead. Optional, so files of
+   * config version 1 stay valid without a migration.
+   */
+  maxAgeHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .optional(),
 });
 export type Plan = z.infer<typeof Plan>;
 

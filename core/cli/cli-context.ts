@@ -13,7 +13,7 @@ export interface CliContext {
   /** Set by a command that succeeds with a warning status (3: backup incomplete). */
   exitCode: number;
   /** Which Restray process this is, as other processes waiting for its work see it; set before engine(). */
-  role: ProcessRole;
+  role?: ProcessRole;
 }
 
 /** The real context: OS paths (or RESTRAY_HOME), the OS keychain, this process's streams. */
@@ -24,7 +24,7 @@ export function processContext(): CliContext {
       (engine ??= Engine.open({
         paths: resolvePaths(process.platform, process.env, homedir()),
         secrets: new KeytarStore(),
-        role: ctx.role,
+        role: ctx.role ?? 'cli',
       })),
     out: process.stdout,
     err: process.stderr,

@@ -18,6 +18,7 @@ import { RestrayError } from '../errors.js';
 import { RunHistory } from '../jobs/run-history.js';
 import * as restic from '../restic/index.js';
 import { systemClock, type Clock } from '../schedule/clock.js';
+import { readHandledSlots } from '../schedule/schedule-state.js';
 import { nextSlot } from '../schedule/slots.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -66,6 +67,8 @@ export class Engine {
   private schedulerLock: { wait: AbortController; release?: () => void } | undefined;
   private onBattery = false;
   private readonly chains: ChainMonitor;
+  /** The scheduler's persisted slots as read at open, for the freshness rule while no scheduler runs (CLI). */
+  private savedSlots: Readonly<Record<string, string>> = {};
   /** Browsing offsite asks for the generation list on every call; it changes at most once per sync. */
   private readonly offsiteListings = new OffsiteListingCache();
 
@@ -89,6 +92,14 @@ export class Engine {
       listOnsite: async (repo, signal) =>
         listOnsiteSnapshots(await this.context(repo), signal, resticHost(this.config.settings)),
       clock: this.clock,
+      freshness: () => ({
+        plans: this.config.plans,
+        handledSlots: this.scheduler?.handledSlots() ?? this.savedSlots,
+        activePlans: this.runner
+          .jobs()
+          .filter((j) => j.kind === 'backup' && j.plan !== undefined)
+          .map((j) => j.plan!),
+      }),
       emit: (chain) => this.bus.emit({ type: 'chain-changed', chain }),
       onBug,
     });
@@ -114,7 +125,9 @@ export class Engine {
 
   /** Loads the configuration (throws `invalid-config` for a bad file, leaving it untouched). */
   static async open(options: EngineOptions): Promise<Engine> {
-    return new Engine(options, await loadConfig(options.paths.configFile));
+    const engine = new Engine(options, await loadConfig(options.paths.configFile));
+    engine.savedSlots = await readHandledSlots(engine.scheduleStatePath());
+    return engine;
   }
 
   get paths(): RestrayPaths {
@@ -413,7 +426,7 @@ export class Engine {
     this.scheduler?.stop();
     const { Scheduler } = await import('../schedule/scheduler.js');
     this.scheduler = new Scheduler({
-      statePath: join(this.options.paths.stateDir, 'schedule.json'),
+      statePath: this.scheduleStatePath(),
       clock: this.clock,
       onBattery: () => this.onBattery,
       trigger: (plan, reason) => {
@@ -643,6 +656,10 @@ export class Engine {
     } catch {
       return false;
     }
+  }
+
+  private scheduleStatePath(): string {
+    return join(this.options.paths.stateDir, 'schedule.json');
   }
 
   private pausedUntil(): Date | undefined {

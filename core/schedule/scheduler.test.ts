@@ -86,6 +86,24 @@ describe('Scheduler', () => {
     expect(fired).toHaveLength(1);
   });
 
+  it('reports a slot as handled only once its backup was handed to the trigger (freshness reads this)', async () => {
+    writeFileSync(statePath, JSON.stringify({ home: at('2026-03-01T12:00:00').toISOString() }));
+    vi.setSystemTime(at('2026-03-04T09:00:00'));
+    const seenInTrigger: (string | undefined)[] = [];
+    scheduler = new Scheduler({
+      statePath,
+      trigger: (plan) => void seenInTrigger.push(scheduler!.handledSlots()[plan]),
+      watchdogIntervalMs: 60_000,
+    });
+    // Before start nothing is known; after it, the made-up slot.
+    expect(scheduler.handledSlots()).toEqual({});
+    await scheduler.start([{ name: 'home', schedule: DAILY_NOON }]);
+    await until(() => seenInTrigger.length === 1, 'make-up run');
+    // While the state was written and the trigger ran, the old slot was still reported.
+    expect(seenInTrigger).toEqual([at('2026-03-01T12:00:00').toISOString()]);
+    expect(scheduler.handledSlots()).toEqual({ home: at('2026-03-03T12:00:00').toISOString() });
+  });
+
   it('notices a sleep it was not told about through the watchdog', async () => {
     vi.setSystemTime(at('2026-03-04T09:00:00'));
     await make().start([{ name: 'home', schedule: DAILY_NOON }]);

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import schedule from 'node-schedule';
 import { writeFileAtomic } from '../config/atomic-write.js';
+import { readHandledSlots } from './schedule-state.js';
 import { missedSlot, nextSlot } from './slots.js';
 
 import { systemClock, type Clock } from './clock.js';
@@ -38,6 +38,8 @@ export class Scheduler {
   private plans: ScheduledPlan[] = [];
   private readonly jobs = new Map<string, schedule.Job>();
   private handled: Record<string, string> = {};
+  /** `handled` as far as the trigger has been called: what {@link handledSlots} reports. */
+  private triggered: Record<string, string> = {};
   private pausedUntil: Date | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
@@ -53,6 +55,7 @@ export class Scheduler {
   /** Loads the persisted state, makes up missed slots, arms the plans and starts the watchdog. */
   async start(plans: ScheduledPlan[], pausedUntil?: Date): Promise<void> {
     this.handled = await this.loadState();
+    this.triggered = { ...this.handled };
     this.plans = plans;
     this.pausedUntil = pausedUntil;
     this.started = true;
@@ -141,6 +144,7 @@ export class Scheduler {
       if (last === undefined) {
         // First sight of a plan: its schedule starts now; nothing is "missed" from before it existed.
         this.handled[plan.name] = now.toISOString();
+        this.triggered[plan.name] = now.toISOString();
         changed = true;
         continue;
       }
@@ -160,7 +164,9 @@ export class Scheduler {
     if (last !== undefined && slot.getTime() <= new Date(last).getTime()) return;
     this.handled[planName] = slot.toISOString();
     await this.saveState();
-    if (this.started) this.options.trigger(planName, reason, slot);
+    if (!this.started) return;
+    this.options.trigger(planName, reason, slot);
+    this.triggered[planName] = slot.toISOString();
   }
 
   private async tick(interval: number): Promise<void> {
@@ -172,20 +178,16 @@ export class Scheduler {
     if (gap > interval + WATCHDOG_SLACK_MS || gap < 0) await this.notifyResume();
   }
 
-  private async loadState(): Promise<Record<string, string>> {
-    try {
-      const raw = JSON.parse(await readFile(this.options.statePath, 'utf8')) as unknown;
-      if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
-        return Object.fromEntries(
-          Object.entries(raw as Record<string, unknown>).filter(
-            (e): e is [string, string] => typeof e[1] === 'string' && !Number.isNaN(Date.parse(e[1])),
-          ),
-        );
-      }
-    } catch {
-      // missing or unreadable state: start fresh (no slot counts as missed)
-    }
-    return {};
+  /**
+   * The last handled slot per plan (ISO times) whose backup has been handed to the trigger (so it is queued by
+   * the time this reports it: the freshness rule never sees a slot handled but its backup not yet queued). No I/O.
+   */
+  handledSlots(): Readonly<Record<string, string>> {
+    return { ...this.triggered };
+  }
+
+  private loadState(): Promise<Record<string, string>> {
+    return readHandledSlots(this.options.statePath);
   }
 
   private async saveState(): Promise<void> {

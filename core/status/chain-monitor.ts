@@ -5,6 +5,7 @@ import { RestrayError, toErrorInfo } from '../errors.js';
 import * as restic from '../restic/index.js';
 import type { Clock } from '../schedule/clock.js';
 import { deriveChain } from './chain.js';
+import type { FreshnessInput } from './freshness.js';
 import type { SnapshotsObservation, StatusObservation } from './observations.js';
 import { inspectOffsite } from './offsite-access.js';
 import { readOffsiteStatus, statusEndpoint } from './status-reader.js';
@@ -28,6 +29,8 @@ export interface ChainMonitorOptions {
     now: () => Date,
   ) => Promise<StatusObservation | undefined>;
   clock: Clock;
+  /** Plans, the scheduler's handled slots and running backups, for the freshness rule; absent: not judged. */
+  freshness?: () => FreshnessInput;
   /** Called with a repository's chain when it changed in a way the UI shows (see chainKey). */
   emit: (chain: ChainStatus) => void;
   onBug: (e: unknown) => void;
@@ -94,13 +97,21 @@ export async function observeOffsiteStatus(
   return obs;
 }
 
-/** What a chain-changed event is about: everything but the check time and the exact lag (hourly buckets). */
+/**
+ * What a chain-changed event is about: everything but the check time, the exact lag and the exact age of an
+ * at-risk plan's newest snapshot (both in hourly buckets).
+ */
 export function chainKey(chain: ChainStatus, lagLimitSeconds: number): string {
   const lag = chain.offsite.lagSeconds;
   const bucket = lag === undefined ? 'none' : lag > lagLimitSeconds ? 'over' : String(Math.floor(lag / 3600));
   const { checkedAt: _c, ...rest } = chain;
   const { lagSeconds: _l, ...offsite } = chain.offsite;
-  return JSON.stringify({ ...rest, offsite, bucket });
+  // The age of an at-risk plan's newest snapshot grows with every check: only whole hours are news.
+  const risk = chain.risk && {
+    ...chain.risk,
+    ageSeconds: chain.risk.ageSeconds === undefined ? undefined : Math.floor(chain.risk.ageSeconds / 3600),
+  };
+  return JSON.stringify({ ...rest, offsite, bucket, ...(risk ? { risk } : {}) });
 }
 
 /**
@@ -136,6 +147,7 @@ export class ChainMonitor {
       runs,
       onsite: fresh?.onsite,
       offsite: fresh?.offsite,
+      freshness: this.o.freshness?.(),
     });
   }
 

@@ -2,6 +2,7 @@ import type { ChainStatus, HopState, RunRecord, SnapshotRef } from '../../contra
 import type { Repository } from '../../contract/config.js';
 import type { ErrorKind } from '../../contract/errors.js';
 import { offsiteHolds, type PiStatus } from '../../contract/pi-status.js';
+import { backupRisk, faultHop, type FreshnessInput } from './freshness.js';
 import type { SnapshotsObservation, StatusObservation } from './observations.js';
 
 /** Everything {@link deriveChain} looks at; all of it already read, so derivation is pure. */
@@ -16,6 +17,8 @@ export interface ChainInput {
   onsite?: SnapshotsObservation | undefined;
   /** The offsite status, when it was read (or tried). */
   offsite?: StatusObservation | undefined;
+  /** Plans, scheduler state and running jobs for the freshness rule (freshness.ts); absent: not judged. */
+  freshness?: FreshnessInput | undefined;
 }
 
 /** A snapshot of this workstation, with where it was seen. */
@@ -86,6 +89,8 @@ function hours(seconds: number): string {
  * The chain Workstation → Onsite → Offsite of one repository, as contract/app-state.ts `ChainStatus` documents
  * it. Pure: the caller has read the run history, the onsite snapshot list and the offsite status.
  *
+ * - verdict `at-risk` first, whatever the Pis hold, when this workstation's backups are not current
+ *   (core/status/freshness.ts backupRisk: a plan's last due backup failed, or its newest snapshot is too old).
  * - verdict `safe` only when the workstation's newest snapshot is in a verified offsite generation of a status
  *   that was read and validated; `not-yet-offsite` when it is not; `unknown` when no status could be read or it
  *   did not validate (never safe); `no-backup` before the first snapshot; `no-offsite` without an offsite Pi.
@@ -95,8 +100,9 @@ function hours(seconds: number): string {
  *   tray warn after `offsiteLagHours`. `snapshotsBehind` counts those snapshots.
  * - offsite state: `blocked` (guard, or the last run was blocked), `failed` (last run failed), `behind` (newest
  *   not offsite for longer than the limit), `unreachable` / `unknown` (status not read / not valid), else `ok`.
- * - onsite state: `unreachable` when the onsite Pi did not answer, `failed` when the last backup failed or the
- *   onsite listing lacks the newest snapshot, `ok` when it holds it, `unknown` before anything is known.
+ * - onsite state: `unreachable` when the onsite Pi did not answer, `failed` when the last backup failed with an
+ *   error of the Pi or the repository (freshness.ts faultHop) or the onsite listing lacks the newest snapshot,
+ *   `ok` when it holds it, `unknown` before anything is known.
  */
 export function deriveChain(input: ChainInput): ChainStatus {
   const { repo } = input;
@@ -115,8 +121,12 @@ export function deriveChain(input: ChainInput): ChainStatus {
   const onsite = onsiteHop(input, newest, last, lastOk, known);
   const offsite = offsiteHop(input, known, newest);
   const hasOffsite = repo.offsiteStatusUser !== undefined || repo.offsite !== undefined;
+  const risk = input.freshness
+    ? backupRisk(repo.name, input.now, input.runs, input.freshness, newest?.time)
+    : undefined;
   let verdict: ChainStatus['verdict'];
-  if (!newest) verdict = 'no-backup';
+  if (risk) verdict = 'at-risk';
+  else if (!newest) verdict = 'no-backup';
   else if (!hasOffsite) verdict = 'no-offsite';
   else if (!input.offsite?.ok) verdict = 'unknown';
   else verdict = offsiteHolds(input.offsite.status, newest.id) ? 'safe' : 'not-yet-offsite';
@@ -127,6 +137,7 @@ export function deriveChain(input: ChainInput): ChainStatus {
   return {
     repo: repo.name,
     verdict,
+    ...(risk ? { risk } : {}),
     workstation,
     onsite,
     offsite,
@@ -161,7 +172,8 @@ function onsiteHop(
     const why = listing && !listing.ok ? listing.error.message : (statusDown?.message ?? '');
     return withTime('unreachable', why);
   }
-  if (last && last.result === 'failed' && last !== lastOk)
+  // A backup that failed on this computer (its folder gone, the keychain) says nothing about the Pi.
+  if (last && last.result === 'failed' && last !== lastOk && faultHop(last.error) === 'onsite')
     return withTime('failed', last.error?.message ?? 'The last backup failed.');
   if (listing && !listing.ok) return withTime('failed', listing.error.message);
   if (!newest) return withTime(listing?.ok ? 'ok' : 'unknown');

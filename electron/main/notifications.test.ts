@@ -19,26 +19,48 @@ const run = (over: Partial<RunRecord>): RunRecord => ({
 
 describe('noticesForEvent', () => {
   const s = sampleState(now.getTime());
-  it('a background failure is an error with its reason and opens its log', () => {
-    const [n] = noticesForEvent(
-      s,
-      {
-        type: 'job-finished',
-        rev: 1,
-        jobId: 'j',
-        run: run({
-          result: 'failed',
-          error: { kind: 'network', message: 'The Pi did not answer within 60 s.' },
-        }),
+  it('a failed backup of a plan is told by the chain turning at risk, once per failing stretch', () => {
+    const failed = run({
+      result: 'failed',
+      error: { kind: 'network', message: 'The Pi did not answer within 60 s.' },
+    });
+    expect(noticesForEvent(s, { type: 'job-finished', rev: 1, jobId: 'j', run: failed }, ctx)).toEqual([]);
+    const chain = s.repos[0]!.chain;
+    const atRisk = {
+      ...chain,
+      verdict: 'at-risk' as const,
+      risk: {
+        plan: 'home',
+        cause: 'failed' as const,
+        hop: 'onsite' as const,
+        since: failed.endedAt,
+        error: failed.error!,
+        runId: 'r1',
+        failures: 1,
       },
-      ctx,
-    );
+    };
+    const [n, ...more] = noticesForEvent(s, { type: 'chain-changed', rev: 1, chain: atRisk }, ctx);
+    expect(more).toEqual([]);
     expect(n).toMatchObject({
       severity: 'error',
-      title: 'Backup failed',
-      body: '“home” could not be backed up: The Pi did not answer within 60 s.',
+      title: 'Backups at risk',
       open: { screen: 'logs', runId: 'r1' },
     });
+    expect(n!.body).toMatch(
+      /^Backups of “home” have failed since .*: the onsite Pi does not answer\. Check that the onsite Pi is switched on/,
+    );
+    // Already at risk: further failures add nothing.
+    const s2 = { ...s, repos: [{ ...s.repos[0]!, chain: atRisk }] };
+    const again = { ...atRisk, risk: { ...atRisk.risk, failures: 2, runId: 'r2' } };
+    expect(noticesForEvent(s2, { type: 'chain-changed', rev: 1, chain: again }, ctx)).toEqual([]);
+    // A run without a plan (none in config) still notifies itself.
+    expect(
+      noticesForEvent(
+        s,
+        { type: 'job-finished', rev: 1, jobId: 'j', run: { ...failed, plan: undefined } as RunRecord },
+        ctx,
+      )[0],
+    ).toMatchObject({ severity: 'error', title: 'Backup failed' });
   });
   it('a manual failure seen in the focused window stays silent', () => {
     expect(

@@ -3,7 +3,8 @@ import type { NotificationLevel } from '../../contract/config.js';
 import type { z } from 'zod';
 import type { Screen } from '../../contract/ipc.js';
 import { stalePlans } from './tray-icon.js';
-import { formatDuration, strings, type Lang } from './strings.js';
+import { chainAdvice } from '../../contract/chain-advice.js';
+import { adviceFormat, adviceLine, formatDuration, strings, type Lang } from './strings.js';
 
 /** A notification to show: its severity decides whether the user's level lets it through. */
 export interface Notice {
@@ -30,6 +31,26 @@ export interface NoticeContext {
   now: Date;
   /** True when the window is visible and focused: a failure of a run the user started there is shown inline. */
   windowFocused: boolean;
+}
+
+/**
+ * One notice when a chain turns at risk (from any other verdict); none while it stays at risk, however many
+ * backups fail meanwhile. A failing backup is an error (and opens its log), backups that are too old a warning.
+ */
+function atRiskNotices(prev: ChainStatus | undefined, next: ChainStatus, ctx: NoticeContext): Notice[] {
+  const risk = next.risk;
+  if (next.verdict !== 'at-risk' || !risk || prev?.verdict === 'at-risk') return [];
+  const advice = chainAdvice(next, ctx.lang, adviceFormat(ctx.now, ctx.lang));
+  if (!advice) return [];
+  return [
+    {
+      severity: risk.cause === 'failed' ? 'error' : 'warning',
+      title: strings[ctx.lang].nAtRiskTitle,
+      body: adviceLine(advice),
+      open: risk.runId ? { screen: 'logs', runId: risk.runId } : { screen: 'dashboard' },
+      key: `at-risk:${next.repo}:${risk.plan}:${risk.since ?? next.workstation.newestSnapshot?.id ?? ''}`,
+    },
+  ];
 }
 
 function offsiteNotices(
@@ -81,8 +102,9 @@ function offsiteNotices(
 }
 
 /**
- * Pure: the notices an engine event causes, given the state before it. Backups: failure (error, with the
- * reason and a link to its log), partial (warning), success (info). Restores: finished (warning level, since the
+ * Pure: the notices an engine event causes, given the state before it. Backups of a plan: a failure is told by
+ * the chain turning at risk (once per failing stretch, error, with the reason, the next step and a link to the
+ * newest failure's log), partial (warning), success (info). Restores: finished (warning level, since the
  * user waits for it), failed (error). Offsite: blocked (error), failed or lagging past the limit (warning).
  * Cancelled runs and manual failures seen in a focused window stay silent (the window shows them).
  */
@@ -90,7 +112,7 @@ export function noticesForEvent(prev: AppState, event: EngineEvent, ctx: NoticeC
   const s = strings[ctx.lang];
   if (event.type === 'chain-changed') {
     const before = prev.repos.find((r) => r.name === event.chain.repo)?.chain;
-    return offsiteNotices(before, event.chain, prev, ctx);
+    return [...atRiskNotices(before, event.chain, ctx), ...offsiteNotices(before, event.chain, prev, ctx)];
   }
   if (event.type !== 'job-finished') return [];
   const run = event.run;
@@ -138,7 +160,8 @@ export function noticesForEvent(prev: AppState, event: EngineEvent, ctx: NoticeC
   const plan = run.plan ?? run.repo;
   switch (run.result) {
     case 'failed':
-      return seenInWindow
+      // A plan's failure makes its chain at risk: the chain-changed that follows notifies once per stretch.
+      return seenInWindow || run.plan !== undefined
         ? []
         : [
             {

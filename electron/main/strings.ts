@@ -1,3 +1,5 @@
+import type { Advice, AdviceFormat } from '../../contract/chain-advice.js';
+
 /**
  * Texts main shows itself (tray menu, tooltip, notifications), in English and German. The renderer has its own
  * i18next resources; these few live here because main must not depend on the renderer.
@@ -26,6 +28,7 @@ const en = {
   offsiteBlocked: 'Offsite: blocked — check the offsite Pi',
   offsiteUnknown: 'Offsite: status unknown',
   offsiteNone: 'Offsite: not set up',
+  atRiskLine: 'Backups at risk — open Restray for the reason',
   running: (what: string, percent: string) => `Backing up ${what}… ${percent}`,
   restoring: (percent: string) => `Restoring… ${percent}`,
   cancel: 'Cancel',
@@ -45,6 +48,7 @@ const en = {
   tipPaused: (when: string) => `Backups paused until ${when}`,
   tipError: (reason: string) => `Last backup failed: ${reason}`,
   tipWarning: (reason: string) => `Needs attention: ${reason}`,
+  tipAtRisk: (reason: string) => `At risk: ${reason}`,
   stale: (days: number) => `no successful backup for ${days} ${days === 1 ? 'day' : 'days'}`,
   // notifications
   nBackupFailedTitle: 'Backup failed',
@@ -69,6 +73,7 @@ const en = {
   nStaleTitle: 'No recent backup',
   nStaleBody: (plan: string, days: number) =>
     `“${plan}” has had no successful backup for ${days} ${days === 1 ? 'day' : 'days'}.`,
+  nAtRiskTitle: 'Backups at risk',
   nDetails: 'Show details',
   unknownReason: 'unknown reason',
 };
@@ -91,6 +96,7 @@ const de: Strings = {
   offsiteBlocked: 'Extern: blockiert — externen Pi prüfen',
   offsiteUnknown: 'Extern: Status unbekannt',
   offsiteNone: 'Extern: nicht eingerichtet',
+  atRiskLine: 'Sicherungen gefährdet — Grund in Restray',
   running: (what, percent) => `Sichere ${what}… ${percent}`,
   restoring: (percent) => `Stelle wieder her… ${percent}`,
   cancel: 'Abbrechen',
@@ -110,6 +116,7 @@ const de: Strings = {
   tipPaused: (when) => `Sicherungen pausiert bis ${when}`,
   tipError: (reason) => `Letzte Sicherung fehlgeschlagen: ${reason}`,
   tipWarning: (reason) => `Bitte prüfen: ${reason}`,
+  tipAtRisk: (reason) => `Gefährdet: ${reason}`,
   stale: (days) => `seit ${days} ${days === 1 ? 'Tag' : 'Tagen'} keine erfolgreiche Sicherung`,
   nBackupFailedTitle: 'Sicherung fehlgeschlagen',
   nBackupFailedBody: (plan, reason) => `„${plan}“ konnte nicht gesichert werden: ${reason}`,
@@ -133,6 +140,7 @@ const de: Strings = {
   nStaleTitle: 'Keine aktuelle Sicherung',
   nStaleBody: (plan, days) =>
     `„${plan}“ wurde seit ${days} ${days === 1 ? 'Tag' : 'Tagen'} nicht erfolgreich gesichert.`,
+  nAtRiskTitle: 'Sicherungen gefährdet',
   nDetails: 'Details anzeigen',
   unknownReason: 'unbekannter Grund',
 };
@@ -166,4 +174,14 @@ export function formatDuration(seconds: number, lang: Lang): string {
 export function formatPercent(fraction: number | undefined, lang: Lang): string {
   if (fraction === undefined) return '';
   return new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 0 }).format(fraction);
+}
+
+/** The chain texts' formatting (contract/chain-advice.ts) in main's conventions. */
+export function adviceFormat(now: Date, lang: Lang): AdviceFormat {
+  return { when: (iso) => formatWhen(iso, now, lang), duration: (sec) => formatDuration(sec, lang) };
+}
+
+/** Reason and next step as one line (tooltip, notification body). */
+export function adviceLine(a: Advice): string {
+  return `${a.reason} ${a.next}`;
 }

@@ -44,11 +44,61 @@ describe('trayStatus', () => {
     s.repos[0]!.chain.offsite.lagSeconds = 25 * 3600;
     expect(trayStatus(s, now, 'de')).toEqual({
       look: 'warning',
-      tooltip: 'Bitte prüfen: Extern: noch nicht',
+      tooltip:
+        'Bitte prüfen: 1 Sicherung ist seit 25 Stunden nicht auf dem externen Pi angekommen. Prüfen Sie, ob der externe Pi läuft und den Pi vor Ort erreicht: `sudo restray-pi status` auf dem externen Pi.',
     });
     const t = sampleState(now.getTime() - 4 * 86_400_000);
     expect(stalePlans(t, now)).toEqual([{ plan: 'home', days: 5 }]);
     expect(trayStatus(t, now, 'en').look).toBe('warning');
+  });
+});
+
+describe('trayStatus at risk', () => {
+  const risky = (s: ReturnType<typeof sampleState>) => {
+    s.repos[0]!.chain = {
+      ...s.repos[0]!.chain,
+      verdict: 'at-risk',
+      risk: {
+        plan: 'home',
+        cause: 'failed',
+        hop: 'onsite',
+        since: '2026-03-10T09:47:00.000Z',
+        error: { kind: 'no-space', message: 'restic: no space left on device' },
+        runId: 'run-9',
+        failures: 3,
+      },
+    };
+    return s;
+  };
+  it('is a warning with the reason and the next step, in English and German, before a failed run', () => {
+    const s = risky(sampleState(now.getTime()));
+    s.plans[0]!.lastRun = { ...s.plans[0]!.lastRun!, result: 'failed' };
+    const en = trayStatus(s, now, 'en');
+    expect(en.look).toBe('warning');
+    expect(en.tooltip).toMatch(
+      /^At risk: Backups of “home” have failed since .*: the backup disk is full\. Free space where the backups are stored/,
+    );
+    expect(trayStatus(s, now, 'de').tooltip).toMatch(
+      /^Gefährdet: Sicherungen von „home“ schlagen seit .* fehl: der Sicherungsspeicher ist voll\. Schaffen Sie Platz/,
+    );
+  });
+});
+
+describe('trayStatus for a Pi that does not answer', () => {
+  it('warns with the reason and the next step, even while the offsite copy is fine', () => {
+    const s = sampleState(now.getTime());
+    s.repos[0]!.chain = {
+      ...s.repos[0]!.chain,
+      verdict: 'safe',
+      onsite: { state: 'unreachable', reason: 'Connection timed out.' },
+      offsite: { state: 'ok' },
+    };
+    expect(trayStatus(s, now, 'en')).toEqual({
+      look: 'warning',
+      tooltip:
+        'Needs attention: The onsite Pi does not answer (Connection timed out). Check that the onsite Pi is switched on and connected to the network; Restray checks again every 10 minutes.',
+    });
+    expect(trayStatus(s, now, 'de').tooltip).toMatch(/^Bitte prüfen: Der Pi vor Ort antwortet nicht/);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { AppState, RunRecord } from '../../contract/app-state.js';
-import { formatPercent, formatWhen, strings, type Lang } from './strings.js';
+import { chainAdvice } from '../../contract/chain-advice.js';
+import { adviceFormat, adviceLine, formatPercent, formatWhen, strings, type Lang } from './strings.js';
 
 /** The five tray looks. */
 export type TrayLook = 'ok' | 'running' | 'warning' | 'error' | 'paused';
@@ -35,7 +36,8 @@ export function stalePlans(state: AppState, now: Date): { plan: string; days: nu
 
 /**
  * Pure: the tray look and tooltip for a state. Order matters: a running backup shows as running, a pause as
- * paused; then the worst of the last results (error) and of the chain and staleness (warning).
+ * paused; then a repository whose backups are at risk (warning, its reason and next step: the same verdict the
+ * dashboard and `restray status` show), a failed last backup (error), then the chain and staleness (warning).
  */
 export function trayStatus(state: AppState | undefined, now: Date, lang: Lang): TrayStatus {
   const s = strings[lang];
@@ -48,17 +50,26 @@ export function trayStatus(state: AppState | undefined, now: Date, lang: Lang): 
   if (state.pausedUntil && Date.parse(state.pausedUntil) > now.getTime()) {
     return { look: 'paused', tooltip: s.tipPaused(formatWhen(state.pausedUntil, now, lang)) };
   }
+  const fmt = adviceFormat(now, lang);
+  const atRisk = state.repos.find((r) => r.chain.verdict === 'at-risk');
+  const riskAdvice = atRisk && chainAdvice(atRisk.chain, lang, fmt);
+  if (riskAdvice) return { look: 'warning', tooltip: s.tipAtRisk(adviceLine(riskAdvice)) };
   const failed = lastBackups(state).find((r) => r.result === 'failed');
   if (failed) return { look: 'error', tooltip: s.tipError(failed.error?.message ?? s.unknownReason) };
   const lagLimit = state.config.notifications.offsiteLagHours * 3600;
   const reasons: string[] = [];
   for (const repo of state.repos) {
     const off = repo.chain.offsite;
-    if (off.state === 'blocked') reasons.push(s.offsiteBlocked);
-    else if (off.state === 'failed') reasons.push(s.offsiteFailed);
-    else if (repo.chain.verdict === 'unknown') reasons.push(s.offsiteUnknown);
-    else if (repo.chain.verdict === 'not-yet-offsite' && (off.lagSeconds ?? 0) > lagLimit)
-      reasons.push(s.offsiteNotYet);
+    const needsAttention =
+      repo.chain.onsite.state === 'unreachable' ||
+      repo.chain.onsite.state === 'failed' ||
+      off.state === 'blocked' ||
+      off.state === 'failed' ||
+      repo.chain.verdict === 'unknown' ||
+      (repo.chain.verdict === 'not-yet-offsite' && (off.lagSeconds ?? 0) > lagLimit);
+    if (!needsAttention) continue;
+    const advice = chainAdvice(repo.chain, lang, fmt);
+    reasons.push(advice ? adviceLine(advice) : s.offsiteUnknown);
   }
   const partial = lastBackups(state).find((r) => r.result === 'partial');
   if (partial) reasons.push(s.resultPartial);

@@ -42,22 +42,30 @@ function lastBackupLine(state: AppState, now: Date, lang: Lang, s: Strings): str
 function offsiteLine(state: AppState, lang: Lang, s: Strings): string {
   // With several repositories the worst one speaks for all: the menu has room for one line.
   const rank = (v: string) =>
-    ({ blocked: 0, failed: 1, unknown: 2, 'not-yet-offsite': 3, 'no-backup': 4, 'no-offsite': 5, safe: 6 })[
-      v
-    ] ?? 2;
+    (
+      ({
+        'at-risk': -1,
+        blocked: 0,
+        failed: 1,
+        unknown: 2,
+        'not-yet-offsite': 3,
+        'no-backup': 4,
+        'no-offsite': 5,
+        safe: 6,
+      }) as Record<string, number>
+    )[v] ?? 2;
   const worst = [...state.repos].sort((a, b) => {
-    const ka =
-      a.chain.offsite.state === 'blocked' || a.chain.offsite.state === 'failed'
-        ? a.chain.offsite.state
-        : a.chain.verdict;
-    const kb =
-      b.chain.offsite.state === 'blocked' || b.chain.offsite.state === 'failed'
-        ? b.chain.offsite.state
-        : b.chain.verdict;
+    const key = (c: typeof a.chain) =>
+      c.verdict !== 'at-risk' && (c.offsite.state === 'blocked' || c.offsite.state === 'failed')
+        ? c.offsite.state
+        : c.verdict;
+    const ka = key(a.chain);
+    const kb = key(b.chain);
     return rank(ka) - rank(kb);
   })[0];
   if (!worst) return s.offsiteNone;
   const { chain } = worst;
+  if (chain.verdict === 'at-risk') return s.atRiskLine;
   if (chain.offsite.state === 'blocked') return s.offsiteBlocked;
   if (chain.offsite.state === 'failed') return s.offsiteFailed;
   switch (chain.verdict) {

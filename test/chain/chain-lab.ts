@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OffsiteAccess, Repository } from '../../contract/config.js';
+import type { SecretStore } from '../../core/secrets/secret-store.js';
 import type { SyncOutcome } from '../../pi/src/sync.js';
 import { main as restrayPi } from '../../pi/src/main.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
@@ -173,4 +174,14 @@ export async function runPrintedOffsiteCommand(lab: ChainLab, command: string): 
     { out: () => undefined, err: (t) => void (err += t), env: process.env },
   );
   if (code !== 0) throw new Error(`${command}\nfailed (${code}): ${err}`);
+}
+
+/** The keychain is not what chain tests are about: a map behind the SecretStore interface. */
+export function memorySecrets(): SecretStore {
+  const m = new Map<string, string>();
+  return {
+    get: async (a) => m.get(a),
+    set: async (a, s) => void m.set(a, s),
+    delete: async (a) => m.delete(a),
+  };
 }

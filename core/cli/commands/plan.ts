@@ -17,6 +17,7 @@ interface PlanFlags {
   keepYearly?: number;
   keepWithin?: string;
   limitUpload?: number;
+  maxAge?: number;
   prune: boolean;
   notOnBattery?: boolean;
   json?: boolean;
@@ -41,6 +42,11 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--keep-yearly <n>', 'keep n yearly snapshots', count)
     .option('--keep-within <duration>', 'keep everything within this duration, e.g. 30d')
     .option('--limit-upload <kib>', 'upload limit in KiB/s', intOption(1, 10_000_000))
+    .option(
+      '--max-age <hours>',
+      'without --schedule: the backups are "at risk" when the newest is older than this (default 24)',
+      intOption(1, 24 * 365),
+    )
     .option('--no-prune', 'never run forget/prune after backups of this plan')
     .option('--not-on-battery', 'skip scheduled runs while on battery')
     .option('--json', 'print the plan as JSON')
@@ -64,6 +70,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         ...(o.schedule === undefined ? {} : { schedule: o.schedule }),
         ...(Object.keys(retention).length ? { retention } : {}),
         ...(o.limitUpload === undefined ? {} : { limitUploadKiB: o.limitUpload }),
+        ...(o.maxAge === undefined ? {} : { maxAgeHours: o.maxAge }),
         prune: o.prune,
         conditions: { notOnBattery: o.notOnBattery === true },
       });

@@ -1,15 +1,51 @@
 import type { Command } from 'commander';
 import type { ChainStatus } from '../../../contract/app-state.js';
+import {
+  hopAdvice,
+  type Advice,
+  type AdviceFormat,
+  type AdviceLang,
+} from '../../../contract/chain-advice.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { planRunText } from '../format.js';
 
-const verdictText: Record<string, string> = {
-  safe: 'safe: the newest snapshot is on the onsite and the offsite Pi',
-  'not-yet-offsite': 'not yet offsite',
-  'no-offsite': 'onsite only (no offsite Pi configured)',
-  'no-backup': 'no backup yet',
-  unknown: 'unknown',
+const verdictText: Record<AdviceLang, Record<ChainStatus['verdict'], string>> = {
+  en: {
+    safe: 'safe: the newest snapshot is on the onsite and the offsite Pi',
+    'not-yet-offsite': 'not yet offsite',
+    'no-offsite': 'onsite only (no offsite Pi configured)',
+    'no-backup': 'no backup yet',
+    unknown: 'unknown',
+    'at-risk': 'at risk: the newest work is not backed up',
+  },
+  de: {
+    safe: 'sicher: die neueste Sicherung ist auf dem Pi vor Ort und dem externen Pi',
+    'not-yet-offsite': 'noch nicht extern',
+    'no-offsite': 'nur vor Ort (kein externer Pi eingerichtet)',
+    'no-backup': 'noch keine Sicherung',
+    unknown: 'unbekannt',
+    'at-risk': 'gefährdet: die neueste Arbeit ist nicht gesichert',
+  },
 };
+const label = {
+  en: { why: 'why', next: 'next step' },
+  de: { why: 'warum', next: 'nächster Schritt' },
+};
+
+/**
+ * The language of `restray status`: the configured one, else German when the locale environment (LC_ALL,
+ * LC_MESSAGES, LANG, in that order) names it, else English.
+ */
+export function cliLang(setting: string | undefined, env: NodeJS.ProcessEnv): AdviceLang {
+  if (setting === 'en' || setting === 'de') return setting;
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
+  return locale.toLowerCase().startsWith('de') ? 'de' : 'en';
+}
+
+function adviceLines(a: Advice | undefined, lang: AdviceLang, indent: string): string[] {
+  if (!a) return [];
+  return [`${indent}${label[lang].why}: ${a.reason}`, `${indent}${label[lang].next}: ${a.next}`];
+}
 
 function duration(seconds: number): string {
   if (seconds < 90) return `${seconds} s`;
@@ -18,15 +54,17 @@ function duration(seconds: number): string {
   return `${Math.round(seconds / 86400)} d`;
 }
 
-function chainLines(c: ChainStatus): string[] {
-  const lines: string[] = [];
+function chainLines(c: ChainStatus, lang: AdviceLang, fmt: AdviceFormat): string[] {
+  const lines: string[] = [...adviceLines(hopAdvice(c, 'workstation', lang, fmt), lang, '  ')];
   const w = c.workstation;
   if (w.lastSuccess) lines.push(`  last backup: ${w.lastSuccess} (${w.lastResult ?? ''})`);
   if (w.newestSnapshot)
     lines.push(`  newest snapshot: ${w.newestSnapshot.id.slice(0, 8)} of ${w.newestSnapshot.time}`);
   lines.push(`  onsite: ${c.onsite.state}${c.onsite.reason ? ` (${c.onsite.reason})` : ''}`);
+  lines.push(...adviceLines(hopAdvice(c, 'onsite', lang, fmt), lang, '    '));
   const off = c.offsite;
   lines.push(`  offsite: ${off.state}${off.reason ? ` (${off.reason})` : ''}`);
+  lines.push(...adviceLines(hopAdvice(c, 'offsite', lang, fmt), lang, '    '));
   if (off.newestConfirmed)
     lines.push(`  newest offsite: ${off.newestConfirmed.id.slice(0, 8)} of ${off.newestConfirmed.time}`);
   if (off.lagSeconds !== undefined && off.snapshotsBehind)
@@ -61,12 +99,15 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           offsiteLagHours: state.config.notifications.offsiteLagHours,
         });
       if (state.pausedUntil) ctx.out.write(`Paused until ${state.pausedUntil}\n`);
+      const lang = cliLang(state.config.settings.language, process.env);
+      const when = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
+      const fmt: AdviceFormat = { when: (iso) => when.format(new Date(iso)), duration };
       for (const r of state.repos) {
         const c = r.chain;
         ctx.out.write(
-          `${r.name}: ${verdictText[c.verdict] ?? c.verdict}${r.hasPassword ? '' : ' (no password in keychain)'}\n`,
+          `${r.name}: ${verdictText[lang][c.verdict]}${r.hasPassword ? '' : ' (no password in keychain)'}\n`,
         );
-        for (const l of chainLines(c)) ctx.out.write(`${l}\n`);
+        for (const l of chainLines(c, lang, fmt)) ctx.out.write(`${l}\n`);
       }
       for (const p of state.plans) {
         ctx.out.write(`plan ${p.name}: ${planRunText(p)}\n`);

@@ -1,6 +1,14 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppState, ChainStatus, HopState, RunRecord } from '../../../../contract/app-state.js';
+import {
+  chainAdvice,
+  hopAdvice,
+  workstationState,
+  type Advice,
+  type AdviceFormat,
+  type AdviceLang,
+} from '../../../../contract/chain-advice.js';
 import type { ErrorInfo } from '../../../../contract/errors.js';
 import { api } from '../../api/client.js';
 import { ErrorNote } from '../../components/error-note.js';
@@ -9,16 +17,38 @@ import { useLang, useNow } from '../../components/use-lang.js';
 import { formatDateTime, formatDuration, formatRelative } from '../../i18n/format.js';
 import { useNavStore } from '../../stores/nav-store.js';
 
+/** The chain texts (contract/chain-advice.ts) in the UI's language and formats. */
+function useAdvice(): { lang: AdviceLang; fmt: AdviceFormat } {
+  const lang = useLang();
+  return {
+    lang: lang === 'de' ? 'de' : 'en',
+    fmt: { when: (iso) => formatDateTime(iso, lang), duration: (s) => formatDuration(s, lang) },
+  };
+}
+
+function AdviceText({ advice }: { advice: Advice | undefined }) {
+  const { t } = useTranslation();
+  if (!advice) return null;
+  return (
+    <>
+      <span className="hop-reason">{advice.reason}</span>
+      <span className="hop-next">{t('dashboard.nextStep', { next: advice.next })}</span>
+    </>
+  );
+}
+
 function Hop({
   name,
   state,
   lastSuccess,
   now,
+  advice,
 }: {
   name: string;
   state: HopState;
   lastSuccess?: string;
   now: number;
+  advice?: Advice | undefined;
 }) {
   const { t } = useTranslation();
   const lang = useLang();
@@ -32,6 +62,7 @@ function Hop({
           {formatRelative(lastSuccess, now, lang)})
         </span>
       ) : null}
+      <AdviceText advice={advice} />
     </li>
   );
 }
@@ -39,9 +70,12 @@ function Hop({
 function Verdict({ chain }: { chain: ChainStatus }) {
   const { t } = useTranslation();
   const lang = useLang();
+  const advice = useAdvice();
   const lag = chain.offsite.lagSeconds;
-  const text =
-    chain.verdict === 'not-yet-offsite'
+  const risk = chain.verdict === 'at-risk' ? chainAdvice(chain, advice.lang, advice.fmt) : undefined;
+  const text = risk
+    ? t('dashboard.verdict.at-risk', { reason: risk.reason })
+    : chain.verdict === 'not-yet-offsite'
       ? lag !== undefined
         ? t('dashboard.verdict.not-yet-offsite', { lag: formatDuration(lag, lang) })
         : t('dashboard.verdict.not-yet-offsite-nolag')
@@ -56,41 +90,44 @@ function Verdict({ chain }: { chain: ChainStatus }) {
       {chain.verdict === 'not-yet-offsite' && chain.offsite.snapshotsBehind ? (
         <> — {t('dashboard.snapshotsBehind', { count: chain.offsite.snapshotsBehind })}</>
       ) : null}
+      {risk ? <span className="verdict-next"> {t('dashboard.nextStep', { next: risk.next })}</span> : null}
     </p>
   );
 }
 
 function Chains({ state, now }: { state: AppState; now: number }) {
   const { t } = useTranslation();
+  const { lang, fmt } = useAdvice();
   return (
     <section aria-labelledby="chain-title">
       <h2 id="chain-title">{t('dashboard.chain')}</h2>
       {state.repos.map((repo) => {
         const local = state.config.repositories.find((r) => r.name === repo.name)?.target.kind === 'local';
         const c = repo.chain;
-        const workstationState: HopState =
-          c.workstation.lastResult === 'failed' ? 'failed' : c.workstation.lastSuccess ? 'ok' : 'unknown';
         return (
           <div key={repo.name} className="chain" aria-label={repo.name} role="group">
             <Verdict chain={c} />
             <ol className="hops">
               <Hop
                 name={t('dashboard.workstation')}
-                state={workstationState}
+                state={workstationState(c)}
                 {...(c.workstation.lastSuccess ? { lastSuccess: c.workstation.lastSuccess } : {})}
                 now={now}
+                advice={hopAdvice(c, 'workstation', lang, fmt)}
               />
               <Hop
                 name={local ? t('dashboard.onsiteLocal') : t('dashboard.onsite')}
                 state={c.onsite.state}
                 {...(c.onsite.lastSuccess ? { lastSuccess: c.onsite.lastSuccess } : {})}
                 now={now}
+                advice={hopAdvice(c, 'onsite', lang, fmt)}
               />
               <Hop
                 name={t('dashboard.offsite')}
                 state={c.offsite.state}
                 {...(c.offsite.lastSuccess ? { lastSuccess: c.offsite.lastSuccess } : {})}
                 now={now}
+                advice={hopAdvice(c, 'offsite', lang, fmt)}
               />
             </ol>
           </div>
