@@ -95,6 +95,7 @@ export class Engine {
       freshness: () => ({
         plans: this.config.plans,
         handledSlots: this.scheduler?.handledSlots() ?? this.savedSlots,
+        schedulerRunning: this.schedulingProcess().by !== 'none',
         activePlans: this.runner
           .jobs()
           .filter((j) => j.kind === 'backup' && j.plan !== undefined)

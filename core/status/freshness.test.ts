@@ -115,6 +115,11 @@ describe('backupRisk', () => {
     expect(backupRisk('pi', NOW, [run(48, 'success')], hourly({ handledSlots: {} }))).toBeUndefined();
   });
 
+  it('with no tray app or daemon running the schedules, no make-up run is coming: judged by the clock', () => {
+    const nobody = hourly({ handledSlots: { home: '2026-03-10T07:00:00.000Z' }, schedulerRunning: false });
+    expect(backupRisk('pi', NOW, [run(5.5, 'success')], nobody)).toMatchObject({ cause: 'too-old' });
+  });
+
   it('an unscheduled plan is at risk past its maximum age (default 24 h, configurable)', () => {
     const manual = (maxAgeHours?: number): FreshnessInput => ({
       plans: [{ name: 'home', repo: 'pi', ...(maxAgeHours ? { maxAgeHours } : {}) }],

@@ -20,6 +20,11 @@ export interface FreshnessInput {
   handledSlots: Readonly<Record<string, string>>;
   /** Plans with a backup queued or running right now: their run is under way, its outcome still open. */
   activePlans: readonly string[];
+  /**
+   * False when no Restray process (tray app or daemon) runs the schedules: then no make-up run is coming and a
+   * snapshot past its limit is at risk by the clock alone. Absent: assumed running.
+   */
+  schedulerRunning?: boolean;
 }
 
 /** Errors that come from the Pi or the repository rather than from this computer. */
@@ -132,7 +137,8 @@ function planRisk(
   const limitSeconds = scheduledLimitSeconds(seconds(due.getTime() - before.getTime()));
   if (ageSeconds <= limitSeconds) return undefined;
   const handled = input.handledSlots[plan.name];
-  const makeUpPending = handled === undefined || Date.parse(handled) < due.getTime();
+  const makeUpPending =
+    input.schedulerRunning !== false && (handled === undefined || Date.parse(handled) < due.getTime());
   if (makeUpPending || input.activePlans.includes(plan.name)) return undefined;
   return { plan: plan.name, cause: 'too-old', hop: 'workstation', ageSeconds, limitSeconds, scheduled: true };
 }
