@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../contract/app-state.js';
 import { resolvePaths } from '../../core/config/paths.js';
 import { Engine } from '../../core/engine/engine.js';
+import { RepoLocks } from '../../core/jobs/repo-lock.js';
 import type { Clock } from '../../core/schedule/clock.js';
 import { writeRandomFiles } from '../pi/lab-two-pi.js';
 import { waitFor } from '../restic/restic-lab.js';
@@ -55,11 +56,18 @@ describe('a missed slot while asleep is judged by the make-up run (real restic, 
     writeFileSync(paths.stateDir + '/schedule.json', JSON.stringify({ home: '2026-03-01T03:00:00.000Z' }));
     nowMs = Date.parse('2026-03-03T09:00:00.000Z');
     rmSync(src, { recursive: true });
+    // The tray app (holding the scheduler lock) has just woken too; its make-up run is still to come.
+    const tray = new RepoLocks({ dir: join(paths.stateDir, 'locks'), role: 'tray' });
+    const releaseTray = await tray.acquire('.scheduler', { kind: 'schedule', name: 'plans' });
     const awake = await open();
     const woken = (await awake.getState()).repos[0]!.chain;
     // 47 h old against a 30 h limit, but the make-up run has not had its chance.
     expect(woken.verdict).not.toBe('at-risk');
     expect(woken.risk).toBeUndefined();
+
+    // With nobody to make the slot up, the clock alone judges it.
+    releaseTray();
+    expect((await awake.getState()).repos[0]!.chain.verdict).toBe('at-risk');
 
     const events: EngineEvent[] = [];
     awake.subscribe((e) => events.push(e));
