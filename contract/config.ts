@@ -82,6 +82,20 @@ export const Retention = z
   .strict();
 export type Retention = z.infer<typeof Retention>;
 
+/**
+ * The retention a new plan gets (setup wizard, `restray plan add` without keep flags): every hourly snapshot
+ * of the last 24 hours, then 7 daily, 4 weekly and 12 monthly — so "this morning's version" survives the next
+ * backup's forget, as KopiaUI (48 hourly), Vorta and Time Machine (24 h of hourly) keep it.
+ */
+export const DEFAULT_RETENTION: Retention = { keepHourly: 24, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 };
+
+/** True when a policy keeps no snapshot at all (every count 0 or absent, no keepWithin): forget would remove all. */
+export function keepsNothing(r: Retention | undefined): boolean {
+  if (!r) return true;
+  const { keepWithin, ...counts } = r;
+  return !keepWithin && Object.values(counts).every((n) => !n);
+}
+
 export const Conditions = z
   .object({
     /** Skip scheduled runs while on battery; they run when power returns. */

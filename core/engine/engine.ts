@@ -9,7 +9,7 @@ import type {
   RunRecord,
   Trigger,
 } from '../../contract/app-state.js';
-import { Plan, Repository, type Config } from '../../contract/config.js';
+import { keepsNothing, Plan, Repository, type Config } from '../../contract/config.js';
 import type { ForgetResult, LsEntry, Snapshot } from '../../contract/restic.js';
 import { loadConfig, saveConfig, validateConfig } from '../config/config-store.js';
 import type { RestrayPaths } from '../config/paths.js';
@@ -192,6 +192,14 @@ export class Engine {
     // Loaded on demand: the cron maths pull in luxon, which a one-shot `restray backup` never needs.
     if (plan.schedule !== undefined) (await import('../schedule/slots.js')).validateCron(plan.schedule);
     findRepository(this.config, plan.repo);
+    if (plan.prune && keepsNothing(plan.retention))
+      throw new RestrayError(
+        'invalid-argument',
+        `Plan "${plan.name}" would keep no snapshot: its forget after each backup would remove them all.`,
+        {
+          hint: 'Keep something (for example --keep-hourly 24 --keep-daily 7), or turn forget off (--no-prune).',
+        },
+      );
     const old = previousName ?? plan.name;
     const plans = [...this.config.plans.filter((p) => p.name !== old && p.name !== plan.name), plan];
     await this.commit(validateConfig({ ...this.config, plans }));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Retention } from '../../../contract/config.js';
+import { DEFAULT_RETENTION, type Retention } from '../../../contract/config.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { collect, intOption } from '../options.js';
 import { planRunText } from '../format.js';
@@ -34,7 +34,11 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .requiredOption('--path <dir>', 'file or folder to back up (repeatable)', collect)
     .option('--exclude <pattern>', 'restic exclude pattern (repeatable)', collect)
     .option('--schedule <cron>', 'five-field cron expression, e.g. "0 12 * * *"')
-    .option('--keep-last <n>', 'keep the last n snapshots', count)
+    .option(
+      '--keep-last <n>',
+      'keep the last n snapshots (without any keep flag: 24 hourly, 7 daily, 4 weekly, 12 monthly)',
+      count,
+    )
     .option('--keep-hourly <n>', 'keep n hourly snapshots', count)
     .option('--keep-daily <n>', 'keep n daily snapshots', count)
     .option('--keep-weekly <n>', 'keep n weekly snapshots', count)
@@ -68,7 +72,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         paths: o.path,
         excludes: o.exclude ?? [],
         ...(o.schedule === undefined ? {} : { schedule: o.schedule }),
-        ...(Object.keys(retention).length ? { retention } : {}),
+        // No keep flag: the default policy, which keeps today's hourly snapshots (never "keep nothing").
+        retention: Object.keys(retention).length ? retention : DEFAULT_RETENTION,
         ...(o.limitUpload === undefined ? {} : { limitUploadKiB: o.limitUpload }),
         ...(o.maxAge === undefined ? {} : { maxAgeHours: o.maxAge }),
         prune: o.prune,

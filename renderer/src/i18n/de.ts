@@ -245,6 +245,7 @@ export const de: Resources = {
     },
     retention: {
       question: 'Wie viele Sicherungsstände sollen bleiben?',
+      keepHourly: 'Stündlich',
       keepDaily: 'Täglich',
       keepWeekly: 'Wöchentlich',
       keepMonthly: 'Monatlich',
@@ -355,6 +356,8 @@ export const de: Resources = {
     excludes: 'Auslassen (ein Muster pro Zeile)',
     schedule: 'Zeitplan',
     limit: 'Upload-Grenze (KiB/s, leer = unbegrenzt)',
+    previewFirst:
+      'Sie haben geändert, wie lange Sicherungen aufbewahrt werden: Zeigen Sie vor dem Speichern an, was entfernt würde.',
     prune: 'Alte Sicherungsstände nach jeder Sicherung entfernen',
     none: 'Noch keine Pläne.',
     deleteConfirm: 'Den Plan „{{name}}“ löschen? Seine Sicherungsstände bleiben im Repository.',

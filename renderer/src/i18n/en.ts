@@ -240,6 +240,7 @@ export const en = {
     },
     retention: {
       question: 'How many backups should be kept?',
+      keepHourly: 'Hourly',
       keepDaily: 'Daily',
       keepWeekly: 'Weekly',
       keepMonthly: 'Monthly',
@@ -350,6 +351,7 @@ export const en = {
     excludes: 'Leave out (one pattern per line)',
     schedule: 'Schedule',
     limit: 'Upload limit (KiB/s, empty = unlimited)',
+    previewFirst: 'You changed how long backups are kept: show what would be removed before saving.',
     prune: 'Remove old snapshots after each backup',
     none: 'No plans yet.',
     deleteConfirm: 'Delete the plan “{{name}}”? Its snapshots stay in the repository.',

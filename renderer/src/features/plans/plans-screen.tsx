@@ -34,6 +34,8 @@ function PlanEditor({
   const [preset, setPreset] = useState<SchedulePreset>(presetOf(plan?.schedule));
   const [cron, setCron] = useState(plan?.schedule ?? '0 * * * *');
   const [retention, setRetention] = useState<Retention>(plan?.retention ?? DEFAULT_RETENTION);
+  // A changed policy of an existing plan (whose snapshots it would thin out) is saved only after its preview.
+  const [retentionChecked, setRetentionChecked] = useState(true);
   const [limit, setLimit] = useState(plan?.limitUploadKiB ? String(plan.limitUploadKiB) : '');
   const [prune, setPrune] = useState(plan?.prune ?? true);
   const [notOnBattery, setNotOnBattery] = useState(plan?.conditions.notOnBattery ?? false);
@@ -118,10 +120,15 @@ function PlanEditor({
         repo={repo}
         {...(plan ? { plan: plan.name } : {})}
         value={retention}
-        onChange={setRetention}
+        onChange={(r) => {
+          setRetention(r);
+          if (plan) setRetentionChecked(false);
+        }}
+        onPreviewed={() => setRetentionChecked(true)}
         idPrefix="plan-ret"
         appendOnly={appendOnly}
       />
+      {retentionChecked ? null : <p role="note">{t('plans.previewFirst')}</p>}
       {!appendOnly ? (
         <p>
           <label>
@@ -142,7 +149,7 @@ function PlanEditor({
       </p>
       <ErrorNote error={error} />
       <p>
-        <button type="submit" disabled={preset === 'custom' && !looksLikeCron(cron)}>
+        <button type="submit" disabled={(preset === 'custom' && !looksLikeCron(cron)) || !retentionChecked}>
           {t('common.save')}
         </button>{' '}
         <button type="button" onClick={onDone}>

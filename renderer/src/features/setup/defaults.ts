@@ -1,4 +1,3 @@
-import type { Retention } from '../../../../contract/config.js';
 
 /**
  * Sensible default excludes: caches, trash, build output and package folders that are large, change often and
@@ -43,4 +42,4 @@ export function looksLikeCron(value: string): boolean {
   return fields.length === 5 && fields.every((f) => /^[\d*/,\-A-Za-z?]+$/.test(f));
 }
 
-export const DEFAULT_RETENTION: Retention = { keepDaily: 7, keepWeekly: 4, keepMonthly: 12 };
+export { DEFAULT_RETENTION } from '../../../../contract/config.js';

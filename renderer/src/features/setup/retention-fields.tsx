@@ -8,7 +8,7 @@ import { ErrorNote } from '../../components/error-note.js';
 import { useLang } from '../../components/use-lang.js';
 import { formatDateTime } from '../../i18n/format.js';
 
-const COUNT_FIELDS = ['keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const;
+const COUNT_FIELDS = ['keepHourly', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const;
 
 /** Retention inputs with a "what would be removed" preview (restic forget --dry-run through the engine). */
 export function RetentionFields({
@@ -18,6 +18,7 @@ export function RetentionFields({
   onChange,
   idPrefix,
   appendOnly,
+  onPreviewed,
 }: {
   repo: string;
   plan?: string;
@@ -25,6 +26,8 @@ export function RetentionFields({
   onChange: (r: Retention) => void;
   idPrefix: string;
   appendOnly: boolean;
+  /** Told when the preview of the current values is shown (a changed policy is saved only after that). */
+  onPreviewed?: () => void;
 }) {
   const { t } = useTranslation();
   const lang = useLang();
@@ -70,6 +73,7 @@ export function RetentionFields({
           if (r.ok) {
             setPreview(r.value);
             setError(undefined);
+            onPreviewed?.();
           } else setError(r.error);
         }}
       >
