@@ -4,7 +4,7 @@ import { pingHealthchecks, type Log } from './alerts.js';
 import { PiError } from './errors.js';
 import { readJson } from './fs-util.js';
 import { generationName } from './generation-name.js';
-import { evaluateGuard } from './guard.js';
+import { runGuard } from './guard-reference.js';
 import type { HashMismatch, HashPool } from './hash.js';
 import { listGenerations, walkRepo, type OffsitePaths } from './offsite-store.js';
 import { MANIFEST_NAME, PushManifest } from './push.js';
@@ -87,7 +87,7 @@ export async function receivePush(
 
   ctx.phase = 'guard';
   const guardState = readGuardState(p, off.guard.maxLostShare);
-  const finding = evaluateGuard({ previous: prevMap, current, maxLostShare: off.guard.maxLostShare });
+  const finding = runGuard(p, off, prevMap, current, now(), guardState);
   const approved = readApproval(p);
   if (finding.blocked && approved !== finding.id)
     return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);

@@ -279,6 +279,7 @@ export async function finishBlocked(
     keysChanged: finding.keysChanged,
     findingId: finding.id,
     ...(prev.approvedAt ? { approvedAt: prev.approvedAt } : {}),
+    ...(prev.baseline ? { baseline: prev.baseline } : {}),
   };
   writeJsonAtomic(p.guard, guard);
   const run: PiRun = {

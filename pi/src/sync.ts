@@ -20,7 +20,8 @@ import { pingHealthchecks, type Log } from './alerts.js';
 import type { SshEndpoint } from './config.js';
 import { PiError } from './errors.js';
 import { updateJsonAtomic } from './fs-util.js';
-import { evaluateGuard, type GuardFinding } from './guard.js';
+import type { GuardFinding } from './guard.js';
+import { runGuard } from './guard-reference.js';
 import {
   localCpuHasAes,
   parseListingCpu,
@@ -324,7 +325,7 @@ async function pullLocked(
 
       ctx.phase = 'guard';
       const guardState = readGuardState(p, off.guard.maxLostShare);
-      const finding = evaluateGuard({ previous: prevMap, current, maxLostShare: off.guard.maxLostShare });
+      const finding = runGuard(p, off, prevMap, current, now(), guardState);
       const approved = readApproval(p);
       if (finding.blocked && approved !== finding.id) {
         await stopTransfer();
@@ -503,6 +504,12 @@ export async function finishOk(
       ? { approvedAt: end.toISOString() }
       : i.guardState.approvedAt
         ? { approvedAt: i.guardState.approvedAt }
+        : {}),
+    // An approved loss is not counted again: older generations stop serving as the guard's reference.
+    ...(i.approved === i.finding.id && i.finding.blocked && promoted
+      ? { baseline: promoted }
+      : i.guardState.baseline
+        ? { baseline: i.guardState.baseline }
         : {}),
   };
   updateJsonAtomic(p.guard, newGuard);
