@@ -35,11 +35,13 @@ import {
   ensureLayout,
   listGenerations,
   offsitePaths,
+  recordQuarantined,
   walkRepo,
   type LocalFile,
   type OffsitePaths,
 } from './offsite-store.js';
 import { receivePush } from './push-receive.js';
+import { damageMessages, settleDamaged, type DamageOutcome } from './quarantine.js';
 import { classify, fileId, parseFindListing, parseListing, REPO_LIST, type RepoFile } from './repo-files.js';
 import { runResticCheck } from './restic-check.js';
 import { readVerifyState } from './reverify.js';
@@ -367,6 +369,7 @@ async function pullLocked(
         f.path === 'config' ? { ...f, ino: lstatSync(join(p.staging, 'config')).ino } : f,
       );
       let settled: StagedFiles | undefined = { files, partialDirs: staged.partialDirs };
+      let damage: DamageOutcome | undefined;
 
       ctx.phase = 'verify';
       const newFiles = files.filter((f) => fileId(f.path) && !(prevMap?.get(f.path)?.ino === f.ino));
@@ -385,11 +388,8 @@ async function pullLocked(
         const names = new Set(again.map((f) => f.path));
         bad = await live.check(walkRepo(p.staging).filter((f) => names.has(f.path)));
         ctx.verified += again.length;
-        if (bad.length > 0) {
-          // Do not keep bad bytes around as a basis for the next run.
-          for (const b of bad) rmSync(join(p.staging, b.file), { force: true });
-          throw damagedFiles(bad, 'from the onsite Pi', 'Nothing was promoted.');
-        }
+        // [guard: no single file stops the copy] healed from an earlier generation, or quarantined.
+        if (bad.length > 0) damage = await settleDamaged(p, bad, pool, now());
       }
       o.onPhase?.('verify', { bytes: ctx.bytes });
       // The connections and the hash threads are done: let them end while the run promotes and publishes.
@@ -403,6 +403,7 @@ async function pullLocked(
         finding,
         approved,
         guardState,
+        damage,
       });
     }
   } finally {
@@ -454,6 +455,8 @@ export interface PromoteInput {
   finding: GuardFinding;
   approved: string | undefined;
   guardState: GuardState;
+  /** Files that failed verification twice and were healed or quarantined (see settleDamaged). */
+  damage?: DamageOutcome | undefined;
 }
 
 /**
@@ -472,6 +475,7 @@ export async function finishOk(
   const off = o.offsite;
   ctx.phase = 'promote';
   const promoted = promote(p, i.prevName, i.prevMap, now(), i.staged);
+  if (promoted && i.damage?.quarantined.length) recordQuarantined(p, promoted, i.damage.quarantined);
   o.onPhase?.('promote', { bytes: ctx.bytes });
   if (i.approved === i.finding.id) rmSync(p.approval, { force: true });
 
@@ -515,8 +519,23 @@ export async function finishOk(
   updateJsonAtomic(p.guard, newGuard);
   const before = readStatus(p)?.lastRun?.result;
   const wasFailing = before !== undefined && before !== 'ok';
+  const dm = i.damage ? damageMessages(i.damage) : {};
   // Publishing and the success ping go to different places: neither waits for the other.
   await Promise.all([
+    dm.healed
+      ? alert(o, p, 'onsite-damage', dm.healed, log, end, 'Run `restic check --read-data` on the onsite Pi.')
+      : undefined,
+    dm.quarantined
+      ? alert(
+          o,
+          p,
+          'quarantined',
+          dm.quarantined,
+          log,
+          end,
+          'Run `restic check --read-data` on the onsite Pi; a workstation can tell with `restic find --pack ID` whether its snapshots need them.',
+        )
+      : undefined,
     finishStatus(o, p, end, run, log, ctx),
     endPing(o, ctx, 'success', log),
     wasFailing

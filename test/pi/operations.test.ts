@@ -139,7 +139,7 @@ describe('restray-pi operations: locks, change check, bit rot, CLI', () => {
 
   it('CLI: status --json, prune --dry-run, and a clear message for a bad config', async () => {
     const st = await cli('status', '--json');
-    expect(JSON.parse(st.out).schemaVersion).toBe(1);
+    expect(JSON.parse(st.out).schemaVersion).toBe(2);
     const pr = await cli('prune', '--dry-run');
     expect(pr.code).toBe(0);
     expect(pr.out).toMatch(/^keep {3}\d{8}T\d{6}Z {2}\(newest, last/m);
