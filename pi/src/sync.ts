@@ -40,6 +40,7 @@ import {
   type LocalFile,
   type OffsitePaths,
 } from './offsite-store.js';
+import { watchLocks } from './lock-watch.js';
 import { receivePush } from './push-receive.js';
 import { damageMessages, settleDamaged, type DamageOutcome } from './quarantine.js';
 import { classify, fileId, parseFindListing, parseListing, REPO_LIST, type RepoFile } from './repo-files.js';
@@ -89,10 +90,12 @@ const MAX_SOURCE_CHANGE_RETRIES = 3;
  * the consistency order (snapshots, index, keys, config, locks, then data/ — so every pack an index names is
  * listed; a find(1) on the onsite Pi). With `ifChanged` a master connection of its own comes first, for the cheap
  * check, and the transfer rides on it. Live
- * restic locks stop the transfer and wait; the guard, on the listing, stops it and blocks. Staging must then
+ * restic locks do not stop the copy (only a retry waits for them, bounded; locks fresh at every run beyond
+ * `locks.waitSeconds` are alerted); the guard, on the listing, stops it and blocks. Staging must then
  * hold exactly the listed files (else the source changed: the run starts over). Each new file is hashed on a
  * worker thread as soon as rsync has put it in place, so verification overlaps the transfer; every new file (by
- * inode) must have a matching SHA-256 (a mismatch is fetched once more, then the run fails) and config must
+ * inode) must have a matching SHA-256 (a mismatch is fetched once more, then healed from an
+ * earlier generation or quarantined, see quarantine.ts) and config must
  * match the newest generation byte for byte. Then staging/ is promoted to generations/<UTC time>/ by rename,
  * retention applied, the optional `restic check` run, and the status written and published.
  * Alerts on failure, block and staleness.
@@ -315,13 +318,16 @@ async function pullLocked(
           'The onsite repository has no config file: it is not (yet) a restic repository.',
           { phase: 'list', hint: 'Initialise it from a workstation (restic init) or check offsite.source.' },
         );
-      const locked = liveLocks(o, all, now).length;
-      if (locked > 0) {
-        await stopTransfer();
+      // [guard: locks never stop copies] A copy in the consistency order is consistent when nothing it listed
+      // vanished meanwhile (settleStaging, sourceVanished), whatever locks exist: locks only make a retry wait.
+      const locks = liveLocks(o, all, now);
+      const stuck = watchLocks(p, locks, now(), off.locks.waitSeconds);
+      if (stuck) await alert(o, p, 'lock-stuck', stuck, log, now(), LOCK_HINT);
+      const waitOutLocks = async () => {
+        if (locks.length === 0) return;
         lockWaitBegan ??= now().getTime();
-        await waitForLocks(o, rsyncOpts, listDest, locked, lockWaitBegan, now, log);
-        continue;
-      }
+        await waitForLocks(o, rsyncOpts, listDest, locks.length, lockWaitBegan, now, log);
+      };
       const current = all.filter((f) => classify(f.path) !== 'locks');
       o.onPhase?.('list', { bytes: ctx.bytes });
 
@@ -339,7 +345,10 @@ async function pullLocked(
       transfer = undefined;
       count(r);
       if (sourceVanished(r)) {
-        if (attempt++ < MAX_SOURCE_CHANGE_RETRIES) continue;
+        if (attempt++ < MAX_SOURCE_CHANGE_RETRIES) {
+          await waitOutLocks();
+          continue;
+        }
         throw sourceChanged();
       }
       if (r.exitCode !== 0) throw rsyncFailure(r, 'transfer', 'transfer from the onsite Pi');
@@ -356,7 +365,10 @@ async function pullLocked(
       // Staging now holds exactly what the listing saw, or the source changed between listing and transfer.
       const staged = settleStaging(p.staging, current);
       if (!staged) {
-        if (attempt++ < MAX_SOURCE_CHANGE_RETRIES) continue;
+        if (attempt++ < MAX_SOURCE_CHANGE_RETRIES) {
+          await waitOutLocks();
+          continue;
+        }
         throw sourceChanged();
       }
       o.onPhase?.('data', { bytes: ctx.bytes });
@@ -757,9 +769,13 @@ function liveLocks(o: SyncOptions, files: readonly RepoFile[], now: () => Date):
   return files.filter((f) => classify(f.path) === 'locks' && t - f.mtime < max);
 }
 
+const LOCK_HINT =
+  'On the onsite Pi, `restic list locks` and `restic cat lock ID` name the host and process holding it; `restic unlock` removes stale ones.';
+
 /**
- * Polls locks/ alone until no live restic lock is left (an operation was in progress: a prune could delete packs
- * under our feet). Bounded by `locks.waitSeconds` from `began`; then PiError `locked`.
+ * Polls locks/ alone until no live restic lock is left (files vanished during a copy while an operation was in
+ * progress: a prune deleting packs under our feet). Bounded by `locks.waitSeconds` from `began`: then it returns
+ * anyway, so that locks alone never stop copies (the retry's own consistency check decides).
  */
 async function waitForLocks(
   o: SyncOptions,
@@ -774,15 +790,12 @@ async function waitForLocks(
   const sleep = o.sleep ?? ((ms: number) => new Promise((res) => setTimeout(res, ms)));
   for (; live > 0; live = liveLocks(o, await listSource(r, ['locks'], dest), now).length) {
     const t = now().getTime();
-    if (t - began >= waitSeconds * 1000)
-      throw new PiError(
-        'locked',
-        `The onsite repository stayed locked for ${Math.round((t - began) / 1000)} s (an operation is in progress); nothing was copied.`,
-        {
-          phase: 'lock',
-          hint: 'A long prune or backup holds the lock; the next run tries again.',
-        },
+    if (t - began >= waitSeconds * 1000) {
+      log(
+        `source still has ${live} live lock(s) after ${Math.round((t - began) / 1000)} s; copying regardless`,
       );
+      return;
+    }
     log(`source has ${live} live lock(s); waiting ${pollSeconds} s`);
     await sleep(pollSeconds * 1000);
   }
