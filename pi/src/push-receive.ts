@@ -9,6 +9,7 @@ import type { HashMismatch, HashPool } from './hash.js';
 import { listGenerations, walkRepo, type OffsitePaths } from './offsite-store.js';
 import { MANIFEST_NAME, PushManifest } from './push.js';
 import { fileId } from './repo-files.js';
+import { settleDamaged, type DamageOutcome } from './quarantine.js';
 import { readVerifyState } from './reverify.js';
 import {
   cleanStaging,
@@ -19,7 +20,7 @@ import {
   type SyncOutcome,
 } from './run-common.js';
 import { readGuardState } from './status.js';
-import { checkConfig, damagedFiles, finishOk, sourceChangedSince } from './sync.js';
+import { checkConfig, finishOk, sourceChangedSince } from './sync.js';
 
 /** The newest readable manifest in incoming/manifests (older or unreadable ones are left for tidying). */
 function newestManifest(incoming: string, log: Log): { name: string; manifest: PushManifest } | undefined {
@@ -154,6 +155,7 @@ export async function receivePush(
   );
   ctx.transferred = fresh.length;
   ctx.verified += fresh.filter((f) => fileId(f.path)).length;
+  let damage: DamageOutcome | undefined;
   if (bad.length > 0) {
     // Out of incoming/, so the next push (which skips existing names) sends these files again.
     const q = join(p.quarantine, found.name.replace(/\.json$/, ''));
@@ -163,7 +165,9 @@ export async function receivePush(
       mkdirSync(dirname(join(q, b.file)), { recursive: true, mode: 0o700 });
       renameSync(from, join(q, b.file));
     }
-    throw damagedFiles(bad, 'pushed by the onsite Pi', `Nothing was promoted; they were moved to ${q}.`);
+    // [guard: no single file stops the copy] healed from an earlier generation, or left out (quarantined).
+    damage = await settleDamaged(p, bad, pool, now());
+    log(`push: ${bad.length} file(s) did not match their SHA-256; moved to ${q}`);
   }
   o.onPhase?.('verify', { bytes: ctx.bytes });
 
@@ -175,6 +179,7 @@ export async function receivePush(
     finding,
     approved,
     guardState,
+    damage,
   });
   if (out.result === 'ok') tidyIncoming(incoming, found.name, current, prevMap, log);
   return out;
