@@ -99,7 +99,10 @@ export const PiGuard = z.object({
   /** Why the run was blocked, one sentence. */
   reason: z.string().optional(),
   since: isoTime.optional(),
-  /** Share of the newest generation's packs that are gone or altered at the source (0..1). */
+  /**
+   * Share of pack bytes lost net at the source (gone or overwritten, minus new packs' bytes), the worse of the
+   * comparisons with the newest generation and the guard's window reference (0..1).
+   */
   lostShare: z.number().min(0).max(1).optional(),
   threshold: z.number().min(0).max(1),
   configChanged: z.boolean().default(false),

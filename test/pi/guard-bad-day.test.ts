@@ -172,6 +172,7 @@ describe('restray-pi guard on the bad day: wearing down, lost snapshots, junk an
       expect(status.generations[0]).toMatchObject({ name: out.promoted, quarantined: [junk] });
       expect(readdirSync(p.quarantine).some((d) => existsSync(join(p.quarantine, d, junk)))).toBe(true);
     }
+    expect((await cli('status')).out).toContain(`quarantined (left out): ${junk}`);
     const q = hooks('quarantined');
     expect(q.length).toBeGreaterThanOrEqual(1);
     expect(q[0]!.body).toContain(junk);
