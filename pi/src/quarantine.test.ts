@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { damageMessages, planDamaged } from './quarantine.js';
+import { damageMessages, planDamaged, withoutQuarantined } from './quarantine.js';
 
 describe('planDamaged', () => {
   it('heals a file from an earlier verified copy of its name, quarantines the others', () => {
@@ -20,5 +20,13 @@ describe('planDamaged', () => {
     expect(damageMessages(planDamaged(many, () => undefined)).quarantined).toMatch(
       /data\/04\/04x and 3 more\.$/,
     );
+  });
+
+  it('leaves quarantined files out of what the guard judges after verification', () => {
+    const files = [{ path: 'data/ab/ab1' }, { path: 'data/cd/cd2' }, { path: 'config' }];
+    expect(withoutQuarantined(files, { healed: [], quarantined: ['data/cd/cd2'] })).toEqual([
+      { path: 'data/ab/ab1' },
+      { path: 'config' },
+    ]);
   });
 });

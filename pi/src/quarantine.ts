@@ -83,6 +83,15 @@ export async function settleDamaged(
   return out;
 }
 
+/**
+ * The listing without the quarantined files: what the guard judges once verification is done, so that junk
+ * written under pack names (an append-only key can do that) cannot offset a loss as "new packs". Pure.
+ */
+export function withoutQuarantined<T extends { path: string }>(files: readonly T[], d: DamageOutcome): T[] {
+  const q = new Set(d.quarantined);
+  return files.filter((f) => !q.has(f.path));
+}
+
 /** The alert sentences for a damage outcome: one for healed files (onsite damage), one for quarantined ones. */
 export function damageMessages(d: DamageOutcome): { healed?: string; quarantined?: string } {
   const list = (xs: readonly string[]) =>

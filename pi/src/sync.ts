@@ -42,7 +42,7 @@ import {
 } from './offsite-store.js';
 import { watchLocks } from './lock-watch.js';
 import { receivePush } from './push-receive.js';
-import { damageMessages, settleDamaged, type DamageOutcome } from './quarantine.js';
+import { damageMessages, settleDamaged, withoutQuarantined, type DamageOutcome } from './quarantine.js';
 import { classify, fileId, parseFindListing, parseListing, REPO_LIST, type RepoFile } from './repo-files.js';
 import { runResticCheck } from './restic-check.js';
 import { readVerifyState } from './reverify.js';
@@ -404,6 +404,13 @@ async function pullLocked(
         if (bad.length > 0) damage = await settleDamaged(p, bad, pool, now());
       }
       o.onPhase?.('verify', { bytes: ctx.bytes });
+      // [guard: junk does not offset a loss] quarantined files' bytes were counted as new packs: judge again.
+      const verdict =
+        damage?.quarantined.length && !finding.blocked
+          ? runGuard(p, off, prevMap, withoutQuarantined(current, damage), now(), guardState)
+          : finding;
+      if (verdict.blocked && approved !== verdict.id)
+        return await finishBlocked(o, p, ctx, start, now(), verdict, guardState, log);
       // The connections and the hash threads are done: let them end while the run promotes and publishes.
       ctx.closing = Promise.all([...opened.splice(0).map((m) => m.close()), pool.close()]).then(
         () => undefined,
@@ -412,7 +419,7 @@ async function pullLocked(
         staged: settled,
         prevName,
         prevMap,
-        finding,
+        finding: verdict,
         approved,
         guardState,
         damage,

@@ -6,6 +6,7 @@ import {
   readFileSync,
   readdirSync,
   renameSync,
+  rmSync,
   statSync,
   utimesSync,
   writeFileSync,
@@ -205,6 +206,36 @@ describe('restray-pi guard on the bad day: wearing down, lost snapshots, junk an
       writeFileSync(victim, original);
       utimesSync(victim, st.atime, st.mtime);
     }
+  });
+
+  it('junk written under pack names cannot offset a deletion: the guard judges again without it', async () => {
+    const before = fingerprint(lab);
+    const all = packs(lab.onsite.repo).sort();
+    const total = all.reduce((s, f) => s + statSync(f).size, 0);
+    const victims: string[] = [];
+    let bytes = 0;
+    for (const f of all) {
+      if (bytes >= 0.35 * total) break;
+      victims.push(f);
+      bytes += statSync(f).size;
+    }
+    const putBack = takeAway(lab, victims);
+    const id = randomBytes(32).toString('hex');
+    expect(await postThroughAppendOnlyKey(lab, `data/${id}`, randomBytes(bytes))).toBe(200);
+    const junk = join(lab.onsite.repo, 'data', id.slice(0, 2), id);
+    const mark = logs.length;
+    try {
+      const out = await sync();
+      expect(out.result).toBe('blocked');
+      // The junk passed as new packs on the listing; verification found it, and the guard judged again.
+      expect(logs.slice(mark).some((l) => /fetching them once more/.test(l))).toBe(true);
+      expect(out.run?.error?.message).toMatch(/of the pack data in .* is gone or overwritten .* 0 new/);
+      expect(fingerprint(lab)).toBe(before);
+    } finally {
+      putBack();
+      rmSync(junk);
+    }
+    expect((await sync()).result).toBe('ok');
   });
 });
 
