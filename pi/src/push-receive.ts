@@ -9,7 +9,7 @@ import type { HashMismatch, HashPool } from './hash.js';
 import { listGenerations, walkRepo, type OffsitePaths } from './offsite-store.js';
 import { MANIFEST_NAME, PushManifest } from './push.js';
 import { fileId } from './repo-files.js';
-import { settleDamaged, type DamageOutcome } from './quarantine.js';
+import { settleDamaged, withoutQuarantined, type DamageOutcome } from './quarantine.js';
 import { readVerifyState } from './reverify.js';
 import {
   cleanStaging,
@@ -173,10 +173,17 @@ export async function receivePush(
 
   if (await checkConfig(p.staging, prevDir, finding, approved))
     return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
+  // [guard: junk does not offset a loss] as in pull mode: judged again without the quarantined files.
+  const verdict =
+    damage?.quarantined.length && !finding.blocked
+      ? runGuard(p, off, prevMap, withoutQuarantined(current, damage), now(), guardState)
+      : finding;
+  if (verdict.blocked && approved !== verdict.id)
+    return await finishBlocked(o, p, ctx, start, now(), verdict, guardState, log);
   const out = await finishOk(o, p, ctx, start, now, log, {
     prevName,
     prevMap,
-    finding,
+    finding: verdict,
     approved,
     guardState,
     damage,
