@@ -5,9 +5,14 @@ import { ErrorInfo } from './errors.js';
  * The offsite status document that `restray-pi` writes after every run and publishes into the onsite Pi's
  * status directory, where the workstation app reads it over its own connection. Versioned: readers accept
  * only the versions they know and say so plainly otherwise; a new field that old readers can ignore keeps the
- * version, a changed meaning bumps it.
+ * version, a changed meaning bumps it. Version 2: a generation may leave out quarantined files
+ * (`quarantined`), so holding a snapshot file no longer means holding everything the snapshot needs; version 1
+ * documents still parse (no quarantined files).
  */
-export const PI_STATUS_SCHEMA_VERSION = 1;
+export const PI_STATUS_SCHEMA_VERSION = 2;
+
+/** The versions {@link parsePiStatus} reads. */
+export const PI_STATUS_READABLE_VERSIONS: readonly number[] = [1, 2];
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -64,6 +69,13 @@ export const PiGeneration = z.object({
   fileCount: z.number().int().min(0),
   /** `damaged`: a later re-verification found a file whose SHA-256 no longer matches its name. */
   state: z.enum(['verified', 'damaged']),
+  /**
+   * Repository paths (e.g. `data/ab/ab12…`) that the onsite repository had but whose SHA-256 did not match their
+   * name and no earlier generation held verified: left out of this generation (kept aside offsite). A workstation
+   * with the password can tell whether its snapshots need them (`restic find --pack`). Absent: none (and in
+   * version 1).
+   */
+  quarantined: z.array(z.string()).optional(),
 });
 export type PiGeneration = z.infer<typeof PiGeneration>;
 
@@ -87,7 +99,10 @@ export const PiGuard = z.object({
   /** Why the run was blocked, one sentence. */
   reason: z.string().optional(),
   since: isoTime.optional(),
-  /** Share of the newest generation's packs that are gone or altered at the source (0..1). */
+  /**
+   * Share of pack bytes lost net at the source (gone or overwritten, minus new packs' bytes), the worse of the
+   * comparisons with the newest generation and the guard's window reference (0..1).
+   */
   lostShare: z.number().min(0).max(1).optional(),
   threshold: z.number().min(0).max(1),
   configChanged: z.boolean().default(false),
@@ -98,7 +113,7 @@ export const PiGuard = z.object({
 export type PiGuard = z.infer<typeof PiGuard>;
 
 export const PiStatus = z.object({
-  schemaVersion: z.literal(PI_STATUS_SCHEMA_VERSION),
+  schemaVersion: z.union([z.literal(1), z.literal(PI_STATUS_SCHEMA_VERSION)]),
   /** Written at (offsite clock). */
   updatedAt: isoTime,
   /** Offsite host name, for display. */
@@ -140,10 +155,10 @@ export function parsePiStatus(
 ): { ok: true; status: PiStatus } | { ok: false; message: string } {
   if (typeof json === 'object' && json !== null && 'schemaVersion' in json) {
     const v = (json as { schemaVersion: unknown }).schemaVersion;
-    if (v !== PI_STATUS_SCHEMA_VERSION)
+    if (typeof v !== 'number' || !PI_STATUS_READABLE_VERSIONS.includes(v))
       return {
         ok: false,
-        message: `The offsite status has schema version ${String(v)}; this version of Restray reads version ${PI_STATUS_SCHEMA_VERSION}.`,
+        message: `The offsite status has schema version ${String(v)}; this version of Restray reads versions ${PI_STATUS_READABLE_VERSIONS.join(' and ')}.`,
       };
   }
   const r = PiStatus.safeParse(json);

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import type { AlertsConfig, Secrets } from './config.js';
 import { readJson, writeJsonAtomic } from './fs-util.js';
 
-export type AlertEvent = 'failed' | 'blocked' | 'stale' | 'damaged' | 'recovered';
+export type AlertEvent =
+  'failed' | 'blocked' | 'stale' | 'damaged' | 'onsite-damage' | 'quarantined' | 'lock-stuck' | 'recovered';
 
 /** One alert: plain text only; never a secret (URLs and tokens stay in the transport). */
 export interface Alert {
@@ -22,6 +23,9 @@ const titles: Record<AlertEvent, string> = {
   blocked: 'offsite copy blocked',
   stale: 'offsite copy is stale',
   damaged: 'offsite copy damaged',
+  'onsite-damage': 'onsite repository damaged (offsite copy healed)',
+  quarantined: 'onsite files quarantined offsite',
+  'lock-stuck': 'onsite lock stays fresh',
   recovered: 'offsite copy works again',
 };
 

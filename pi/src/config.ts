@@ -111,11 +111,24 @@ export const OffsiteConfig = z
       .default({ waitSeconds: 1800, pollSeconds: 30, staleAfterMinutes: 30 }),
     guard: z
       .object({
-        /** Share of the newest generation's files that may vanish or change at the source before a run blocks. */
+        /**
+         * Share of a generation's pack bytes that may be lost net at the source (gone or overwritten, minus the
+         * bytes of new packs) before a run blocks; compared with the newest generation and the window reference.
+         */
         maxLostShare: z.number().min(0).max(1).default(0.2),
+        /** Share of a generation's snapshot files that may vanish before a run blocks (all of them always blocks). */
+        maxLostSnapshotShare: z.number().min(0).max(1).default(0.5),
+        /** The window reference is the newest generation at least this many hours old (see pi/README.md). */
+        windowHours: z
+          .number()
+          .min(0)
+          .max(24 * 30)
+          .default(24),
+        /** A generation holding a file no newer one holds is kept until that file is this many days gone onsite. */
+        keepRemovedDays: z.number().min(0).max(3650).default(30),
       })
       .strict()
-      .default({ maxLostShare: 0.2 }),
+      .default({ maxLostShare: 0.2, maxLostSnapshotShare: 0.5, windowHours: 24, keepRemovedDays: 30 }),
     retention: GenerationRetention.default({ keepDaily: 7, keepWeekly: 4, keepMonthly: 12 }),
     verify: z
       .object({

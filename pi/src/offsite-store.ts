@@ -136,6 +136,15 @@ export function writeGenerationsMeta(p: OffsitePaths, meta: Record<string, Gener
   writeJsonAtomic(p.generationsMeta, meta);
 }
 
+/** Adds the names quarantined by the run that promoted `name` to its metadata (listed in the status). */
+export function recordQuarantined(p: OffsitePaths, name: string, files: readonly string[]): void {
+  const meta = readGenerationsMeta(p);
+  const g = meta[name];
+  if (!g) return;
+  meta[name] = { ...g, quarantined: [...new Set([...(g.quarantined ?? []), ...files])].sort() };
+  writeGenerationsMeta(p, meta);
+}
+
 /** Snapshot IDs held by a local repository copy. */
 export function snapshotIdsOf(files: readonly { path: string }[]): string[] {
   return files

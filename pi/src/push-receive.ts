@@ -4,11 +4,12 @@ import { pingHealthchecks, type Log } from './alerts.js';
 import { PiError } from './errors.js';
 import { readJson } from './fs-util.js';
 import { generationName } from './generation-name.js';
-import { evaluateGuard } from './guard.js';
+import { runGuard } from './guard-reference.js';
 import type { HashMismatch, HashPool } from './hash.js';
 import { listGenerations, walkRepo, type OffsitePaths } from './offsite-store.js';
 import { MANIFEST_NAME, PushManifest } from './push.js';
 import { fileId } from './repo-files.js';
+import { settleDamaged, withoutQuarantined, type DamageOutcome } from './quarantine.js';
 import { readVerifyState } from './reverify.js';
 import {
   cleanStaging,
@@ -19,7 +20,7 @@ import {
   type SyncOutcome,
 } from './run-common.js';
 import { readGuardState } from './status.js';
-import { checkConfig, damagedFiles, finishOk, sourceChangedSince } from './sync.js';
+import { checkConfig, finishOk, sourceChangedSince } from './sync.js';
 
 /** The newest readable manifest in incoming/manifests (older or unreadable ones are left for tidying). */
 function newestManifest(incoming: string, log: Log): { name: string; manifest: PushManifest } | undefined {
@@ -87,7 +88,7 @@ export async function receivePush(
 
   ctx.phase = 'guard';
   const guardState = readGuardState(p, off.guard.maxLostShare);
-  const finding = evaluateGuard({ previous: prevMap, current, maxLostShare: off.guard.maxLostShare });
+  const finding = runGuard(p, off, prevMap, current, now(), guardState);
   const approved = readApproval(p);
   if (finding.blocked && approved !== finding.id)
     return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
@@ -154,6 +155,7 @@ export async function receivePush(
   );
   ctx.transferred = fresh.length;
   ctx.verified += fresh.filter((f) => fileId(f.path)).length;
+  let damage: DamageOutcome | undefined;
   if (bad.length > 0) {
     // Out of incoming/, so the next push (which skips existing names) sends these files again.
     const q = join(p.quarantine, found.name.replace(/\.json$/, ''));
@@ -163,18 +165,28 @@ export async function receivePush(
       mkdirSync(dirname(join(q, b.file)), { recursive: true, mode: 0o700 });
       renameSync(from, join(q, b.file));
     }
-    throw damagedFiles(bad, 'pushed by the onsite Pi', `Nothing was promoted; they were moved to ${q}.`);
+    // [guard: no single file stops the copy] healed from an earlier generation, or left out (quarantined).
+    damage = await settleDamaged(p, bad, pool, now());
+    log(`push: ${bad.length} file(s) did not match their SHA-256; moved to ${q}`);
   }
   o.onPhase?.('verify', { bytes: ctx.bytes });
 
   if (await checkConfig(p.staging, prevDir, finding, approved))
     return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
+  // [guard: junk does not offset a loss] as in pull mode: judged again without the quarantined files.
+  const verdict =
+    damage?.quarantined.length && !finding.blocked
+      ? runGuard(p, off, prevMap, withoutQuarantined(current, damage), now(), guardState)
+      : finding;
+  if (verdict.blocked && approved !== verdict.id)
+    return await finishBlocked(o, p, ctx, start, now(), verdict, guardState, log);
   const out = await finishOk(o, p, ctx, start, now, log, {
     prevName,
     prevMap,
-    finding,
+    finding: verdict,
     approved,
     guardState,
+    damage,
   });
   if (out.result === 'ok') tidyIncoming(incoming, found.name, current, prevMap, log);
   return out;

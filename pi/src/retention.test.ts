@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideRetention, describeDecision } from './retention.js';
+import { decideRetention, describeDecision, removedDataHolds } from './retention.js';
 import { generationName, parseGenerationName } from './generation-name.js';
 import type { GenerationRetention } from './config.js';
 
@@ -114,5 +114,34 @@ describe('generation names', () => {
     expect(parseGenerationName('20250301T031507Z')?.toISOString()).toBe('2025-03-01T03:15:07.000Z');
     expect(parseGenerationName('20250231T000000Z')).toBeUndefined();
     expect(parseGenerationName('staging')).toBeUndefined();
+  });
+});
+
+describe('removedDataHolds (the protection period for removed data)', () => {
+  const now = new Date('2025-04-01T12:00:00Z');
+  const gens = dailyGenerations(new Date('2025-03-01T03:15:00Z'), 31);
+  const daily7: GenerationRetention = { keepDaily: 7, keepWeekly: 0, keepMonthly: 0 };
+
+  it('holds the last generation to hold a removed file until it has been gone keepRemovedDays', () => {
+    const removed = [
+      // Gone 20 days ago: held (10 days left).
+      { path: 'data/ab/ab01', lastIn: gens[10]!.name, goneAt: gens[11]!.time.toISOString() },
+      { path: 'data/ab/ab02', lastIn: gens[10]!.name, goneAt: gens[11]!.time.toISOString() },
+      // Gone 30 days and more ago: free.
+      { path: 'data/cd/cd01', lastIn: gens[0]!.name, goneAt: gens[1]!.time.toISOString() },
+    ];
+    const holds = removedDataHolds(removed, 30, now);
+    expect([...holds.keys()]).toEqual([gens[10]!.name]);
+    expect(holds.get(gens[10]!.name)).toMatchObject({ files: 2, goneSince: gens[11]!.time });
+    const decisions = decideRetention(gens, daily7, now, holds);
+    const held = decisions.find((d) => d.name === gens[10]!.name)!;
+    expect(held).toMatchObject({ keep: true, reasons: ['removed'] });
+    expect(describeDecision(held, daily7)).toMatch(
+      /keep {3}20250311T031500Z {2}\(removed data: it is the last to hold 2 file\(s\) gone onsite since 2025-03-12T03:15:00.000Z, e\.g\. data\/ab\/ab01; held until 2025-04-11T03:15:00.000Z\)/,
+    );
+    // Without holds, the daily policy would remove it.
+    expect(decideRetention(gens, daily7, now).find((d) => d.name === gens[10]!.name)!.keep).toBe(false);
+    // keepRemovedDays 0 turns the protection off.
+    expect(removedDataHolds(removed, 0, now).size).toBe(0);
   });
 });

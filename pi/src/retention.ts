@@ -1,13 +1,62 @@
 import type { GenerationRetention } from './config.js';
 
 /** Why a generation is kept: one entry per rule that claimed it (a generation can be claimed by several). */
-export type KeepReason = 'newest' | 'last' | 'within' | 'daily' | 'weekly' | 'monthly' | 'yearly';
+export type KeepReason = 'newest' | 'last' | 'within' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'removed';
 
 export interface RetentionDecision {
   name: string;
   time: Date;
   keep: boolean;
   reasons: KeepReason[];
+  /** Set with reason `removed`: the files this generation is the last to hold, gone onsite less than the period. */
+  hold?: RemovedHold;
+}
+
+/** A file that vanished onsite: the last generation that holds it, and the first one that did not. */
+export interface RemovedFile {
+  path: string;
+  lastIn: string;
+  /** Time of the first generation without it (ISO), taken as the time it was gone from onsite. */
+  goneAt: string;
+}
+
+/** Why a generation is held for removed data. */
+export interface RemovedHold {
+  files: number;
+  /** One of the held names, for the dry run's line. */
+  example: string;
+  /** When the earliest of them was first seen gone onsite. */
+  goneSince: Date;
+  /** When the hold ends (the latest of them reaches the protection period). */
+  until: Date;
+}
+
+/**
+ * The protection period for removed data: a generation is held while it is the last to hold a file that has
+ * been gone from onsite for less than `keepRemovedDays` (relative to `now`). Pure.
+ *
+ * @returns the held generations' names with what holds them
+ */
+export function removedDataHolds(
+  removed: readonly RemovedFile[],
+  keepRemovedDays: number,
+  now: Date,
+): Map<string, RemovedHold> {
+  const period = keepRemovedDays * 86_400_000;
+  const out = new Map<string, RemovedHold>();
+  for (const r of removed) {
+    const gone = new Date(r.goneAt);
+    const until = new Date(gone.getTime() + period);
+    if (until.getTime() <= now.getTime()) continue;
+    const h = out.get(r.lastIn);
+    if (!h) out.set(r.lastIn, { files: 1, example: r.path, goneSince: gone, until });
+    else {
+      h.files++;
+      if (gone < h.goneSince) h.goneSince = gone;
+      if (until > h.until) h.until = until;
+    }
+  }
+  return out;
 }
 
 function isoWeekKey(t: Date): number {
@@ -32,7 +81,8 @@ const bucketOf: Record<'daily' | 'weekly' | 'monthly' | 'yearly', (t: Date) => n
  * `keepX: n` rule keeps the newest generation of each of the n most recent X-periods that have one; `keepLast`
  * keeps the n newest; `keepWithinDays` keeps everything younger than that relative to `now`. Rules count
  * independently, so a generation may carry several reasons. The newest generation is always kept, whatever
- * the policy. Pure: the clock is a parameter.
+ * the policy. `holds` (see {@link removedDataHolds}) keep generations whatever the policy, reason `removed`.
+ * Pure: the clock is a parameter.
  *
  * @returns one decision per input generation, newest first.
  */
@@ -40,6 +90,7 @@ export function decideRetention(
   generations: readonly { name: string; time: Date }[],
   policy: GenerationRetention,
   now: Date,
+  holds?: ReadonlyMap<string, RemovedHold>,
 ): RetentionDecision[] {
   const sorted = [...generations].sort(
     (a, b) => b.time.getTime() - a.time.getTime() || (a.name < b.name ? 1 : -1),
@@ -79,11 +130,20 @@ export function decideRetention(
       left--;
     }
   }
+  for (const d of out) {
+    const h = holds?.get(d.name);
+    if (h) {
+      claim(d, 'removed');
+      d.hold = h;
+    }
+  }
   return out;
 }
 
 /** One human line per decision, for `prune --dry-run`. */
 export function describeDecision(d: RetentionDecision, policy: GenerationRetention): string {
+  if (d.hold && d.reasons.length === 1)
+    return `keep   ${d.name}  (removed data: it is the last to hold ${d.hold.files} file(s) gone onsite since ${d.hold.goneSince.toISOString()}, e.g. ${d.hold.example}; held until ${d.hold.until.toISOString()})`;
   if (d.keep) return `keep   ${d.name}  (${d.reasons.join(', ')})`;
   const rules = [
     policy.keepLast ? `last ${policy.keepLast}` : '',

@@ -9,7 +9,6 @@ import { fsyncDir, readJson, writeJsonAtomic } from './fs-util.js';
 import type { GuardFinding } from './guard.js';
 import { generationName, parseGenerationName } from './generation-name.js';
 import {
-  listGenerations,
   readGenerationsMeta,
   removeGeneration,
   snapshotIdsOf,
@@ -30,7 +29,7 @@ import {
   writeStatus,
   type GuardState,
 } from './status.js';
-import { decideRetention } from './retention.js';
+import { planRetention } from './removed-ledger.js';
 
 export interface SyncOptions {
   config: PiConfig;
@@ -170,10 +169,9 @@ export function promote(
 
 /** Applies the generation retention after a promotion; never in a failed or blocked run. */
 export function applyRetention(p: OffsitePaths, off: OffsiteConfig, now: Date, log: Log): string[] {
-  const gens = listGenerations(p).map((name) => ({ name, time: parseGenerationName(name)! }));
   const removed: string[] = [];
   const meta = readGenerationsMeta(p);
-  for (const d of decideRetention(gens, off.retention, now)) {
+  for (const d of planRetention(p, off, now)) {
     if (d.keep) continue;
     removeGeneration(p, d.name);
     delete meta[d.name];
@@ -279,6 +277,7 @@ export async function finishBlocked(
     keysChanged: finding.keysChanged,
     findingId: finding.id,
     ...(prev.approvedAt ? { approvedAt: prev.approvedAt } : {}),
+    ...(prev.baseline ? { baseline: prev.baseline } : {}),
   };
   writeJsonAtomic(p.guard, guard);
   const run: PiRun = {

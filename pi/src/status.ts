@@ -20,8 +20,14 @@ import { runRsync, rsyncFailure } from './rsync.js';
 import { classifyLinkFailure, sshArgs } from './ssh.js';
 import { syncTimerOfThisUnit } from './sync-timer.js';
 
-/** Guard state on disk: the contract's view plus the finding ID that `approve` binds to. */
-export const GuardState = PiGuard.extend({ findingId: z.string().optional() });
+/**
+ * Guard state on disk: the contract's view plus the finding ID that `approve` binds to and the generation an
+ * approved run promoted (`baseline`: older generations no longer serve as the guard's reference).
+ */
+export const GuardState = PiGuard.extend({
+  findingId: z.string().optional(),
+  baseline: z.string().optional(),
+});
 export type GuardState = z.infer<typeof GuardState>;
 
 export function readGuardState(p: OffsitePaths, threshold: number): GuardState {
@@ -62,7 +68,7 @@ export function buildStatus(
   const since = lastSuccess ?? generations.at(-1)?.time;
   // Never succeeded and nothing stored: the failure alerts speak for themselves, "stale" needs a last success.
   const stale = since !== undefined && now.getTime() - Date.parse(since) > off.staleAfterHours * 3_600_000;
-  const { findingId: _f, ...guard } = readGuardState(p, off.guard.maxLostShare);
+  const { findingId: _f, baseline: _b, ...guard } = readGuardState(p, off.guard.maxLostShare);
   const { cursor: _c, ...verification } = verify;
   const check = readResticCheck(p);
   if (check)

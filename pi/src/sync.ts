@@ -20,7 +20,8 @@ import { pingHealthchecks, type Log } from './alerts.js';
 import type { SshEndpoint } from './config.js';
 import { PiError } from './errors.js';
 import { updateJsonAtomic } from './fs-util.js';
-import { evaluateGuard, type GuardFinding } from './guard.js';
+import type { GuardFinding } from './guard.js';
+import { runGuard } from './guard-reference.js';
 import {
   localCpuHasAes,
   parseListingCpu,
@@ -34,11 +35,14 @@ import {
   ensureLayout,
   listGenerations,
   offsitePaths,
+  recordQuarantined,
   walkRepo,
   type LocalFile,
   type OffsitePaths,
 } from './offsite-store.js';
+import { watchLocks } from './lock-watch.js';
 import { receivePush } from './push-receive.js';
+import { damageMessages, settleDamaged, withoutQuarantined, type DamageOutcome } from './quarantine.js';
 import { classify, fileId, parseFindListing, parseListing, REPO_LIST, type RepoFile } from './repo-files.js';
 import { runResticCheck } from './restic-check.js';
 import { readVerifyState } from './reverify.js';
@@ -86,10 +90,12 @@ const MAX_SOURCE_CHANGE_RETRIES = 3;
  * the consistency order (snapshots, index, keys, config, locks, then data/ — so every pack an index names is
  * listed; a find(1) on the onsite Pi). With `ifChanged` a master connection of its own comes first, for the cheap
  * check, and the transfer rides on it. Live
- * restic locks stop the transfer and wait; the guard, on the listing, stops it and blocks. Staging must then
+ * restic locks do not stop the copy (only a retry waits for them, bounded; locks fresh at every run beyond
+ * `locks.waitSeconds` are alerted); the guard, on the listing, stops it and blocks. Staging must then
  * hold exactly the listed files (else the source changed: the run starts over). Each new file is hashed on a
  * worker thread as soon as rsync has put it in place, so verification overlaps the transfer; every new file (by
- * inode) must have a matching SHA-256 (a mismatch is fetched once more, then the run fails) and config must
+ * inode) must have a matching SHA-256 (a mismatch is fetched once more, then healed from an
+ * earlier generation or quarantined, see quarantine.ts) and config must
  * match the newest generation byte for byte. Then staging/ is promoted to generations/<UTC time>/ by rename,
  * retention applied, the optional `restic check` run, and the status written and published.
  * Alerts on failure, block and staleness.
@@ -312,19 +318,22 @@ async function pullLocked(
           'The onsite repository has no config file: it is not (yet) a restic repository.',
           { phase: 'list', hint: 'Initialise it from a workstation (restic init) or check offsite.source.' },
         );
-      const locked = liveLocks(o, all, now).length;
-      if (locked > 0) {
-        await stopTransfer();
+      // [guard: locks never stop copies] A copy in the consistency order is consistent when nothing it listed
+      // vanished meanwhile (settleStaging, sourceVanished), whatever locks exist: locks only make a retry wait.
+      const locks = liveLocks(o, all, now);
+      const stuck = watchLocks(p, locks, now(), off.locks.waitSeconds);
+      if (stuck) await alert(o, p, 'lock-stuck', stuck, log, now(), LOCK_HINT);
+      const waitOutLocks = async () => {
+        if (locks.length === 0) return;
         lockWaitBegan ??= now().getTime();
-        await waitForLocks(o, rsyncOpts, listDest, locked, lockWaitBegan, now, log);
-        continue;
-      }
+        await waitForLocks(o, rsyncOpts, listDest, locks.length, lockWaitBegan, now, log);
+      };
       const current = all.filter((f) => classify(f.path) !== 'locks');
       o.onPhase?.('list', { bytes: ctx.bytes });
 
       ctx.phase = 'guard';
       const guardState = readGuardState(p, off.guard.maxLostShare);
-      const finding = evaluateGuard({ previous: prevMap, current, maxLostShare: off.guard.maxLostShare });
+      const finding = runGuard(p, off, prevMap, current, now(), guardState);
       const approved = readApproval(p);
       if (finding.blocked && approved !== finding.id) {
         await stopTransfer();
@@ -336,7 +345,10 @@ async function pullLocked(
       transfer = undefined;
       count(r);
       if (sourceVanished(r)) {
-        if (attempt++ < MAX_SOURCE_CHANGE_RETRIES) continue;
+        if (attempt++ < MAX_SOURCE_CHANGE_RETRIES) {
+          await waitOutLocks();
+          continue;
+        }
         throw sourceChanged();
       }
       if (r.exitCode !== 0) throw rsyncFailure(r, 'transfer', 'transfer from the onsite Pi');
@@ -353,7 +365,10 @@ async function pullLocked(
       // Staging now holds exactly what the listing saw, or the source changed between listing and transfer.
       const staged = settleStaging(p.staging, current);
       if (!staged) {
-        if (attempt++ < MAX_SOURCE_CHANGE_RETRIES) continue;
+        if (attempt++ < MAX_SOURCE_CHANGE_RETRIES) {
+          await waitOutLocks();
+          continue;
+        }
         throw sourceChanged();
       }
       o.onPhase?.('data', { bytes: ctx.bytes });
@@ -366,6 +381,7 @@ async function pullLocked(
         f.path === 'config' ? { ...f, ino: lstatSync(join(p.staging, 'config')).ino } : f,
       );
       let settled: StagedFiles | undefined = { files, partialDirs: staged.partialDirs };
+      let damage: DamageOutcome | undefined;
 
       ctx.phase = 'verify';
       const newFiles = files.filter((f) => fileId(f.path) && !(prevMap?.get(f.path)?.ino === f.ino));
@@ -384,13 +400,17 @@ async function pullLocked(
         const names = new Set(again.map((f) => f.path));
         bad = await live.check(walkRepo(p.staging).filter((f) => names.has(f.path)));
         ctx.verified += again.length;
-        if (bad.length > 0) {
-          // Do not keep bad bytes around as a basis for the next run.
-          for (const b of bad) rmSync(join(p.staging, b.file), { force: true });
-          throw damagedFiles(bad, 'from the onsite Pi', 'Nothing was promoted.');
-        }
+        // [guard: no single file stops the copy] healed from an earlier generation, or quarantined.
+        if (bad.length > 0) damage = await settleDamaged(p, bad, pool, now());
       }
       o.onPhase?.('verify', { bytes: ctx.bytes });
+      // [guard: junk does not offset a loss] quarantined files' bytes were counted as new packs: judge again.
+      const verdict =
+        damage?.quarantined.length && !finding.blocked
+          ? runGuard(p, off, prevMap, withoutQuarantined(current, damage), now(), guardState)
+          : finding;
+      if (verdict.blocked && approved !== verdict.id)
+        return await finishBlocked(o, p, ctx, start, now(), verdict, guardState, log);
       // The connections and the hash threads are done: let them end while the run promotes and publishes.
       ctx.closing = Promise.all([...opened.splice(0).map((m) => m.close()), pool.close()]).then(
         () => undefined,
@@ -399,9 +419,10 @@ async function pullLocked(
         staged: settled,
         prevName,
         prevMap,
-        finding,
+        finding: verdict,
         approved,
         guardState,
+        damage,
       });
     }
   } finally {
@@ -453,6 +474,8 @@ export interface PromoteInput {
   finding: GuardFinding;
   approved: string | undefined;
   guardState: GuardState;
+  /** Files that failed verification twice and were healed or quarantined (see settleDamaged). */
+  damage?: DamageOutcome | undefined;
 }
 
 /**
@@ -471,6 +494,7 @@ export async function finishOk(
   const off = o.offsite;
   ctx.phase = 'promote';
   const promoted = promote(p, i.prevName, i.prevMap, now(), i.staged);
+  if (promoted && i.damage?.quarantined.length) recordQuarantined(p, promoted, i.damage.quarantined);
   o.onPhase?.('promote', { bytes: ctx.bytes });
   if (i.approved === i.finding.id) rmSync(p.approval, { force: true });
 
@@ -504,12 +528,33 @@ export async function finishOk(
       : i.guardState.approvedAt
         ? { approvedAt: i.guardState.approvedAt }
         : {}),
+    // An approved loss is not counted again: older generations stop serving as the guard's reference.
+    ...(i.approved === i.finding.id && i.finding.blocked && promoted
+      ? { baseline: promoted }
+      : i.guardState.baseline
+        ? { baseline: i.guardState.baseline }
+        : {}),
   };
   updateJsonAtomic(p.guard, newGuard);
   const before = readStatus(p)?.lastRun?.result;
   const wasFailing = before !== undefined && before !== 'ok';
+  const dm = i.damage ? damageMessages(i.damage) : {};
   // Publishing and the success ping go to different places: neither waits for the other.
   await Promise.all([
+    dm.healed
+      ? alert(o, p, 'onsite-damage', dm.healed, log, end, 'Run `restic check --read-data` on the onsite Pi.')
+      : undefined,
+    dm.quarantined
+      ? alert(
+          o,
+          p,
+          'quarantined',
+          dm.quarantined,
+          log,
+          end,
+          'Run `restic check --read-data` on the onsite Pi; a workstation can tell with `restic find --pack ID` whether its snapshots need them.',
+        )
+      : undefined,
     finishStatus(o, p, end, run, log, ctx),
     endPing(o, ctx, 'success', log),
     wasFailing
@@ -731,9 +776,13 @@ function liveLocks(o: SyncOptions, files: readonly RepoFile[], now: () => Date):
   return files.filter((f) => classify(f.path) === 'locks' && t - f.mtime < max);
 }
 
+const LOCK_HINT =
+  'On the onsite Pi, `restic list locks` and `restic cat lock ID` name the host and process holding it; `restic unlock` removes stale ones.';
+
 /**
- * Polls locks/ alone until no live restic lock is left (an operation was in progress: a prune could delete packs
- * under our feet). Bounded by `locks.waitSeconds` from `began`; then PiError `locked`.
+ * Polls locks/ alone until no live restic lock is left (files vanished during a copy while an operation was in
+ * progress: a prune deleting packs under our feet). Bounded by `locks.waitSeconds` from `began`: then it returns
+ * anyway, so that locks alone never stop copies (the retry's own consistency check decides).
  */
 async function waitForLocks(
   o: SyncOptions,
@@ -748,15 +797,12 @@ async function waitForLocks(
   const sleep = o.sleep ?? ((ms: number) => new Promise((res) => setTimeout(res, ms)));
   for (; live > 0; live = liveLocks(o, await listSource(r, ['locks'], dest), now).length) {
     const t = now().getTime();
-    if (t - began >= waitSeconds * 1000)
-      throw new PiError(
-        'locked',
-        `The onsite repository stayed locked for ${Math.round((t - began) / 1000)} s (an operation is in progress); nothing was copied.`,
-        {
-          phase: 'lock',
-          hint: 'A long prune or backup holds the lock; the next run tries again.',
-        },
+    if (t - began >= waitSeconds * 1000) {
+      log(
+        `source still has ${live} live lock(s) after ${Math.round((t - began) / 1000)} s; copying regardless`,
       );
+      return;
+    }
     log(`source has ${live} live lock(s); waiting ${pollSeconds} s`);
     await sleep(pollSeconds * 1000);
   }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -11,7 +11,9 @@ import {
   existsSync,
 } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
+import { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startFaultProxy, type FaultProxy } from '../lab/fault-proxy.js';
@@ -422,6 +424,37 @@ export function writeRandomFiles(dir: string, count: number, size: number, prefi
     names.push(name);
   }
   return names;
+}
+
+/**
+ * Writes `bytes` under `path` (e.g. `data/ab/ab12…`) through the workstation's append-only key, as a hostile
+ * workstation could: one HTTP/2 POST over the key's forced command (`rclone serve restic --stdio
+ * --append-only`), without restic. Returns the HTTP status.
+ */
+export async function postThroughAppendOnlyKey(lab: TwoPiLab, path: string, bytes: Buffer): Promise<number> {
+  const program = lab.workstation.resticRepoArgs.find((a) => a.startsWith('rclone.program='))!;
+  const [cmd, ...args] = program.slice('rclone.program='.length).split(' ');
+  const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'ignore'] });
+  const session = http2.connect('http://localhost', {
+    createConnection: () => Duplex.from({ readable: child.stdout, writable: child.stdin }),
+  });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      session.on('error', reject);
+      const req = session.request({
+        ':method': 'POST',
+        ':path': `/${path}`,
+        'content-type': 'application/octet-stream',
+      });
+      req.on('response', (h) => resolve(Number(h[':status'])));
+      req.on('error', reject);
+      req.end(bytes);
+    });
+  } finally {
+    session.close();
+    child.stdin.end();
+    await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+  }
 }
 
 /** Lists a directory tree's regular files (relative paths), sorted. */

@@ -63,7 +63,7 @@ describe('restray-pi sync: full pull, restore, incremental', () => {
       'StrictHostKeyChecking=yes',
       `${lab.onsite.users.status}@127.0.0.1`,
     ]);
-    expect(JSON.parse(viaSsh.stdout).schemaVersion).toBe(1);
+    expect(JSON.parse(viaSsh.stdout).schemaVersion).toBe(2);
   });
 
   it('transfers only the new packs on an incremental run', async () => {

@@ -59,8 +59,7 @@ describe('restray-pi sync against a damaged or attacked onsite repository', () =
     await lab?.stop();
   });
 
-  it('a flipped byte in a new onsite pack is detected, fetched once more, not promoted, and alerted', async () => {
-    const before = fingerprint(lab);
+  it('a flipped byte in a new onsite pack is detected, fetched once more, quarantined and alerted; the rest is promoted', async () => {
     const old = new Set(packs(lab.onsite.repo));
     writeRandomFiles(join(lab.dir, 'wsflip'), 1, 200_000);
     await lab.restic(['backup', '--host', 'ws', join(lab.dir, 'wsflip')]);
@@ -71,13 +70,17 @@ describe('restray-pi sync against a damaged or attacked onsite repository', () =
     writeFileSync(victim, bytes);
 
     const out = await sync();
-    expect(out.result).toBe('failed');
-    expect(out.run?.phase).toBe('verify');
-    expect(out.run?.error?.message).toMatch(/damaged: their SHA-256 does not match their name/);
-    expect(fingerprint(lab)).toBe(before);
+    expect(out.result).toBe('ok');
+    expect(out.promoted).toBeDefined();
+    const rel = victim.slice(lab.onsite.repo.length + 1);
+    const p = offsitePaths(lab.offsite.root);
+    expect(walkRepo(join(p.generations, out.promoted!)).some((f) => f.path === rel)).toBe(false);
+    const status = JSON.parse(readFileSync(p.status, 'utf8'));
+    expect(status.generations[0].quarantined).toEqual([rel]);
     expect(logs.some((l) => /fetching them once more/.test(l))).toBe(true);
     await lab.alerts.waitFor(
-      (r) => r.path === '/hook' && (r.json as { event: string }).event === 'failed' && /SHA-256/.test(r.body),
+      (r) =>
+        r.path === '/hook' && (r.json as { event: string }).event === 'quarantined' && r.body.includes(rel),
     );
 
     // Repaired onsite (byte flipped back): the next run promotes.
@@ -86,7 +89,7 @@ describe('restray-pi sync against a damaged or attacked onsite repository', () =
     expect((await sync()).result).toBe('ok');
   });
 
-  it('one pack overwritten in place is fetched next to its hardlink and refused; the generation keeps its bytes', async () => {
+  it('one pack overwritten in place is fetched next to its hardlink and healed from the generation, which keeps its bytes', async () => {
     const p = offsitePaths(lab.offsite.root);
     const gen = join(p.generations, listGenerations(p).at(-1)!);
     const before = fingerprint(lab);
@@ -97,9 +100,11 @@ describe('restray-pi sync against a damaged or attacked onsite repository', () =
     writeFileSync(victim, randomBytes(original.length));
     try {
       const out = await sync();
-      expect(out.result).toBe('failed');
-      expect(out.run?.phase).toBe('verify');
+      // The generation's verified copy of that name is the same file: nothing new to promote.
+      expect(out.result).toBe('ok');
+      expect(out.promoted).toBeUndefined();
       expect(fingerprint(lab)).toBe(before);
+      expect(lastHook()?.event).toBe('onsite-damage');
       const ids = walkRepo(gen)
         .map((f) => f.path)
         .filter((f) => fileId(f));
@@ -135,7 +140,7 @@ describe('restray-pi sync against a damaged or attacked onsite repository', () =
     for (const f of all.slice(0, Math.ceil(all.length * 0.6))) rmSync(f);
     const out = await sync();
     expect(out.result).toBe('blocked');
-    expect(out.run?.error?.message).toMatch(/% of the packs .* are gone/);
+    expect(out.run?.error?.message).toMatch(/% of the pack data in the newest generation is gone/);
     expect(fingerprint(lab)).toBe(before);
     const status = JSON.parse(readFileSync(offsitePaths(lab.offsite.root).status, 'utf8'));
     expect(status.guard).toMatchObject({ state: 'blocked' });

@@ -24,10 +24,12 @@ function human(s: PiStatus): string {
   );
   if (s.nextRun) lines.push(`next run    ${s.nextRun}`);
   lines.push(`generations ${s.generations.length}`);
-  for (const g of s.generations)
+  for (const g of s.generations) {
     lines.push(
       `  ${g.name}  ${g.state.padEnd(8)}  ${g.snapshotIds.length} snapshots  ${g.fileCount} files  ${g.sizeBytes} bytes (${g.newBytes} new)`,
     );
+    if (g.quarantined?.length) lines.push(`    quarantined (left out): ${g.quarantined.join(', ')}`);
+  }
   return lines.join('\n');
 }
 
