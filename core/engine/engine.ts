@@ -20,6 +20,7 @@ import * as restic from '../restic/index.js';
 import { systemClock, type Clock } from '../schedule/clock.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import { AcceptedStatusStore } from '../status/accepted-status-store.js';
 import { ChainMonitor, listOnsiteSnapshots } from '../status/chain-monitor.js';
 import { offsiteAccessOf, resolveOffsiteContext, type GenerationChoice } from '../status/offsite-access.js';
 import type { OffsiteSetupReport, OffsiteSetupRequest } from '../../contract/setup.js';
@@ -76,6 +77,7 @@ export class Engine {
       runs: async () => (await this.history.list(RECENT_RUNS)).map((e) => e.run),
       listOnsite: async (repo, signal) =>
         listOnsiteSnapshots(await this.context(repo), signal, resticHost(this.config.settings)),
+      accepted: new AcceptedStatusStore(join(options.paths.stateDir, 'offsite-status')),
       clock: this.clock,
       emit: (chain) => this.bus.emit({ type: 'chain-changed', chain }),
       onBug,
