@@ -25,6 +25,9 @@ const en = {
   offsiteFailed: 'Offsite: copy failed',
   offsiteBlocked: 'Offsite: blocked — check the offsite Pi',
   offsiteUnknown: 'Offsite: status unknown',
+  offsiteForged: 'Offsite: status not trusted — it is not the offsite Pi’s signed word',
+  offsiteNotSigned:
+    'offsite status not signed — pin the offsite Pi’s key (restray repo offsite … --status-key)',
   offsiteNone: 'Offsite: not set up',
   running: (what: string, percent: string) => `Backing up ${what}… ${percent}`,
   restoring: (percent: string) => `Restoring… ${percent}`,
@@ -90,6 +93,9 @@ const de: Strings = {
   offsiteFailed: 'Extern: Kopie fehlgeschlagen',
   offsiteBlocked: 'Extern: blockiert — externen Pi prüfen',
   offsiteUnknown: 'Extern: Status unbekannt',
+  offsiteForged: 'Extern: Status nicht vertrauenswürdig — nicht vom externen Pi signiert',
+  offsiteNotSigned:
+    'externer Status nicht signiert — Schlüssel des externen Pi festlegen (restray repo offsite … --status-key)',
   offsiteNone: 'Extern: nicht eingerichtet',
   running: (what, percent) => `Sichere ${what}… ${percent}`,
   restoring: (percent) => `Stelle wieder her… ${percent}`,

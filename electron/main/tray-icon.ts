@@ -56,10 +56,13 @@ export function trayStatus(state: AppState | undefined, now: Date, lang: Lang): 
     const off = repo.chain.offsite;
     if (off.state === 'blocked') reasons.push(s.offsiteBlocked);
     else if (off.state === 'failed') reasons.push(s.offsiteFailed);
+    else if (off.trust?.state === 'rejected') reasons.push(s.offsiteForged);
     else if (repo.chain.verdict === 'unknown') reasons.push(s.offsiteUnknown);
     else if (repo.chain.verdict === 'not-yet-offsite' && (off.lagSeconds ?? 0) > lagLimit)
       reasons.push(s.offsiteNotYet);
   }
+  if (state.repos.some((r) => r.chain.offsite.trust?.state === 'not-pinned'))
+    reasons.push(s.offsiteNotSigned);
   const partial = lastBackups(state).find((r) => r.result === 'partial');
   if (partial) reasons.push(s.resultPartial);
   for (const st of stalePlans(state, now)) reasons.push(s.stale(st.days));

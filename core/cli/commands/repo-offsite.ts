@@ -13,6 +13,7 @@ interface OffsiteOptions {
   user: string;
   path: string;
   fingerprint?: string;
+  statusKey?: string;
   restore: boolean;
   json?: boolean;
 }
@@ -53,6 +54,10 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
       '--fingerprint <sha256>',
       "the offsite Pi's host key fingerprint you compared (without it: print the command and the fingerprint)",
     )
+    .option(
+      '--status-key <fingerprint>',
+      "pin the offsite Pi's status key (`restray-pi status --signing-key` there prints it; `none` removes the pin)",
+    )
     .option('--no-restore', 'remove the restore access')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o: OffsiteOptions) => {
@@ -87,6 +92,7 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
         repo: name,
         statusUser: o.status ? (o.statusUser ?? current.offsiteStatusUser ?? 'restray-status') : null,
         access: o.restore && host !== undefined ? { host, port, ...endpoint } : null,
+        ...(o.statusKey === undefined ? {} : { statusKey: o.statusKey === 'none' ? null : o.statusKey }),
       });
       if (o.json) return printJson(ctx, { ...report, saved: true });
       const lines = [`Saved the offsite settings of "${name}".`];
@@ -97,6 +103,16 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
       if (report.notes.includes('no-generations-yet'))
         lines.push(
           'The offsite store has no verified generation yet (normal before its first sync; otherwise check --path).',
+        );
+      const pinned = engine.getConfig().repositories.find((r) => r.name === name)?.offsiteStatusKey;
+      if (pinned) lines.push(`Only statuses signed by the offsite Pi's key ${pinned} are trusted.`);
+      if (report.notes.includes('status-not-signed'))
+        lines.push(
+          'The offsite status is not signed yet: update restray-pi on the offsite Pi (until then its status is unknown).',
+        );
+      if (report.notes.includes('status-key-not-pinned'))
+        lines.push(
+          'The offsite status is not signed by a pinned key: run `restray-pi status --signing-key` on the offsite Pi and pass the fingerprint it shows with --status-key.',
         );
       ctx.out.write(`${lines.join('\n')}\n`);
     });
