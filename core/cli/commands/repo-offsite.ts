@@ -10,8 +10,8 @@ interface OffsiteOptions {
   status: boolean;
   host?: string;
   port?: number;
-  user: string;
-  path: string;
+  user?: string;
+  path?: string;
   fingerprint?: string;
   statusKey?: string;
   restore: boolean;
@@ -48,8 +48,11 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
     .option('--no-status', 'no offsite status (no offsite Pi)')
     .option('--host <host>', 'the offsite Pi, for restores when the onsite Pi is gone')
     .option('--port <port>', "the offsite Pi's SSH port (default 22)", intOption(1, 65535))
-    .option('--user <user>', 'restore account on the offsite Pi', 'restray-restore')
-    .option('--path <dir>', 'offsite store folder (holds generations/)', '/srv/restray-offsite')
+    .option('--user <user>', 'restore account on the offsite Pi (default: as configured, or restray-restore)')
+    .option(
+      '--path <dir>',
+      'offsite store folder that holds generations/ (default: as configured, or /srv/restray-offsite)',
+    )
     .option(
       '--fingerprint <sha256>',
       "the offsite Pi's host key fingerprint you compared (without it: print the command and the fingerprint)",
@@ -68,7 +71,11 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
       const current = findRepository(engine.getConfig(), name);
       const host = o.host ?? current.offsite?.host;
       const port = o.port ?? (o.host === undefined ? current.offsite?.port : undefined) ?? 22;
-      const endpoint = { user: o.user, path: o.path };
+      // Not given: as configured (pinning a key alone must not reset the restore access to the defaults).
+      const endpoint = {
+        user: o.user ?? current.offsite?.user ?? 'restray-restore',
+        path: o.path ?? current.offsite?.path ?? '/srv/restray-offsite',
+      };
       if (o.restore && o.host !== undefined && o.fingerprint === undefined) {
         const command = await app.offsiteCommand({ repo: name, ...endpoint });
         const [key] = await app.scanHostKey({ host: o.host, port });
