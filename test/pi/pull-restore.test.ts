@@ -63,7 +63,8 @@ describe('restray-pi sync: full pull, restore, incremental', () => {
       'StrictHostKeyChecking=yes',
       `${lab.onsite.users.status}@127.0.0.1`,
     ]);
-    expect(JSON.parse(viaSsh.stdout).schemaVersion).toBe(1);
+    // The signed envelope (version 2) around the status.
+    expect(JSON.parse(viaSsh.stdout).schemaVersion).toBe(2);
   });
 
   it('transfers only the new packs on an incremental run', async () => {
@@ -110,8 +111,8 @@ describe('restray-pi sync: full pull, restore, incremental', () => {
         ),
       ).toEqual([]);
       expect(existsSync(join(gen, 'locks'))).toBe(true);
-      const published = JSON.parse(readFileSync(join(statusDir, 'offsite.json'), 'utf8'));
-      expect(published.lastRun.promoted).toBe(out.promoted);
+      const published = parsePiStatus(JSON.parse(readFileSync(join(statusDir, 'offsite.json'), 'utf8')));
+      expect(published.ok && published.status.lastRun?.promoted).toBe(out.promoted);
     };
     await check('a');
 
