@@ -2,6 +2,8 @@
  * Texts main shows itself (tray menu, tooltip, notifications), in English and German. The renderer has its own
  * i18next resources; these few live here because main must not depend on the renderer.
  */
+import type { TrustProblem } from '../../contract/app-state.js';
+
 export type Lang = 'en' | 'de';
 
 /** The user's choice, else the OS language when it is German, else English. */
@@ -9,6 +11,25 @@ export function pickLang(setting: string | undefined, osLocale: string): Lang {
   if (setting === 'de' || setting === 'en') return setting;
   return osLocale.toLowerCase().startsWith('de') ? 'de' : 'en';
 }
+
+const trustProblemEn: Record<TrustProblem, string> = {
+  unsigned: 'the offsite status is not signed.',
+  'bad-signature': 'the offsite status was changed after the offsite Pi signed it.',
+  'other-key': 'the offsite status is signed by another key.',
+  replay: 'an older offsite status is being served again.',
+  future: 'the offsite status is dated in the future.',
+  stale: 'the offsite Pi has not renewed its status for too long.',
+  mismatch: 'the status on the onsite Pi differs from the offsite Pi’s own.',
+};
+const trustProblemDe: Record<TrustProblem, string> = {
+  unsigned: 'der externe Status ist nicht signiert.',
+  'bad-signature': 'der externe Status wurde nach dem Signieren verändert.',
+  'other-key': 'der externe Status ist mit einem anderen Schlüssel signiert.',
+  replay: 'ein älterer externer Status wird erneut ausgeliefert.',
+  future: 'der externe Status ist in der Zukunft datiert.',
+  stale: 'der externe Pi hat seinen Status zu lange nicht erneuert.',
+  mismatch: 'der Status auf dem Pi vor Ort weicht von dem des externen Pi ab.',
+};
 
 const en = {
   appName: 'Restray',
@@ -74,6 +95,9 @@ const en = {
     `“${plan}” has had no successful backup for ${days} ${days === 1 ? 'day' : 'days'}.`,
   nDetails: 'Show details',
   unknownReason: 'unknown reason',
+  nOffsiteForgedTitle: 'Offsite status not trusted',
+  nOffsiteForgedBody: (repo: string, problem: TrustProblem) =>
+    `“${repo}”: ${trustProblemEn[problem]} Restray cannot tell whether your backups are offsite.`,
 };
 
 export type Strings = typeof en;
@@ -141,6 +165,9 @@ const de: Strings = {
     `„${plan}“ wurde seit ${days} ${days === 1 ? 'Tag' : 'Tagen'} nicht erfolgreich gesichert.`,
   nDetails: 'Details anzeigen',
   unknownReason: 'unbekannter Grund',
+  nOffsiteForgedTitle: 'Externer Status nicht vertrauenswürdig',
+  nOffsiteForgedBody: (repo, problem) =>
+    `„${repo}“: ${trustProblemDe[problem]} Restray kann nicht sagen, ob Ihre Sicherungen extern liegen.`,
 };
 
 export const strings: Record<Lang, Strings> = { en, de };
