@@ -81,6 +81,22 @@ describe('signed offsite status against a forging onsite Pi (CLI, real sshd, res
     const text = await ws.run(['status']);
     expect(text.stdout).toContain('warning: offsite status not signed by a pinned key');
     expect(text.stdout).toContain('restray-pi status --signing-key');
+
+    // Unpinned, but with restore access: an onsite-only edit is caught by the cross-check with the offsite
+    // Pi's own copy (here: the signature stripped and the stale flag flipped).
+    const good = readFileSync(statusFile(), 'utf8');
+    const payload = JSON.parse(env.payload) as PiStatus;
+    payload.stale = !payload.stale;
+    try {
+      forge(JSON.stringify(payload));
+      const x = await chain();
+      expect(x.verdict).toBe('unknown');
+      expect(x.offsite.trust?.problem).toBe('mismatch');
+      expect(x.offsite.reason).toMatch(/differs from the one the offsite Pi itself holds/);
+    } finally {
+      forge(good);
+    }
+    expect((await chain()).verdict).toBe('safe');
   });
 
   it('pins the key: only a wrong fingerprint is refused, the right one makes the status signed and safe', async () => {
