@@ -86,6 +86,8 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
               `2. Compare the offsite Pi's host key there (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub):\n\n` +
               `   ${key?.type} ${key?.fingerprint}\n\n` +
               `3. If it matches, run this command again with --fingerprint ${key?.fingerprint}\n` +
+              '   and with --status-key and the fingerprint `restray-pi status --signing-key` shows on the offsite Pi\n' +
+              '   (then only statuses the offsite Pi signed are trusted).\n' +
               'Nothing was saved yet.\n',
           );
         return;
