@@ -44,6 +44,8 @@ export function loadSigningKey(root: string): KeyObject {
     const { privateKey } = generateKeyPairSync('ed25519');
     pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     try {
+      // The store root stays traversable for the restore account (a recursive mkdir would make it 0700 too).
+      mkdirSync(root, { recursive: true, mode: 0o755 });
       mkdirSync(join(root, 'signing'), { recursive: true, mode: 0o700 });
       writeFileAtomic(path, pem, 0o600);
     } catch (e) {

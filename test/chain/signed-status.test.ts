@@ -63,7 +63,8 @@ describe('signed offsite status against a forging onsite Pi (CLI, real sshd, res
     const env = JSON.parse(readFileSync(statusFile(), 'utf8')) as PiStatusEnvelope;
     expect(env.schemaVersion).toBe(2);
     expect(env.signature.alg).toBe('ed25519');
-    // The key file: made by the first sync, under the store, 0600 in a 0700 folder; nothing of it published.
+    // The key file: made on first need (the lab's provision offsite --root), 0600 in a 0700 folder; nothing of
+    // it is published.
     const keyFile = join(lab.offsiteRoot, 'signing', 'status-ed25519.pem');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(statSync(dirname(keyFile)).mode & 0o777).toBe(0o700);
