@@ -428,10 +428,12 @@ export class FakeEngine implements EnginePort {
     this.record('saveOffsite', input);
     const repositories = this.state.config.repositories.map((r) => {
       if (r.name !== input.repo || r.target.kind === 'local') return r;
-      const { offsite: _o, offsiteStatusUser: _s, ...rest } = r;
+      const { offsite: _o, offsiteStatusUser: _s, offsiteStatusKey: pinned, ...rest } = r;
+      const statusKey = input.statusKey === undefined ? pinned : input.statusKey;
       return {
         ...rest,
         ...(input.statusUser ? { offsiteStatusUser: input.statusUser } : {}),
+        ...(statusKey ? { offsiteStatusKey: statusKey } : {}),
         ...(input.access
           ? {
               offsite: {

@@ -377,6 +377,8 @@ export const de: Resources = {
     statusOn:
       'Ein externer Pi kopiert dieses Repository: anzeigen, ob meine Sicherungen dort angekommen sind',
     statusUser: 'Status-Konto auf dem Pi vor Ort',
+    statusKey:
+      'Statusschlüssel des externen Pi (zeigt dort „restray-pi status --signing-key“; nur von ihm signierte Status gelten)',
     restoreOn: 'Aus dem externen Pi wiederherstellen, wenn der Pi vor Ort nicht erreichbar ist (nur lesend)',
     restoreAccess: 'Lesezugriff auf den externen Pi',
     host: 'Adresse des externen Pi (Hostname oder IP)',

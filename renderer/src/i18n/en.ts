@@ -370,6 +370,8 @@ export const en = {
       'Optional: a second Pi at another site pulls a copy of this repository (restray-pi). Connect it here so Restray can tell when your backups are safe off site, and can restore from it if the onsite Pi is lost.',
     statusOn: 'An offsite Pi copies this repository: show whether my backups reached it',
     statusUser: 'Status account on the onsite Pi',
+    statusKey:
+      'The offsite Pi’s status key (shown by “restray-pi status --signing-key” there; only statuses it signed are trusted)',
     restoreOn: 'Restore from the offsite Pi when the onsite Pi is unreachable (read-only access)',
     restoreAccess: 'Read-only access to the offsite Pi',
     host: 'Offsite Pi address (host name or IP)',
