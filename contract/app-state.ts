@@ -129,6 +129,23 @@ export const HopState = z.enum([
 export type HopState = z.infer<typeof HopState>;
 
 export const SnapshotRef = z.object({ id: z.string().min(1), time: IsoTime });
+
+/**
+ * Whether the offsite status is the offsite Pi's own word. `signed`: signed by the key pinned for the
+ * repository, not older than the last one accepted, not from the future, renewed in time. `not-pinned`: no key is
+ * pinned (a setup from before signing): read as before, with a warning and the step that fixes it. `rejected`:
+ * pinned, and the document failed one check (`problem`); the verdict is then `unknown`, never safe.
+ */
+export const StatusTrust = z.object({
+  state: z.enum(['signed', 'not-pinned', 'rejected']),
+  problem: z
+    .enum(['unsigned', 'bad-signature', 'other-key', 'replay', 'future', 'stale', 'mismatch'])
+    .optional(),
+  /** The pinned fingerprint, or (not pinned) the one of the key that signed the document, if it is signed. */
+  fingerprint: z.string().optional(),
+});
+export type StatusTrust = z.infer<typeof StatusTrust>;
+export type TrustProblem = NonNullable<StatusTrust['problem']>;
 export type SnapshotRef = z.infer<typeof SnapshotRef>;
 
 /**
@@ -191,6 +208,8 @@ export const ChainStatus = z.object({
     lagSeconds: int.optional(),
     snapshotsBehind: int.optional(),
     reason: z.string().optional(),
+    /** Whether the status was the offsite Pi's own word; absent when no status was read. */
+    trust: StatusTrust.optional(),
   }),
   checkedAt: IsoTime.optional(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StatusKeyFingerprint } from './pi-status.js';
 
 /** Names of repositories and plans: short, safe in file names and keychain accounts. */
 export const Name = z
@@ -60,6 +61,12 @@ export const Repository = z.object({
    * Absent: no offsite Pi is set up.
    */
   offsiteStatusUser: z.string().min(1).optional(),
+  /**
+   * Fingerprint of the offsite Pi's status key (`restray-pi status --signing-key` prints it), pinned when the
+   * offsite Pi is connected: only documents it signed count. Absent (setups from config version 1): statuses are
+   * read unsigned, with a warning.
+   */
+  offsiteStatusKey: StatusKeyFingerprint.optional(),
   offsite: OffsiteAccess.optional(),
 });
 export type Repository = z.infer<typeof Repository>;
@@ -164,7 +171,7 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const CONFIG_VERSION = 1;
+export const CONFIG_VERSION = 2;
 
 export const Config = z
   .object({

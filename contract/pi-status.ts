@@ -130,6 +130,12 @@ export const PiStatus = z.object({
   nextRun: isoTime.optional(),
   /** No success for longer than the configured staleness limit. */
   stale: z.boolean().default(false),
+  /**
+   * Grows with every document the offsite Pi signs (at least by one, and never below the signing time in ms), so
+   * a reader that keeps the highest one it accepted can refuse a replayed older document even when the offsite
+   * Pi's clock went back. Absent in unsigned documents of older restray-pi versions.
+   */
+  sequence: z.number().int().min(0).optional(),
 });
 export type PiStatus = z.infer<typeof PiStatus>;
 
@@ -147,25 +153,93 @@ export function offsiteHolds(status: PiStatus, snapshotId: string): boolean {
 }
 
 /**
- * Parses a status document read from the Pi. Returns the typed status or a plain error message; a document of
- * an unknown schema version gets its own message so the app can ask for an update of one side.
+ * Version 3 of the published document: a signed envelope around a status (schema version 1 or 2; version 2
+ * added the quarantined names, so the envelope takes the next number). The offsite Pi signs the
+ * exact UTF-8 bytes of `payload` (the status as JSON text) with its Ed25519 status key, so no re-serialisation
+ * can change what was signed. Readers verify the signature against the key they pinned before they parse the
+ * payload's meaning; version-1 documents (unsigned, from older restray-pi) still parse and are reported unsigned.
  */
-export function parsePiStatus(
-  json: unknown,
-): { ok: true; status: PiStatus } | { ok: false; message: string } {
+export const PI_STATUS_ENVELOPE_VERSION = 3;
+
+/**
+ * Fingerprint of an offsite status key, as `restray-pi status --signing-key` prints it and the workstation pins
+ * it: `SHA256:` and the unpadded base64 of the SHA-256 of the key's 32 raw bytes (OpenSSH's style).
+ */
+export const StatusKeyFingerprint = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint such as SHA256:… (43 characters after the colon)');
+export type StatusKeyFingerprint = z.infer<typeof StatusKeyFingerprint>;
+
+export const PiStatusSignature = z.object({
+  alg: z.literal('ed25519'),
+  /** The signer's public key: base64 of its 32 raw bytes. */
+  publicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
+  /** base64 of the 64-byte Ed25519 signature over the payload's UTF-8 bytes. */
+  value: z.string().regex(/^[A-Za-z0-9+/]{86}==$/),
+});
+export type PiStatusSignature = z.infer<typeof PiStatusSignature>;
+
+export const PiStatusEnvelope = z.object({
+  schemaVersion: z.literal(PI_STATUS_ENVELOPE_VERSION),
+  /** The status as JSON text; the signature covers exactly these bytes. */
+  payload: z.string(),
+  signature: PiStatusSignature,
+});
+export type PiStatusEnvelope = z.infer<typeof PiStatusEnvelope>;
+
+/** A parsed document: the status, and for an envelope the signature and the bytes it covers. */
+export type ParsedPiStatus =
+  | { ok: true; status: PiStatus; signed?: { payload: string; signature: PiStatusSignature } }
+  | { ok: false; message: string };
+
+/**
+ * Parses a status document read from the Pi (version 1 or 2, or a version-3 envelope whose payload is parsed in
+ * turn). Returns the typed status (with the signature to verify, never verified here) or a plain error message;
+ * a document of an unknown schema version gets its own message so the app can ask for an update of one side.
+ */
+export function parsePiStatus(json: unknown): ParsedPiStatus {
   if (typeof json === 'object' && json !== null && 'schemaVersion' in json) {
     const v = (json as { schemaVersion: unknown }).schemaVersion;
+    if (v === PI_STATUS_ENVELOPE_VERSION) return parseEnvelope(json);
     if (typeof v !== 'number' || !PI_STATUS_READABLE_VERSIONS.includes(v))
       return {
         ok: false,
-        message: `The offsite status has schema version ${String(v)}; this version of Restray reads versions ${PI_STATUS_READABLE_VERSIONS.join(' and ')}.`,
+        message: `The offsite status has schema version ${String(v)}; this version of Restray reads versions ${PI_STATUS_READABLE_VERSIONS.join(', ')} and the signed envelope ${PI_STATUS_ENVELOPE_VERSION}.`,
       };
   }
-  const r = PiStatus.safeParse(json);
-  if (r.success) return { ok: true, status: r.data };
-  const first = r.error.issues[0];
+  return parseV1(json);
+}
+
+function parseEnvelope(json: unknown): ParsedPiStatus {
+  const e = PiStatusEnvelope.safeParse(json);
+  if (!e.success) return invalid(e.error.issues[0]);
+  let inner: unknown;
+  try {
+    inner = JSON.parse(e.data.payload);
+  } catch {
+    return { ok: false, message: 'The offsite status is not valid: payload: not JSON.' };
+  }
+  if (typeof inner === 'object' && inner !== null && 'schemaVersion' in inner) {
+    const v = (inner as { schemaVersion: unknown }).schemaVersion;
+    if (typeof v !== 'number' || !PI_STATUS_READABLE_VERSIONS.includes(v))
+      return {
+        ok: false,
+        message: `The offsite status has schema version ${String(v)} inside its signed envelope; this version of Restray reads versions ${PI_STATUS_READABLE_VERSIONS.join(' and ')} there.`,
+      };
+  }
+  const r = parseV1(inner);
+  return r.ok ? { ...r, signed: { payload: e.data.payload, signature: e.data.signature } } : r;
+}
+
+function invalid(first: { path: PropertyKey[]; message: string } | undefined): ParsedPiStatus {
   return {
     ok: false,
-    message: `The offsite status is not valid: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown error'}.`,
+    message: `The offsite status is not valid: ${first ? `${first.path.map(String).join('.') || '(root)'}: ${first.message}` : 'unknown error'}.`,
   };
+}
+
+function parseV1(json: unknown): ParsedPiStatus {
+  const r = PiStatus.safeParse(json);
+  if (r.success) return { ok: true, status: r.data };
+  return invalid(r.error.issues[0]);
 }

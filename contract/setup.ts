@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Name, Repository } from './config.js';
 import { IsoTime } from './app-state.js';
+import { StatusKeyFingerprint } from './pi-status.js';
 
 /** Setup-wizard shapes: SSH key for a Pi, host key pinning, connection test, repository creation. */
 
@@ -113,6 +114,11 @@ export const OffsiteSetupRequest = z.object({
   repo: Name,
   statusUser: z.string().min(1).nullable(),
   access: OffsiteEndpoint.nullable(),
+  /**
+   * The offsite Pi's status key fingerprint to pin (`restray-pi status --signing-key` prints it); null removes
+   * the pin; absent keeps what is configured. Without a status account no key is kept.
+   */
+  statusKey: StatusKeyFingerprint.nullable().optional(),
 });
 export type OffsiteSetupRequest = z.infer<typeof OffsiteSetupRequest>;
 
@@ -121,6 +127,8 @@ export const OffsiteSetupReport = z.object({
   /** Verified generations the restore account sees (0 without access). */
   generations: z.number().int().nonnegative(),
   newestGeneration: z.string().optional(),
-  notes: z.array(z.enum(['status-not-published-yet', 'no-generations-yet'])),
+  notes: z.array(
+    z.enum(['status-not-published-yet', 'no-generations-yet', 'status-not-signed', 'status-key-not-pinned']),
+  ),
 });
 export type OffsiteSetupReport = z.infer<typeof OffsiteSetupReport>;

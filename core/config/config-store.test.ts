@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_VERSION } from '../../contract/config.js';
 import { RestrayError } from '../errors.js';
 import { emptyConfig, loadConfig, saveConfig, updateConfig } from './config-store.js';
 import { migrateConfig } from './migrations.js';
@@ -55,9 +56,17 @@ describe('config store', () => {
   it('migrates an unversioned file and refuses one from a newer Restray', async () => {
     const file = join(dir(), 'config.json');
     writeFileSync(file, JSON.stringify({ repositories: [repo] }));
-    expect((await loadConfig(file)).version).toBe(1);
+    expect((await loadConfig(file)).version).toBe(CONFIG_VERSION);
     writeFileSync(file, JSON.stringify({ version: 99 }));
     await expect(loadConfig(file)).rejects.toThrow(/newer Restray/);
+  });
+
+  it('migrates a version-1 file to version 2: repositories keep working without a pinned status key', async () => {
+    const file = join(dir(), 'config.json');
+    writeFileSync(file, JSON.stringify({ version: 1, repositories: [repo] }));
+    const c = await loadConfig(file);
+    expect(c.version).toBe(2);
+    expect(c.repositories[0]?.offsiteStatusKey).toBeUndefined();
   });
 
   it('applies migration steps in order', () => {

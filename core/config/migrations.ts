@@ -11,6 +11,9 @@ export type Migration = (raw: RawConfig) => RawConfig;
  */
 export const migrations: Record<number, Migration> = {
   0: (raw) => ({ ...raw, version: 1 }),
+  // Version 2 adds repositories[].offsiteStatusKey (the offsite Pi's pinned status key). Version-1 files have
+  // none: they keep reading unsigned statuses, with a warning, until the key is pinned.
+  1: (raw) => ({ ...raw, version: 2 }),
 };
 
 /**

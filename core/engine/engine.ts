@@ -22,6 +22,7 @@ import { readHandledSlots } from '../schedule/schedule-state.js';
 import { nextSlot } from '../schedule/slots.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import { AcceptedStatusStore } from '../status/accepted-status-store.js';
 import { ChainMonitor, listOnsiteSnapshots } from '../status/chain-monitor.js';
 import { offsiteAccessOf, resolveOffsiteContext, type GenerationChoice } from '../status/offsite-access.js';
 import type { OffsiteSetupReport, OffsiteSetupRequest } from '../../contract/setup.js';
@@ -91,6 +92,7 @@ export class Engine {
       runs: async () => (await this.history.list(RECENT_RUNS)).map((e) => e.run),
       listOnsite: async (repo, signal) =>
         listOnsiteSnapshots(await this.context(repo), signal, resticHost(this.config.settings)),
+      accepted: new AcceptedStatusStore(join(options.paths.stateDir, 'offsite-status')),
       clock: this.clock,
       freshness: () => ({
         plans: this.config.plans,

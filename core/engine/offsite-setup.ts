@@ -3,7 +3,9 @@ import type { OffsiteAccess, Repository } from '../../contract/config.js';
 import type { OffsiteEndpoint, OffsiteSetupReport, OffsiteSetupRequest } from '../../contract/setup.js';
 import { RestrayError } from '../errors.js';
 import { inspectOffsite } from '../status/offsite-access.js';
+import type { StatusObservation } from '../status/observations.js';
 import { readOffsiteStatus } from '../status/status-reader.js';
+import { statusKeyFingerprint } from '../status/status-trust.js';
 import { shellQuote } from './recovery-sheet.js';
 
 /** Restray's known_hosts file for a repository's offsite Pi (the onsite one is `<repo>.known_hosts`). */
@@ -49,6 +51,27 @@ export function offsiteProvisionCommand(
  * yet is a note, as before the offsite Pi's first sync). The offsite host key must be pinned first
  * (confirmHostKey with hop offsite). Side effects: one ssh and one sftp session.
  */
+/**
+ * What the published status says about the key to pin: signed by another key is an error (the fingerprint the
+ * user compared is not the one that signs, or the onsite Pi serves a forgery); unsigned is a note (a restray-pi
+ * from before signing: pinned, its statuses are unknown until it is updated). Throws `invalid-argument`.
+ */
+function statusKeyNotes(seen: StatusObservation, statusKey: string | undefined): OffsiteSetupReport['notes'] {
+  if (!seen.ok) return [];
+  if (!statusKey) return ['status-key-not-pinned'];
+  if (!seen.signed) return ['status-not-signed'];
+  const signedBy = statusKeyFingerprint(seen.signed.signature.publicKey);
+  if (signedBy !== statusKey)
+    throw new RestrayError(
+      'invalid-argument',
+      `The offsite status is signed by ${signedBy}, not by the key given (${statusKey}).`,
+      {
+        hint: 'Compare again with `restray-pi status --signing-key` on the offsite Pi; if that shows the key you gave, the onsite Pi serves a status it did not get from the offsite Pi.',
+      },
+    );
+  return [];
+}
+
 export async function checkOffsiteSetup(
   repo: Repository,
   input: Omit<OffsiteSetupRequest, 'repo'>,
@@ -56,14 +79,23 @@ export async function checkOffsiteSetup(
   opts: { signal?: AbortSignal } = {},
 ): Promise<{ repo: Repository; report: OffsiteSetupReport }> {
   const target = sshTargetOf(repo);
-  const { offsiteStatusUser: _s, offsite: _o, ...rest } = repo;
+  const { offsiteStatusUser: _s, offsite: _o, offsiteStatusKey: pinned, ...rest } = repo;
+  // No offsite Pi at all (neither status account nor access): no key to keep either.
+  const noOffsite = input.statusUser === null && input.access === null;
+  const statusKey = noOffsite
+    ? undefined
+    : input.statusKey === undefined
+      ? pinned
+      : (input.statusKey ?? undefined);
   const next: Repository = {
     ...rest,
     ...(input.statusUser !== null ? { offsiteStatusUser: input.statusUser } : {}),
+    ...(statusKey ? { offsiteStatusKey: statusKey } : {}),
   };
   const notes: OffsiteSetupReport['notes'] = [];
   if (input.statusUser !== null) {
     const seen = await readOffsiteStatus(next, { timeoutMs: 30_000, ...opts });
+    notes.push(...statusKeyNotes(seen, statusKey));
     if (!seen.ok && (seen.problem === 'unreachable' || seen.problem === 'refused'))
       throw new RestrayError(seen.error.kind, `Status account on the onsite Pi: ${seen.error.message}`, {
         hint:

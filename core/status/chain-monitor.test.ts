@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChainStatus, RunRecord } from '../../contract/app-state.js';
-import { Config } from '../../contract/config.js';
+import { Config, CONFIG_VERSION } from '../../contract/config.js';
 import type { PiStatus } from '../../contract/pi-status.js';
 import { ChainMonitor } from './chain-monitor.js';
 import type { StatusObservation } from './observations.js';
 
 const A = 'a'.repeat(64);
 const config = Config.parse({
-  version: 1,
+  version: CONFIG_VERSION,
   repositories: [
     {
       name: 'pi',

@@ -9,6 +9,8 @@ import type { FreshnessInput } from './freshness.js';
 import type { SnapshotsObservation, StatusObservation } from './observations.js';
 import { inspectOffsite } from './offsite-access.js';
 import { readOffsiteStatus, statusEndpoint } from './status-reader.js';
+import type { AcceptedStatusStore } from './accepted-status-store.js';
+import { assessStatus, statusMaxAgeSeconds, type AcceptedStatus, type TrustResult } from './status-trust.js';
 
 /** How often the chain is checked without a reason: cheap (one ssh login, one `restic snapshots`). */
 export const CHAIN_INTERVAL_MS = 10 * 60_000;
@@ -22,6 +24,8 @@ export interface ChainMonitorOptions {
   runs: () => Promise<RunRecord[]>;
   /** This workstation's snapshots in the onsite repository; throws RestrayError. Absent: history only. */
   listOnsite?: (repo: Repository, signal: AbortSignal) => Promise<SnapshotRef[]>;
+  /** The newest accepted offsite status per repository (replay protection); absent: kept in memory only. */
+  accepted?: Pick<AcceptedStatusStore, 'get' | 'set'>;
   /** Reads the offsite status; default {@link observeOffsiteStatus}. */
   readStatus?: (
     repo: Repository,
@@ -44,6 +48,7 @@ interface Observed {
   repoKey: string;
   onsite?: SnapshotsObservation | undefined;
   offsite?: StatusObservation | undefined;
+  trust?: TrustResult | undefined;
 }
 
 /**
@@ -76,6 +81,17 @@ export async function observeOffsiteStatus(
 ): Promise<StatusObservation | undefined> {
   let obs: StatusObservation | undefined;
   if (statusEndpoint(repo)) obs = await readOffsiteStatus(repo, { signal, now });
+  if (repo.offsite && obs?.ok) {
+    // The cross-check: what the offsite Pi itself holds (a failed read leaves the onsite copy to stand alone).
+    const direct = await inspectOffsite(repo.offsite, { signal, now, timeoutMs: 30_000 }).then(
+      (l) => l.status,
+      (e: unknown) => {
+        if (e instanceof RestrayError && e.kind === 'cancelled') throw e;
+        return undefined;
+      },
+    );
+    if (direct) obs = { ...obs, direct };
+  }
   if (repo.offsite && (!obs || (!obs.ok && obs.problem === 'unreachable'))) {
     try {
       const direct = (await inspectOffsite(repo.offsite, { signal, now, timeoutMs: 30_000 })).status;
@@ -95,6 +111,17 @@ export async function observeOffsiteStatus(
     }
   }
   return obs;
+}
+
+class MemoryAcceptedStore {
+  private readonly records = new Map<string, AcceptedStatus>();
+  get(repo: Pick<Repository, 'id' | 'name'>): Promise<AcceptedStatus | undefined> {
+    return Promise.resolve(this.records.get(repo.id ?? repo.name));
+  }
+  set(repo: Pick<Repository, 'id' | 'name'>, rec: AcceptedStatus): Promise<void> {
+    this.records.set(repo.id ?? repo.name, rec);
+    return Promise.resolve();
+  }
 }
 
 /**
@@ -130,6 +157,7 @@ export class ChainMonitor {
   private readonly followUps = new Map<string, NodeJS.Timeout>();
   private readonly aborts = new Set<AbortController>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly memory = new MemoryAcceptedStore();
 
   constructor(private readonly o: ChainMonitorOptions) {}
 
@@ -147,6 +175,7 @@ export class ChainMonitor {
       runs,
       onsite: fresh?.onsite,
       offsite: fresh?.offsite,
+      trust: fresh?.trust,
       freshness: this.o.freshness?.(),
     });
   }
@@ -218,7 +247,23 @@ export class ChainMonitor {
         this.observeOnsite(repo, abort.signal),
         readStatus(repo, abort.signal, now),
       ]);
-      this.observed.set(repo.name, { repoKey, onsite, offsite });
+      const config = this.o.config();
+      const accepted = this.o.accepted ?? this.memory;
+      const last = await accepted.get(repo);
+      const assessed = assessStatus(offsite, {
+        pinned: repo.offsiteStatusKey,
+        last: last?.fingerprint === repo.offsiteStatusKey ? last : undefined,
+        now: now(),
+        maxAgeSeconds: statusMaxAgeSeconds(config.notifications.offsiteLagHours * 3600),
+      });
+      if (
+        assessed.accept &&
+        (!last ||
+          last.fingerprint !== assessed.accept.fingerprint ||
+          assessed.accept.sequence > last.sequence)
+      )
+        await accepted.set(repo, assessed.accept);
+      this.observed.set(repo.name, { repoKey, onsite, offsite: assessed.observation, trust: assessed.trust });
       const chain = this.chain(repo.name, await this.o.runs());
       const key = chainKey(chain, this.o.config().notifications.offsiteLagHours * 3600);
       if (this.emitted.get(repo.name) !== key) {

@@ -4,6 +4,7 @@ import type { ErrorKind } from '../../contract/errors.js';
 import { offsiteHolds, type PiStatus } from '../../contract/pi-status.js';
 import { backupRisk, faultHop, type FreshnessInput } from './freshness.js';
 import type { SnapshotsObservation, StatusObservation } from './observations.js';
+import type { TrustResult } from './status-trust.js';
 
 /** Everything {@link deriveChain} looks at; all of it already read, so derivation is pure. */
 export interface ChainInput {
@@ -19,6 +20,8 @@ export interface ChainInput {
   offsite?: StatusObservation | undefined;
   /** Plans, scheduler state and running jobs for the freshness rule (freshness.ts); absent: not judged. */
   freshness?: FreshnessInput | undefined;
+  /** Whether that status is the offsite Pi's own word (status-trust.ts); absent: not assessed. */
+  trust?: TrustResult | undefined;
 }
 
 /** A snapshot of this workstation, with where it was seen. */
@@ -119,7 +122,7 @@ export function deriveChain(input: ChainInput): ChainStatus {
   };
 
   const onsite = onsiteHop(input, newest, last, lastOk, known);
-  const offsite = offsiteHop(input, known, newest);
+  const offsite = withTrust(offsiteHop(input, known, newest), input.trust);
   const hasOffsite = repo.offsiteStatusUser !== undefined || repo.offsite !== undefined;
   const risk = input.freshness
     ? backupRisk(repo.name, input.now, input.runs, input.freshness, newest?.time)
@@ -128,7 +131,7 @@ export function deriveChain(input: ChainInput): ChainStatus {
   if (risk) verdict = 'at-risk';
   else if (!newest) verdict = 'no-backup';
   else if (!hasOffsite) verdict = 'no-offsite';
-  else if (!input.offsite?.ok) verdict = 'unknown';
+  else if (!input.offsite?.ok || input.trust?.state === 'rejected') verdict = 'unknown';
   else verdict = offsiteHolds(input.offsite.status, newest.id) ? 'safe' : 'not-yet-offsite';
 
   const checkedAt = [input.onsite?.at, input.offsite?.at]
@@ -143,6 +146,17 @@ export function deriveChain(input: ChainInput): ChainStatus {
     offsite,
     ...(checkedAt ? { checkedAt } : {}),
   };
+}
+
+/**
+ * The trust rule: a rejected status (forged, replayed, stripped, future, stale) says nothing about the offsite
+ * copy, so the hop is `unknown` with the reason; a trusted or unpinned one keeps its hop and carries the result.
+ */
+function withTrust(hop: ChainStatus['offsite'], trust: TrustResult | undefined): ChainStatus['offsite'] {
+  if (!trust) return hop;
+  const { reason, ...t } = trust;
+  if (t.state === 'rejected') return { state: 'unknown', ...(reason ? { reason } : {}), trust: t };
+  return { ...hop, trust: t };
 }
 
 function onsiteHop(

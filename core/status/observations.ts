@@ -1,6 +1,6 @@
 import type { SnapshotRef } from '../../contract/app-state.js';
 import type { ErrorInfo } from '../../contract/errors.js';
-import type { PiStatus } from '../../contract/pi-status.js';
+import type { PiStatus, PiStatusSignature } from '../../contract/pi-status.js';
 
 /**
  * What one look at the offsite status gave. `via` says whose connection read it: the onsite Pi's status account
@@ -11,7 +11,14 @@ import type { PiStatus } from '../../contract/pi-status.js';
  * document is too large, not JSON, of another schema version or does not validate.
  */
 export type StatusObservation = (
-  | { ok: true; via: StatusSource; at: string; status: PiStatus }
+  | {
+      ok: true;
+      via: StatusSource;
+      at: string;
+      status: PiStatus;
+      /** A signed (version-2) document: the signature and the exact bytes it covers, not yet verified. */
+      signed?: { payload: string; signature: PiStatusSignature } | undefined;
+    }
   | {
       ok: false;
       via: StatusSource;
@@ -22,6 +29,11 @@ export type StatusObservation = (
 ) & {
   /** Read from the offsite Pi because the onsite Pi's status account did not answer: why it did not. */
   onsiteUnreachable?: ErrorInfo;
+  /**
+   * The same document read from the offsite Pi itself (read-only restore access) while the onsite Pi answered:
+   * the cross-check of what the onsite Pi serves (see status-trust.ts).
+   */
+  direct?: StatusObservation;
 };
 
 export type StatusSource = 'onsite' | 'offsite';

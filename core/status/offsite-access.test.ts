@@ -84,13 +84,21 @@ describe('reading the status document', () => {
   it('validates against the contract and names what is wrong', () => {
     const ok = statusFromBytes(Buffer.from(JSON.stringify(status([]))), 'onsite', at);
     expect(ok.ok).toBe(true);
-    const v2 = statusFromBytes(
+    // Version 3 is the signed envelope: a status body without payload and signature is not one.
+    const v3 = statusFromBytes(
+      Buffer.from(JSON.stringify({ ...status([]), schemaVersion: 3 })),
+      'onsite',
+      at,
+    );
+    expect(v3).toMatchObject({ ok: false, problem: 'invalid' });
+    expect(!v3.ok && v3.error.message).toMatch(/payload/);
+    const v99 = statusFromBytes(
       Buffer.from(JSON.stringify({ ...status([]), schemaVersion: 99 })),
       'onsite',
       at,
     );
-    expect(v2).toMatchObject({ ok: false, problem: 'invalid' });
-    expect(!v2.ok && v2.error.message).toMatch(/schema version 99/);
+    expect(v99).toMatchObject({ ok: false, problem: 'invalid' });
+    expect(!v99.ok && v99.error.message).toMatch(/schema version 99/);
     const broken = statusFromBytes(Buffer.from('{"schemaVersion": 1, "gener'), 'onsite', at);
     expect(broken).toMatchObject({ ok: false, problem: 'invalid' });
     expect(!broken.ok && broken.error.message).toMatch(/not valid JSON/);

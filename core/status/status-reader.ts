@@ -122,7 +122,7 @@ export function statusFromBytes(bytes: Buffer, via: StatusSource, at: string): S
   const parsed = parsePiStatus(json);
   if (!parsed.ok)
     return { ok: false, via, at, problem: 'invalid', error: { kind: 'failed', message: parsed.message } };
-  return { ok: true, via, at, status: parsed.status };
+  return { ok: true, via, at, status: parsed.status, ...(parsed.signed ? { signed: parsed.signed } : {}) };
 }
 
 /**

@@ -153,6 +153,28 @@ describe('noticesForEvent', () => {
       ),
     ).toEqual([]);
   });
+  it('offsite: a status that stops being trusted is one error notice, in the user language', () => {
+    const chain = s.repos[0]!.chain;
+    const forged = {
+      ...chain,
+      verdict: 'unknown' as const,
+      offsite: {
+        state: 'unknown' as const,
+        trust: { state: 'rejected' as const, problem: 'replay' as const },
+      },
+    };
+    const event = { type: 'chain-changed' as const, rev: 1, chain: forged };
+    expect(noticesForEvent(s, event, { ...ctx, lang: 'de' })).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        title: 'Externer Status nicht vertrauenswürdig',
+        body: '„pi“: ein älterer externer Status wird erneut ausgeliefert. Restray kann nicht sagen, ob Ihre Sicherungen extern liegen.',
+      }),
+    ]);
+    // Still the same problem on the next check: no second notice.
+    const after = { ...s, repos: [{ ...s.repos[0]!, chain: forged }] };
+    expect(noticesForEvent(after, event, ctx)).toEqual([]);
+  });
   it('stale plans warn', () => {
     const old = sampleState(now.getTime() - 5 * 86_400_000);
     expect(staleNotices(old, ctx)).toMatchObject([

@@ -73,6 +73,18 @@ function offsiteNotices(
       },
     ];
   }
+  const problem = off.trust?.state === 'rejected' ? off.trust.problem : undefined;
+  if (problem && (was?.trust?.state !== 'rejected' || was.trust.problem !== problem)) {
+    return [
+      {
+        severity: 'error',
+        title: s.nOffsiteForgedTitle,
+        body: s.nOffsiteForgedBody(next.repo, problem),
+        open: { screen: 'dashboard' },
+        key: `trust:${next.repo}:${problem}:${next.checkedAt ?? ''}`,
+      },
+    ];
+  }
   if (off.state === 'failed' && was?.state !== 'failed') {
     return [
       {

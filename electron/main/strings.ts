@@ -4,6 +4,8 @@ import type { Advice, AdviceFormat } from '../../contract/chain-advice.js';
  * Texts main shows itself (tray menu, tooltip, notifications), in English and German. The renderer has its own
  * i18next resources; these few live here because main must not depend on the renderer.
  */
+import type { TrustProblem } from '../../contract/app-state.js';
+
 export type Lang = 'en' | 'de';
 
 /** The user's choice, else the OS language when it is German, else English. */
@@ -11,6 +13,25 @@ export function pickLang(setting: string | undefined, osLocale: string): Lang {
   if (setting === 'de' || setting === 'en') return setting;
   return osLocale.toLowerCase().startsWith('de') ? 'de' : 'en';
 }
+
+const trustProblemEn: Record<TrustProblem, string> = {
+  unsigned: 'the offsite status is not signed.',
+  'bad-signature': 'the offsite status was changed after the offsite Pi signed it.',
+  'other-key': 'the offsite status is signed by another key.',
+  replay: 'an older offsite status is being served again.',
+  future: 'the offsite status is dated in the future.',
+  stale: 'the offsite Pi has not renewed its status for too long.',
+  mismatch: 'the status on the onsite Pi differs from the offsite Pi’s own.',
+};
+const trustProblemDe: Record<TrustProblem, string> = {
+  unsigned: 'der externe Status ist nicht signiert.',
+  'bad-signature': 'der externe Status wurde nach dem Signieren verändert.',
+  'other-key': 'der externe Status ist mit einem anderen Schlüssel signiert.',
+  replay: 'ein älterer externer Status wird erneut ausgeliefert.',
+  future: 'der externe Status ist in der Zukunft datiert.',
+  stale: 'der externe Pi hat seinen Status zu lange nicht erneuert.',
+  mismatch: 'der Status auf dem Pi vor Ort weicht von dem des externen Pi ab.',
+};
 
 const en = {
   appName: 'Restray',
@@ -27,6 +48,9 @@ const en = {
   offsiteFailed: 'Offsite: copy failed',
   offsiteBlocked: 'Offsite: blocked — check the offsite Pi',
   offsiteUnknown: 'Offsite: status unknown',
+  offsiteForged: 'Offsite: status not trusted — it is not the offsite Pi’s signed word',
+  offsiteNotSigned:
+    'offsite status not signed — pin the offsite Pi’s key (restray repo offsite … --status-key)',
   offsiteNone: 'Offsite: not set up',
   atRiskLine: 'Backups at risk — open Restray for the reason',
   running: (what: string, percent: string) => `Backing up ${what}… ${percent}`,
@@ -76,6 +100,9 @@ const en = {
   nAtRiskTitle: 'Backups at risk',
   nDetails: 'Show details',
   unknownReason: 'unknown reason',
+  nOffsiteForgedTitle: 'Offsite status not trusted',
+  nOffsiteForgedBody: (repo: string, problem: TrustProblem) =>
+    `“${repo}”: ${trustProblemEn[problem]} Restray cannot tell whether your backups are offsite.`,
 };
 
 export type Strings = typeof en;
@@ -95,6 +122,9 @@ const de: Strings = {
   offsiteFailed: 'Extern: Kopie fehlgeschlagen',
   offsiteBlocked: 'Extern: blockiert — externen Pi prüfen',
   offsiteUnknown: 'Extern: Status unbekannt',
+  offsiteForged: 'Extern: Status nicht vertrauenswürdig — nicht vom externen Pi signiert',
+  offsiteNotSigned:
+    'externer Status nicht signiert — Schlüssel des externen Pi festlegen (restray repo offsite … --status-key)',
   offsiteNone: 'Extern: nicht eingerichtet',
   atRiskLine: 'Sicherungen gefährdet — Grund in Restray',
   running: (what, percent) => `Sichere ${what}… ${percent}`,
@@ -143,6 +173,9 @@ const de: Strings = {
   nAtRiskTitle: 'Sicherungen gefährdet',
   nDetails: 'Details anzeigen',
   unknownReason: 'unbekannter Grund',
+  nOffsiteForgedTitle: 'Externer Status nicht vertrauenswürdig',
+  nOffsiteForgedBody: (repo, problem) =>
+    `„${repo}“: ${trustProblemDe[problem]} Restray kann nicht sagen, ob Ihre Sicherungen extern liegen.`,
 };
 
 export const strings: Record<Lang, Strings> = { en, de };

@@ -51,6 +51,26 @@ describe('trayStatus', () => {
     expect(stalePlans(t, now)).toEqual([{ plan: 'home', days: 5 }]);
     expect(trayStatus(t, now, 'en').look).toBe('warning');
   });
+  it('warns when the offsite status is not trusted, or not signed by a pinned key (with the step)', () => {
+    const s = sampleState(now.getTime());
+    s.repos[0]!.chain.verdict = 'unknown';
+    s.repos[0]!.chain.offsite = {
+      state: 'unknown',
+      reason: 'changed',
+      trust: { state: 'rejected', problem: 'bad-signature' },
+    };
+    expect(trayStatus(s, now, 'de')).toEqual({
+      look: 'warning',
+      tooltip: 'Bitte prüfen: Extern: Status nicht vertrauenswürdig — nicht vom externen Pi signiert',
+    });
+    const u = sampleState(now.getTime());
+    u.repos[0]!.chain.offsite.trust = { state: 'not-pinned' };
+    expect(trayStatus(u, now, 'en')).toEqual({
+      look: 'warning',
+      tooltip:
+        'Needs attention: offsite status not signed — pin the offsite Pi’s key (restray repo offsite … --status-key)',
+    });
+  });
 });
 
 describe('trayStatus at risk', () => {

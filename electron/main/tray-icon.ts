@@ -60,7 +60,9 @@ export function trayStatus(state: AppState | undefined, now: Date, lang: Lang): 
   const reasons: string[] = [];
   for (const repo of state.repos) {
     const off = repo.chain.offsite;
+    const forged = off.trust?.state === 'rejected';
     const needsAttention =
+      forged ||
       repo.chain.onsite.state === 'unreachable' ||
       repo.chain.onsite.state === 'failed' ||
       off.state === 'blocked' ||
@@ -68,9 +70,11 @@ export function trayStatus(state: AppState | undefined, now: Date, lang: Lang): 
       repo.chain.verdict === 'unknown' ||
       (repo.chain.verdict === 'not-yet-offsite' && (off.lagSeconds ?? 0) > lagLimit);
     if (!needsAttention) continue;
-    const advice = chainAdvice(repo.chain, lang, fmt);
-    reasons.push(advice ? adviceLine(advice) : s.offsiteUnknown);
+    const advice = forged ? undefined : chainAdvice(repo.chain, lang, fmt);
+    reasons.push(forged ? s.offsiteForged : advice ? adviceLine(advice) : s.offsiteUnknown);
   }
+  if (state.repos.some((r) => r.chain.offsite.trust?.state === 'not-pinned'))
+    reasons.push(s.offsiteNotSigned);
   const partial = lastBackups(state).find((r) => r.result === 'partial');
   if (partial) reasons.push(s.resultPartial);
   for (const st of stalePlans(state, now)) reasons.push(s.stale(st.days));

@@ -1,7 +1,7 @@
 import { type Dirent, chmodSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { PiRun, PiRunPhase } from '../../contract/pi-status.js';
+import type { PiRun, PiRunPhase, PiStatus } from '../../contract/pi-status.js';
 import { pingHealthchecks, raiseAlert, type Alert, type Log } from './alerts.js';
 import type { OffsiteConfig, PiConfig, Secrets } from './config.js';
 import { PiError, toErrorInfo } from './errors.js';
@@ -30,6 +30,7 @@ import {
   type GuardState,
 } from './status.js';
 import { planRetention } from './removed-ledger.js';
+import { loadSigningKey, signedStatusText } from './status-signing.js';
 
 export interface SyncOptions {
   config: PiConfig;
@@ -191,6 +192,20 @@ export function readApproval(p: OffsitePaths): string | undefined {
 }
 
 /**
+ * The status as stored and published: signed with the offsite Pi's status key (made on first need). Should the
+ * key be unusable, the document goes out unsigned and the log says why: a workstation that pinned the key then
+ * reports the status as unsigned (unknown, never safe), which is the truth, rather than nothing at all.
+ */
+function publishedText(status: PiStatus, p: OffsitePaths, log: Log): string {
+  try {
+    return signedStatusText(status, loadSigningKey(p.root));
+  } catch (e) {
+    log(`publish: the status goes out unsigned: ${toErrorInfo(e).message}`);
+    return statusText(status);
+  }
+}
+
+/**
  * Writes state/status.json (with `run` as the last run, or the previous last run when undefined), publishes it
  * onsite (a failed publish is logged, never fails the run) and alerts staleness.
  */
@@ -203,7 +218,7 @@ export async function finishStatus(
   ctx?: Pick<RunCtx, 'publishPending' | 'nextRun'>,
 ): Promise<void> {
   const status = buildStatus(p, o.config, o.offsite, t, run, await (ctx?.nextRun ?? nextTimerRun()));
-  const text = statusText(status);
+  const text = publishedText(status, p, log);
   // The upload and the local write (with its fsync) go on at the same time; the run ends after both.
   const publishing = publishStatus(p, o.offsite, text, ctx?.publishPending, log).catch((e) =>
     log(`publish: ${toErrorInfo(e).message}`),

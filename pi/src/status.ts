@@ -7,6 +7,7 @@ import {
   PI_STATUS_SCHEMA_VERSION,
   PiGuard,
   PiStatus,
+  parsePiStatus,
   type PiGeneration,
   type PiRun,
 } from '../../contract/pi-status.js';
@@ -37,10 +38,13 @@ export function readGuardState(p: OffsitePaths, threshold: number): GuardState {
     : { state: 'ok', threshold, configChanged: false, keysChanged: false };
 }
 
-/** The last written status, if any and valid (a damaged file is treated as absent, then rewritten). */
+/**
+ * The last written status (signed envelope or an older unsigned document), if any and valid (a damaged file is
+ * treated as absent, then rewritten). Its own file: the signature is not checked here.
+ */
 export function readStatus(p: OffsitePaths): PiStatus | undefined {
-  const r = PiStatus.safeParse(readJson(p.status));
-  return r.success ? r.data : undefined;
+  const r = parsePiStatus(readJson(p.status));
+  return r.ok ? r.status : undefined;
 }
 
 /**
@@ -89,10 +93,12 @@ export function buildStatus(
     guard,
     ...(nextRun ? { nextRun } : {}),
     stale,
+    // Monotonic for replay checks (contract: PiStatus.sequence), also across a clock set back.
+    sequence: Math.max((prev?.sequence ?? 0) + 1, now.getTime()),
   });
 }
 
-/** The status document as stored and published. */
+/** The unsigned status document (version 1), for display; what is stored and published is signed. */
 export function statusText(s: PiStatus): string {
   return JSON.stringify(s, null, 2) + '\n';
 }

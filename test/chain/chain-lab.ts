@@ -9,6 +9,7 @@ import type { SecretStore } from '../../core/secrets/secret-store.js';
 import type { SyncOutcome } from '../../pi/src/sync.js';
 import { main as restrayPi } from '../../pi/src/main.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
+import type { Workstation } from '../cli/cli-lab.js';
 import { startTwoPiLab, type TwoPiLab } from '../pi/lab-two-pi.js';
 
 const run = promisify(execFile);
@@ -184,4 +185,56 @@ export function memorySecrets(): SecretStore {
     set: async (a, s) => void m.set(a, s),
     delete: async (a) => m.delete(a),
   };
+}
+
+/**
+ * A CLI workstation connected to the chain lab as a user does it: `restray repo add pi` (append-only, the lab's
+ * key and known_hosts, the password on stdin), then `restray repo offsite pi` twice (the printed command run on
+ * the offsite Pi, then the save with the compared host key). test/chain/cli-offsite.test.ts checks each step;
+ * this is the path for tests about what comes after. Throws with the CLI's stderr on failure.
+ */
+export async function connectCliWorkstation(lab: ChainLab, ws: Workstation): Promise<void> {
+  const repo = lab.repository();
+  if (repo.target.kind !== 'append-only') throw new Error('lab repository is append-only');
+  const must = async (args: string[], input?: string) => {
+    const r = await ws.run(args, input === undefined ? {} : { input });
+    if (r.exitCode !== 0) throw new Error(`restray ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  await must(
+    [
+      'repo',
+      'add',
+      'pi',
+      '--url',
+      `sftp://${repo.target.user}@127.0.0.1:${repo.target.port}//repo`,
+      '--append-only',
+      '--ssh-key',
+      repo.target.sshKey,
+      '--known-hosts',
+      repo.target.knownHosts,
+    ],
+    `${lab.pis.workstation.password}\n`,
+  );
+  const offsiteArgs = [
+    'repo',
+    'offsite',
+    'pi',
+    '--status-user',
+    lab.pis.onsite.users.status,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(lab.offsiteSshd.port),
+    '--user',
+    lab.restoreUser,
+    '--path',
+    lab.offsiteRoot,
+  ];
+  const step = JSON.parse(await must([...offsiteArgs, '--json'])) as {
+    provisionCommand: string;
+    hostKey: { fingerprint: string };
+  };
+  await runPrintedOffsiteCommand(lab, step.provisionCommand);
+  await must([...offsiteArgs, '--fingerprint', step.hostKey.fingerprint]);
 }

@@ -127,9 +127,11 @@ describe('chain status across the hops (real sshd, restic, rclone, restray-pi sy
       expect(c.verdict).toBe('unknown');
       expect(c.offsite.reason).toMatch(/schema version 99/);
 
-      const doc = JSON.parse(good);
+      // The published document is the signed envelope (version 3) around the status.
+      const envelope = JSON.parse(good);
+      const doc = JSON.parse(envelope.payload);
       doc.generations[0].snapshotIds = ['not-an-id'];
-      writeFileSync(statusFile(), JSON.stringify(doc));
+      writeFileSync(statusFile(), JSON.stringify({ ...envelope, payload: JSON.stringify(doc) }));
       c = await check();
       expect(c.verdict).toBe('unknown');
       expect(c.offsite.reason).toMatch(/generations\.0\.snapshotIds\.0/);

@@ -1,4 +1,5 @@
 import type { AppState, EngineEvent, Job, RunRecord } from '../../contract/app-state.js';
+import { CONFIG_VERSION } from '../../contract/config.js';
 import type { DirEntry, Snapshot } from '../../contract/browse.js';
 import type { ParsedInput, RequestOutput } from '../../contract/ipc.js';
 import { RestrayError } from '../../core/errors.js';
@@ -51,7 +52,7 @@ export function sampleState(now: number): AppState {
   return {
     rev: 0,
     config: {
-      version: 1,
+      version: CONFIG_VERSION,
       repositories: [
         {
           name: 'pi',
@@ -427,10 +428,12 @@ export class FakeEngine implements EnginePort {
     this.record('saveOffsite', input);
     const repositories = this.state.config.repositories.map((r) => {
       if (r.name !== input.repo || r.target.kind === 'local') return r;
-      const { offsite: _o, offsiteStatusUser: _s, ...rest } = r;
+      const { offsite: _o, offsiteStatusUser: _s, offsiteStatusKey: pinned, ...rest } = r;
+      const statusKey = input.statusKey === undefined ? pinned : input.statusKey;
       return {
         ...rest,
         ...(input.statusUser ? { offsiteStatusUser: input.statusUser } : {}),
+        ...(statusKey ? { offsiteStatusKey: statusKey } : {}),
         ...(input.access
           ? {
               offsite: {

@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { AppState, ChainStatus, RunRecord } from '../../contract/app-state.js';
 import type { Snapshot } from '../../contract/browse.js';
 import type { Repository } from '../../contract/config.js';
-import { offsiteHolds, PiStatus } from '../../contract/pi-status.js';
+import { offsiteHolds } from '../../contract/pi-status.js';
 import { offsitePaths } from '../../pi/src/offsite-store.js';
 import { startChainLab, type ChainLab } from '../chain/chain-lab.js';
 import { waitFor } from '../cli/cli-lab.js';
 import { addOwnRepository, addSharedWorkstation } from '../lab/lab-onsite-accounts.js';
 import { startSyncLoop, type SyncLoop } from '../lab/lab-sync-loop.js';
 import { setUpWorkstation, type LabWorkstation } from '../lab/lab-workstation.js';
-import { writeRandomFiles } from '../pi/lab-two-pi.js';
+import { readStatusFile, writeRandomFiles } from '../pi/lab-two-pi.js';
 
 interface Station {
   name: string;
@@ -106,9 +106,7 @@ describe('three workstations, one onsite Pi', () => {
   ): Promise<ChainStatus> => {
     const statusFile = offsitePaths(offsiteRoot).status;
     await waitFor(
-      () =>
-        existsSync(statusFile) &&
-        offsiteHolds(PiStatus.parse(JSON.parse(readFileSync(statusFile, 'utf8'))), snapshotId),
+      () => existsSync(statusFile) && offsiteHolds(readStatusFile(statusFile), snapshotId),
       `the offsite Pi to hold ${s.name}'s snapshot ${snapshotId}`,
       60_000,
     );

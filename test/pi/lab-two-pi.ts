@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { startFaultProxy, type FaultProxy } from '../lab/fault-proxy.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
 import { resticRepoArgs as workstationRepoArgs } from '../../core/ssh/repo-args.js';
+import { parsePiStatus, type PiStatus } from '../../contract/pi-status.js';
 import { main } from '../../pi/src/main.js';
 import { loadSecrets, parseConfig, type PiConfig } from '../../pi/src/config.js';
 import { runSync, type SyncOptions, type SyncOutcome } from '../../pi/src/sync.js';
@@ -458,6 +459,17 @@ export async function postThroughAppendOnlyKey(lab: TwoPiLab, path: string, byte
 }
 
 /** Lists a directory tree's regular files (relative paths), sorted. */
+/**
+ * A status document as restray-pi stores and publishes it (the signed envelope, or an older unsigned one),
+ * parsed to the status; the signature is not checked here (core/status/status-trust.ts does). Throws when the
+ * file is missing or not a valid status.
+ */
+export function readStatusFile(path: string): PiStatus {
+  const r = parsePiStatus(JSON.parse(readFileSync(path, 'utf8')));
+  if (!r.ok) throw new Error(`${path}: ${r.message}`);
+  return r.status;
+}
+
 export function listTree(root: string): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {

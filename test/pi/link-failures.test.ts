@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyNamedFiles } from '../../pi/src/hash.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
 import { fileId } from '../../pi/src/repo-files.js';
-import { startTwoPiLab, waitUntil, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
+import { readStatusFile, startTwoPiLab, waitUntil, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 /** Hashes every content-addressed file of each generation: proves earlier generations are intact. */
 async function generationsIntact(lab: TwoPiLab): Promise<string[]> {
@@ -73,12 +72,10 @@ describe('restray-pi sync over a failing link', () => {
     await lab.alerts.waitFor((r) => r.path === '/hc/fail');
     expect(lab.mail.messages().at(-1)).toMatch(/^Subject: restray-pi lab: offsite copy failed$/m);
 
-    const status = JSON.parse(readFileSync(offsitePaths(lab.offsite.root).status, 'utf8'));
+    const status = readStatusFile(offsitePaths(lab.offsite.root).status);
     expect(status.lastRun).toMatchObject({ result: 'failed', phase: 'transfer' });
     // Published onsite too (the status key reaches the onsite sshd directly, not through the broken link).
-    expect(JSON.parse(readFileSync(join(lab.onsite.statusDir, 'offsite.json'), 'utf8')).lastRun.result).toBe(
-      'failed',
-    );
+    expect(readStatusFile(join(lab.onsite.statusDir, 'offsite.json')).lastRun?.result).toBe('failed');
     expect(await generationsIntact(lab)).toEqual(before);
 
     // Counted though rsync printed no totals: the files it finished and what it kept of the one it was on.

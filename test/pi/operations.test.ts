@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../pi/src/main.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
 import type { SyncOptions } from '../../pi/src/sync.js';
-import { startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
+import { readStatusFile, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 describe('restray-pi operations: locks, change check, bit rot, CLI', () => {
   let lab: TwoPiLab;
@@ -123,16 +123,16 @@ describe('restray-pi operations: locks, change check, bit rot, CLI', () => {
     const rv = await cli('reverify');
     expect(rv.code).toBe(1);
     expect(rv.out).toMatch(/1 newly damaged/);
-    const status = JSON.parse(readFileSync(p.status, 'utf8'));
+    const status = readStatusFile(p.status);
     expect(status.verification.damaged[0].file).toBe(victim.path);
-    expect(status.generations.find((g: { name: string }) => g.name === newest).state).toBe('damaged');
+    expect(status.generations.find((g) => g.name === newest)?.state).toBe('damaged');
     await lab.alerts.waitFor((r) => r.path === '/hook' && (r.json as { event: string }).event === 'damaged');
 
     // The next generation gets a fresh, verified copy instead of a hardlink to the rotten file.
     await backup();
     const healed = await sync();
     expect(healed.result).toBe('ok');
-    const after = JSON.parse(readFileSync(p.status, 'utf8'));
+    const after = readStatusFile(p.status);
     expect(after.generations[0]).toMatchObject({ name: healed.promoted, state: 'verified' });
     expect(walkRepo(join(p.generations, healed.promoted!)).find((f) => f.path === victim.path)!.ino).not.toBe(
       victim.ino,
@@ -146,7 +146,7 @@ describe('restray-pi operations: locks, change check, bit rot, CLI', () => {
     const out = await sync({ now: () => later });
     expect(out.result).toBe('failed');
     expect(out.run?.error?.kind).toBe('network');
-    const status = JSON.parse(readFileSync(offsitePaths(lab.offsite.root).status, 'utf8'));
+    const status = readStatusFile(offsitePaths(lab.offsite.root).status);
     expect(status.stale).toBe(true);
     await lab.alerts.waitFor((r) => r.path === '/hook' && (r.json as { event: string }).event === 'stale');
     expect((await cli('status')).code).toBe(1);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePiStatus } from '../../contract/pi-status.js';
+import { parsePiStatus, PI_STATUS_ENVELOPE_VERSION } from '../../contract/pi-status.js';
 import { listGenerations, offsitePaths } from '../../pi/src/offsite-store.js';
 import { listTree, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
@@ -63,7 +63,8 @@ describe('restray-pi sync: full pull, restore, incremental', () => {
       'StrictHostKeyChecking=yes',
       `${lab.onsite.users.status}@127.0.0.1`,
     ]);
-    expect(JSON.parse(viaSsh.stdout).schemaVersion).toBe(2);
+    // The signed envelope (version 3) around the status.
+    expect(JSON.parse(viaSsh.stdout).schemaVersion).toBe(PI_STATUS_ENVELOPE_VERSION);
   });
 
   it('transfers only the new packs on an incremental run', async () => {
@@ -110,8 +111,8 @@ describe('restray-pi sync: full pull, restore, incremental', () => {
         ),
       ).toEqual([]);
       expect(existsSync(join(gen, 'locks'))).toBe(true);
-      const published = JSON.parse(readFileSync(join(statusDir, 'offsite.json'), 'utf8'));
-      expect(published.lastRun.promoted).toBe(out.promoted);
+      const published = parsePiStatus(JSON.parse(readFileSync(join(statusDir, 'offsite.json'), 'utf8')));
+      expect(published.ok && published.status.lastRun?.promoted).toBe(out.promoted);
     };
     await check('a');
 

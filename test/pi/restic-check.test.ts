@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
-import { startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
+import { readStatusFile, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 describe('optional restic check offsite (verify.resticCheck + restic-password secret)', () => {
   let lab: TwoPiLab;
@@ -37,7 +37,7 @@ describe('optional restic check offsite (verify.resticCheck + restic-password se
     const out = await sync();
     expect(out.result).toBe('ok');
     const p = offsitePaths(lab.offsite.root);
-    const status = JSON.parse(readFileSync(p.status, 'utf8'));
+    const status = readStatusFile(p.status);
     expect(status.verification.resticCheck).toMatchObject({ ok: true });
     // Immutable: no lock written, nothing added to the generation, no cache inside it.
     const gen = join(p.generations, out.promoted!);
@@ -53,9 +53,9 @@ describe('optional restic check offsite (verify.resticCheck + restic-password se
     await backup('b');
     const out = await sync();
     expect(out.result).toBe('ok');
-    const status = JSON.parse(readFileSync(offsitePaths(lab.offsite.root).status, 'utf8'));
-    expect(status.verification.resticCheck.ok).toBe(false);
-    expect(status.verification.resticCheck.message).toMatch(/does not open generation/);
+    const status = readStatusFile(offsitePaths(lab.offsite.root).status);
+    expect(status.verification.resticCheck?.ok).toBe(false);
+    expect(status.verification.resticCheck?.message).toMatch(/does not open generation/);
     expect(JSON.stringify(status)).not.toContain('not-the-password');
     await lab.alerts.waitFor(
       (r) => r.path === '/hook' && (r.json as { event: string }).event === 'damaged' && /restic/.test(r.body),

@@ -6,7 +6,7 @@ import { main } from '../../pi/src/main.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
 import { verifyNamedFiles } from '../../pi/src/hash.js';
 import { fileId } from '../../pi/src/repo-files.js';
-import { startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
+import { readStatusFile, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 /** Generation names with each file's inode and size: "untouched" means this snapshot is identical later. */
 function fingerprint(lab: TwoPiLab): string {
@@ -142,9 +142,9 @@ describe('restray-pi sync against a damaged or attacked onsite repository', () =
     expect(out.result).toBe('blocked');
     expect(out.run?.error?.message).toMatch(/% of the pack data in the newest generation is gone/);
     expect(fingerprint(lab)).toBe(before);
-    const status = JSON.parse(readFileSync(offsitePaths(lab.offsite.root).status, 'utf8'));
+    const status = readStatusFile(offsitePaths(lab.offsite.root).status);
     expect(status.guard).toMatchObject({ state: 'blocked' });
-    expect(status.lastRun.result).toBe('blocked');
+    expect(status.lastRun?.result).toBe('blocked');
     expect(lastHook()?.event).toBe('blocked');
     // Still blocked on the next run: nothing is promoted or pruned while the source looks attacked.
     expect((await sync()).result).toBe('blocked');

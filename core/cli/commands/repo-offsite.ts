@@ -10,9 +10,10 @@ interface OffsiteOptions {
   status: boolean;
   host?: string;
   port?: number;
-  user: string;
-  path: string;
+  user?: string;
+  path?: string;
   fingerprint?: string;
+  statusKey?: string;
   restore: boolean;
   json?: boolean;
 }
@@ -47,11 +48,18 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
     .option('--no-status', 'no offsite status (no offsite Pi)')
     .option('--host <host>', 'the offsite Pi, for restores when the onsite Pi is gone')
     .option('--port <port>', "the offsite Pi's SSH port (default 22)", intOption(1, 65535))
-    .option('--user <user>', 'restore account on the offsite Pi', 'restray-restore')
-    .option('--path <dir>', 'offsite store folder (holds generations/)', '/srv/restray-offsite')
+    .option('--user <user>', 'restore account on the offsite Pi (default: as configured, or restray-restore)')
+    .option(
+      '--path <dir>',
+      'offsite store folder that holds generations/ (default: as configured, or /srv/restray-offsite)',
+    )
     .option(
       '--fingerprint <sha256>',
       "the offsite Pi's host key fingerprint you compared (without it: print the command and the fingerprint)",
+    )
+    .option(
+      '--status-key <fingerprint>',
+      "pin the offsite Pi's status key (`restray-pi status --signing-key` there prints it; `none` removes the pin)",
     )
     .option('--no-restore', 'remove the restore access')
     .option('--json', 'print the result as JSON')
@@ -63,7 +71,11 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
       const current = findRepository(engine.getConfig(), name);
       const host = o.host ?? current.offsite?.host;
       const port = o.port ?? (o.host === undefined ? current.offsite?.port : undefined) ?? 22;
-      const endpoint = { user: o.user, path: o.path };
+      // Not given: as configured (pinning a key alone must not reset the restore access to the defaults).
+      const endpoint = {
+        user: o.user ?? current.offsite?.user ?? 'restray-restore',
+        path: o.path ?? current.offsite?.path ?? '/srv/restray-offsite',
+      };
       if (o.restore && o.host !== undefined && o.fingerprint === undefined) {
         const command = await app.offsiteCommand({ repo: name, ...endpoint });
         const [key] = await app.scanHostKey({ host: o.host, port });
@@ -74,6 +86,8 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
               `2. Compare the offsite Pi's host key there (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub):\n\n` +
               `   ${key?.type} ${key?.fingerprint}\n\n` +
               `3. If it matches, run this command again with --fingerprint ${key?.fingerprint}\n` +
+              '   and with --status-key and the fingerprint `restray-pi status --signing-key` shows on the offsite Pi\n' +
+              '   (then only statuses the offsite Pi signed are trusted).\n' +
               'Nothing was saved yet.\n',
           );
         return;
@@ -87,6 +101,7 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
         repo: name,
         statusUser: o.status ? (o.statusUser ?? current.offsiteStatusUser ?? 'restray-status') : null,
         access: o.restore && host !== undefined ? { host, port, ...endpoint } : null,
+        ...(o.statusKey === undefined ? {} : { statusKey: o.statusKey === 'none' ? null : o.statusKey }),
       });
       if (o.json) return printJson(ctx, { ...report, saved: true });
       const lines = [`Saved the offsite settings of "${name}".`];
@@ -97,6 +112,16 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
       if (report.notes.includes('no-generations-yet'))
         lines.push(
           'The offsite store has no verified generation yet (normal before its first sync; otherwise check --path).',
+        );
+      const pinned = engine.getConfig().repositories.find((r) => r.name === name)?.offsiteStatusKey;
+      if (pinned) lines.push(`Only statuses signed by the offsite Pi's key ${pinned} are trusted.`);
+      if (report.notes.includes('status-not-signed'))
+        lines.push(
+          'The offsite status is not signed yet: update restray-pi on the offsite Pi (until then its status is unknown).',
+        );
+      if (report.notes.includes('status-key-not-pinned'))
+        lines.push(
+          'The offsite status is not signed by a pinned key: run `restray-pi status --signing-key` on the offsite Pi and pass the fingerprint it shows with --status-key.',
         );
       ctx.out.write(`${lines.join('\n')}\n`);
     });

@@ -72,6 +72,12 @@ function chainLines(c: ChainStatus, lang: AdviceLang, fmt: AdviceFormat): string
       `  waiting for the offsite Pi: ${off.snapshotsBehind} snapshot(s), for ${duration(off.lagSeconds)}`,
     );
   if (off.lastSuccess) lines.push(`  last offsite sync: ${off.lastSuccess}`);
+  if (off.trust?.state === 'signed')
+    lines.push(`  offsite status: signed by ${off.trust.fingerprint ?? '?'}`);
+  if (off.trust?.state === 'not-pinned')
+    lines.push(
+      `  warning: offsite status not signed by a pinned key; run \`restray-pi status --signing-key\` on the offsite Pi, then \`restray repo offsite ${c.repo} --status-key <fingerprint>\``,
+    );
   return lines;
 }
 

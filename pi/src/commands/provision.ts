@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, PiError } from '../errors.js';
@@ -10,6 +10,7 @@ import {
   resolveProgram,
   type Change,
 } from '../provision.js';
+import { keyFingerprint, loadSigningKey, publicKeyBase64, signingKeyPath } from '../status-signing.js';
 import type { CommandIo } from './common.js';
 
 export const provisionHelp = `restray-pi provision offsite [--incoming DIR --push-key KEY [--push-user NAME]]
@@ -17,7 +18,8 @@ export const provisionHelp = `restray-pi provision offsite [--incoming DIR --pus
   On the offsite Pi. Push mode: the push account (default restray-push), its incoming directory and its
   key, forced command rrsync -wo -no-del -no-overwrite DIR (add files only; no delete, no overwrite).
   Restore access: the restore account (default restray-restore) whose keys (a workstation's repository key)
-  get read-only SFTP on the store root DIR (internal-sftp -R), to restore when the onsite Pi is gone.
+  get read-only SFTP on the store root DIR (internal-sftp -R), to restore when the onsite Pi is gone;
+  with --root the status signing key is made too (DIR/signing/status-ed25519.pem) and its fingerprint printed.
 
 restray-pi provision onsite --repo DIR --workstation-key KEY --pull-key KEY --status-key KEY [options]
 
@@ -107,6 +109,18 @@ export async function provisionCommand(argv: string[], io: CommandIo): Promise<n
           authorizedKeysFile: akFile,
         })),
       );
+      // The status signing key, made here rather than by the first sync so its fingerprint can be pinned now.
+      if (!existsSync(signingKeyPath(root)))
+        changes.push({
+          describe: `create the status signing key ${signingKeyPath(root)} (mode 0600)`,
+          apply: () => {
+            const fp = keyFingerprint(publicKeyBase64(loadSigningKey(root)));
+            io.out(
+              `status key ${fp}: pin it on each workstation (restray repo offsite NAME --status-key ${fp})`,
+            );
+            return Promise.resolve();
+          },
+        });
     }
     return apply(changes, values['dry-run'], io, 'the offsite Pi is provisioned');
   }

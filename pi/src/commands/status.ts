@@ -4,11 +4,15 @@ import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
 import { offsitePaths } from '../offsite-store.js';
 import { buildStatus } from '../status.js';
+import { keyFingerprint, loadSigningKey, publicKeyBase64 } from '../status-signing.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const statusHelp = `restray-pi status [--json] [--config FILE]
+restray-pi status --signing-key [--config FILE]
 
-Shows the offsite status (the same document that is published to the onsite Pi).
+Shows the offsite status (the same document that is published to the onsite Pi, there signed).
+--signing-key prints the fingerprint of the key that signs it (made now if there is none yet) and the
+command that pins it on a workstation; run it as the user that runs restray-pi sync.
 Exit: 0 healthy, 1 last run failed, 3 blocked, 6 stale (no success within staleAfterHours).`;
 
 function human(s: PiStatus): string {
@@ -36,11 +40,24 @@ function human(s: PiStatus): string {
 export async function statusCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      'signing-key': { type: 'boolean' },
+    },
     strict: true,
   });
   const { config } = loadAll(values.config, io);
   const off = requireOffsite(config);
+  if (values['signing-key']) {
+    const fingerprint = keyFingerprint(publicKeyBase64(loadSigningKey(off.root)));
+    io.out(
+      values.json
+        ? JSON.stringify({ fingerprint, repository: config.name })
+        : `status key  ${fingerprint}\n\nOn the workstation: restray repo offsite ${config.name} --status-key ${fingerprint}`,
+    );
+    return EXIT.ok;
+  }
   // Rebuilt on read so `stale` reflects now, not the time of the last run.
   const s = buildStatus(offsitePaths(off.root), config, off, new Date(), undefined);
   io.out(values.json ? JSON.stringify(s, null, 2) : human(s));

@@ -124,6 +124,20 @@ export const de: Resources = {
       'at-risk': 'Gefährdet: {{reason}}',
     },
     nextStep: 'Nächster Schritt: {{next}}',
+    trust: {
+      unsigned:
+        'der externe Status ist nicht signiert, dieses Repository vertraut aber nur dem signierten Status des externen Pi.',
+      'bad-signature': 'der externe Status wurde verändert, nachdem der externe Pi ihn signiert hat.',
+      'other-key':
+        'der externe Status ist mit einem anderen Schlüssel signiert als dem festgelegten des externen Pi.',
+      replay: 'ein älterer externer Status wird erneut ausgeliefert (Wiedereinspielung).',
+      future:
+        'der externe Status ist in der Zukunft datiert: prüfen Sie die Uhren dieses Computers und des externen Pi.',
+      stale: 'der externe Pi hat seinen Status zu lange nicht erneuert.',
+      mismatch: 'der externe Status auf dem Pi vor Ort weicht von dem ab, den der externe Pi selbst hat.',
+      notPinned:
+        'Externer Status nicht signiert: Führen Sie „restray-pi status --signing-key“ auf dem externen Pi aus und legen Sie den angezeigten Fingerabdruck fest (restray repo offsite {{repo}} --status-key …).',
+    },
     snapshotsBehind_one: '{{count}} Sicherungsstand wartet auf die externe Kopie',
     snapshotsBehind_other: '{{count}} Sicherungsstände warten auf die externe Kopie',
     running: 'Läuft gerade',
@@ -370,6 +384,8 @@ export const de: Resources = {
     statusOn:
       'Ein externer Pi kopiert dieses Repository: anzeigen, ob meine Sicherungen dort angekommen sind',
     statusUser: 'Status-Konto auf dem Pi vor Ort',
+    statusKey:
+      'Statusschlüssel des externen Pi (zeigt dort „restray-pi status --signing-key“; nur von ihm signierte Status gelten)',
     restoreOn: 'Aus dem externen Pi wiederherstellen, wenn der Pi vor Ort nicht erreichbar ist (nur lesend)',
     restoreAccess: 'Lesezugriff auf den externen Pi',
     host: 'Adresse des externen Pi (Hostname oder IP)',
@@ -392,6 +408,10 @@ export const de: Resources = {
         'Der externe Pi hat sich noch nicht gemeldet. Das ist vor seiner ersten Kopie normal; die Übersicht zeigt es dann.',
       'no-generations-yet':
         'Der externe Pi hat in diesem Ordner noch keine geprüfte Kopie. Das ist vor seinem ersten Abgleich nach Ihrer ersten Sicherung normal; hat er schon abgeglichen, prüfen Sie den Ordner.',
+      'status-not-signed':
+        'Der Status des externen Pi ist noch nicht signiert: Aktualisieren Sie dort restray-pi. Bis dahin gilt sein Status als unbekannt.',
+      'status-key-not-pinned':
+        'Der externe Status wird nicht gegen den Schlüssel des externen Pi geprüft: Legen Sie den Fingerabdruck fest, den „restray-pi status --signing-key“ dort zeigt.',
     },
   },
   settings: {

@@ -122,6 +122,19 @@ export const en = {
       'at-risk': 'At risk: {{reason}}',
     },
     nextStep: 'Next step: {{next}}',
+    trust: {
+      unsigned:
+        'the offsite status is not signed, though this repository only trusts the offsite Pi’s signed status.',
+      'bad-signature': 'the offsite status was changed after the offsite Pi signed it.',
+      'other-key': 'the offsite status is signed by another key than the offsite Pi’s pinned one.',
+      replay: 'an older offsite status is being served again (replayed).',
+      future:
+        'the offsite status is dated in the future: check the clocks of this computer and the offsite Pi.',
+      stale: 'the offsite Pi has not renewed its status for too long.',
+      mismatch: 'the offsite status on the onsite Pi differs from the one the offsite Pi itself holds.',
+      notPinned:
+        'Offsite status not signed: run “restray-pi status --signing-key” on the offsite Pi and pin the fingerprint it shows (restray repo offsite {{repo}} --status-key …).',
+    },
     snapshotsBehind_one: '{{count}} snapshot waiting to go offsite',
     snapshotsBehind_other: '{{count}} snapshots waiting to go offsite',
     running: 'Running now',
@@ -363,6 +376,8 @@ export const en = {
       'Optional: a second Pi at another site pulls a copy of this repository (restray-pi). Connect it here so Restray can tell when your backups are safe off site, and can restore from it if the onsite Pi is lost.',
     statusOn: 'An offsite Pi copies this repository: show whether my backups reached it',
     statusUser: 'Status account on the onsite Pi',
+    statusKey:
+      'The offsite Pi’s status key (shown by “restray-pi status --signing-key” there; only statuses it signed are trusted)',
     restoreOn: 'Restore from the offsite Pi when the onsite Pi is unreachable (read-only access)',
     restoreAccess: 'Read-only access to the offsite Pi',
     host: 'Offsite Pi address (host name or IP)',
@@ -384,6 +399,10 @@ export const en = {
         'The offsite Pi has not reported yet. That is normal before its first copy; the overview will show it then.',
       'no-generations-yet':
         'The offsite Pi has no verified copy in this folder yet. That is normal before its first sync after your first backup; if it has synced before, check the folder.',
+      'status-not-signed':
+        'The offsite Pi’s status is not signed yet: update restray-pi there. Until then its status shows as unknown.',
+      'status-key-not-pinned':
+        'The offsite status is not checked against the offsite Pi’s key: pin the fingerprint that “restray-pi status --signing-key” shows there.',
     },
   },
   settings: {

@@ -16,6 +16,7 @@ import { JobCard } from '../../components/job-card.js';
 import { useLang, useNow } from '../../components/use-lang.js';
 import { formatDateTime, formatDuration, formatRelative } from '../../i18n/format.js';
 import { useNavStore } from '../../stores/nav-store.js';
+import { TrustNote } from './trust-note.js';
 
 /** The chain texts (contract/chain-advice.ts) in the UI's language and formats. */
 function useAdvice(): { lang: AdviceLang; fmt: AdviceFormat } {
@@ -81,7 +82,9 @@ function Verdict({ chain }: { chain: ChainStatus }) {
         : t('dashboard.verdict.not-yet-offsite-nolag')
       : chain.verdict === 'unknown'
         ? t('dashboard.verdict.unknown', {
-            reason: chain.offsite.reason ?? chain.onsite.reason ?? t('common.unknown'),
+            reason: chain.offsite.trust?.problem
+              ? t(`dashboard.trust.${chain.offsite.trust.problem}`)
+              : (chain.offsite.reason ?? chain.onsite.reason ?? t('common.unknown')),
           })
         : t(`dashboard.verdict.${chain.verdict}`);
   return (
@@ -107,6 +110,7 @@ function Chains({ state, now }: { state: AppState; now: number }) {
         return (
           <div key={repo.name} className="chain" aria-label={repo.name} role="group">
             <Verdict chain={c} />
+            <TrustNote chain={c} />
             <ol className="hops">
               <Hop
                 name={t('dashboard.workstation')}

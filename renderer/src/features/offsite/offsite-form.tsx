@@ -22,6 +22,7 @@ export function OffsiteForm({ repo, idPrefix }: { repo: Repository; idPrefix: st
   const { t } = useTranslation();
   const [statusOn, setStatusOn] = useState(repo.offsiteStatusUser !== undefined || !repo.offsite);
   const [statusUser, setStatusUser] = useState(repo.offsiteStatusUser ?? DEFAULT_STATUS_USER);
+  const [statusKey, setStatusKey] = useState(repo.offsiteStatusKey ?? '');
   const [restoreOn, setRestoreOn] = useState(repo.offsite !== undefined);
   const [host, setHost] = useState(repo.offsite?.host ?? '');
   const [port, setPort] = useState(repo.offsite?.port ?? 22);
@@ -55,6 +56,19 @@ export function OffsiteForm({ repo, idPrefix }: { repo: Repository; idPrefix: st
         <p className="field">
           <label htmlFor={id('status-user')}>{t('offsite.statusUser')}</label>{' '}
           <input id={id('status-user')} value={statusUser} onChange={(e) => setStatusUser(e.target.value)} />
+        </p>
+      ) : null}
+      {statusOn ? (
+        <p className="field">
+          <label htmlFor={id('status-key')}>{t('offsite.statusKey')}</label>{' '}
+          <input
+            id={id('status-key')}
+            value={statusKey}
+            placeholder="SHA256:…"
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => setStatusKey(e.target.value)}
+          />
         </p>
       ) : null}
       <p>
@@ -162,6 +176,12 @@ export function OffsiteForm({ repo, idPrefix }: { repo: Repository; idPrefix: st
                 repo: repo.name,
                 statusUser: statusOn ? statusUser : null,
                 access: restoreOn ? { host, port, user, path } : null,
+                // Emptied: the pin is removed; never given: nothing to send.
+                ...(statusOn && statusKey.trim() !== ''
+                  ? { statusKey: statusKey.trim() }
+                  : repo.offsiteStatusKey
+                    ? { statusKey: null }
+                    : {}),
               }),
             );
             if (r) setReport(r.value);

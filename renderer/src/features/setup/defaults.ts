@@ -1,4 +1,3 @@
-
 /**
  * Sensible default excludes: caches, trash, build output and package folders that are large, change often and
  * can be recreated. Patterns are restic --exclude globs.
