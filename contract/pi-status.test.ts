@@ -27,10 +27,10 @@ describe('parsePiStatus across schema versions', () => {
     expect(v2.ok && v2.status.generations[0]!.quarantined).toEqual([`data/ab/ab${'0'.repeat(62)}`]);
     const v1 = parsePiStatus(doc(1, gen));
     expect(v1.ok && v1.status.generations[0]!.quarantined).toBeUndefined();
-    const v3 = parsePiStatus(doc(3, gen));
-    expect(v3).toMatchObject({
+    const v4 = parsePiStatus(doc(4, gen));
+    expect(v4).toMatchObject({
       ok: false,
-      message: expect.stringMatching(/schema version 3; .* reads versions 1 and 2/),
+      message: expect.stringMatching(/schema version 4; .* reads versions 1, 2 and the signed envelope 3/),
     });
   });
 });
