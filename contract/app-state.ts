@@ -159,10 +159,13 @@ export const ChainStatus = z.object({
 });
 export type ChainStatus = z.infer<typeof ChainStatus>;
 
-/** A repository as the UI sees it: never its password, only whether the keychain holds one. */
+/**
+ * A repository as the UI sees it: never its password, only whether the keychain holds one (absent when the
+ * keychain was not asked: CLI commands that need no password never touch it).
+ */
 export const RepoState = z.object({
   name: Name,
-  hasPassword: z.boolean(),
+  hasPassword: z.boolean().optional(),
   chain: ChainStatus,
 });
 export type RepoState = z.infer<typeof RepoState>;

@@ -21,6 +21,7 @@ export function processContext(): CliContext {
       (engine ??= Engine.open({
         paths: resolvePaths(process.platform, process.env, homedir()),
         secrets: new KeytarStore(),
+        keychainInState: false,
       })),
     out: process.stdout,
     err: process.stderr,

@@ -41,6 +41,12 @@ export interface EngineOptions {
   clock?: Clock;
   /** Unexpected exceptions (bugs) go here; expected failures are values in run records. */
   onBug?: (e: unknown) => void;
+  /**
+   * Whether the state (getState, config-changed) asks the keychain if each repository has a password;
+   * default true (the app shows it). The CLI says false: commands that need no password never touch a
+   * keychain that may be locked or gone.
+   */
+  keychainInState?: boolean;
 }
 
 const RECENT_RUNS = 50;
@@ -244,9 +250,12 @@ export class Engine {
     });
   }
 
-  /** Cancels a queued or running job; restic removes its lock. Unknown ids are ignored. */
-  cancel(jobId: string): void {
-    this.runner.cancel(jobId);
+  /**
+   * Cancels a queued or running job; restic removes its lock. `force` (asked a second time) kills restic
+   * without waiting for the grace period, then removes its lock. Unknown ids are ignored.
+   */
+  cancel(jobId: string, opts: { force?: boolean } = {}): void {
+    this.runner.cancel(jobId, opts);
   }
 
   /**
@@ -428,14 +437,18 @@ export class Engine {
 
   // ---- state ----------------------------------------------------------------------------------------------
 
-  /** The full state snapshot for the UI and `restray status`: no password or key material. */
-  async getState(): Promise<AppState> {
+  /**
+   * The full state snapshot for the UI and `restray status`: no password or key material. `keychain` (default
+   * the engine's `keychainInState`) says whether to ask the keychain for `hasPassword`.
+   */
+  async getState(opts: { keychain?: boolean } = {}): Promise<AppState> {
     const entries = await this.history.list(RECENT_RUNS);
     const recentRuns = entries.map((e) => e.run);
+    const askKeychain = opts.keychain ?? this.options.keychainInState ?? true;
     const repos: RepoState[] = await Promise.all(
       this.config.repositories.map(async (r) => ({
         name: r.name,
-        hasPassword: await this.hasPassword(r),
+        ...(askKeychain ? { hasPassword: await this.hasPassword(r) } : {}),
         chain: this.chainFor(r.name, recentRuns),
       })),
     );

@@ -24,7 +24,12 @@ export interface KeytarStoreOptions {
   load?: () => KeytarLike;
   /** Tells a locked keychain from a missing secret (Linux); default {@link probeSecretService}. */
   probe?: () => Promise<SecretServiceState>;
+  /** How long one keychain call may take before it fails with `keychain-unavailable`; default 10 s. */
+  deadlineMs?: number;
 }
+
+/** Default of {@link KeytarStoreOptions.deadlineMs}. */
+export const KEYCHAIN_DEADLINE_MS = 10_000;
 
 /**
  * Loads keytar lazily, so that merely importing this module never fails: a missing or mis-built native module
@@ -102,6 +107,30 @@ export function mapKeychainError(e: unknown, action: string): RestrayError {
   });
 }
 
+function noAnswer(seconds: number): RestrayError {
+  return new RestrayError(
+    'keychain-unavailable',
+    `The system keychain did not answer within ${seconds} s, so Restray cannot read or store the repository password.`,
+    {
+      hint: 'Check that your keychain is running and unlocked (it may be waiting for an unlock prompt), then try again.',
+    },
+  );
+}
+
+/**
+ * Settles like `work`, or rejects with {@link noAnswer} after `ms`. The keychain call itself cannot be
+ * stopped (it runs on a libuv thread): the CLI exits explicitly once it is done, so a call that never returns
+ * does not keep the process alive.
+ */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(noAnswer(Math.round(ms / 1000))), ms);
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 function run(cmd: string, args: string[], timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout) =>
@@ -153,18 +182,22 @@ export async function probeSecretService(): Promise<SecretServiceState> {
  * `keychain-locked` when the keychain is locked or the unlock prompt was dismissed; `failed` otherwise.
  * It never falls back to a plaintext file, and never puts a secret into an error.
  * On Linux a lookup that finds nothing asks the Secret Service whether the keyring is locked, because
- * libsecret reports a locked keyring as "not found".
+ * libsecret reports a locked keyring as "not found". Every call has a deadline (`deadlineMs`, 10 s): a
+ * keychain that hangs (a locked collection waiting on a prompt, a daemon that stopped answering) becomes
+ * `keychain-unavailable` instead of a hang.
  */
 export class KeytarStore implements SecretStore {
   private readonly service: string;
   private readonly load: () => KeytarLike;
   private readonly probe: () => Promise<SecretServiceState>;
+  private readonly deadlineMs: number;
   private keytar: KeytarLike | undefined;
 
   constructor(opts: KeytarStoreOptions = {}) {
     this.service = opts.service ?? SECRET_SERVICE;
     this.load = opts.load ?? loadKeytar;
     this.probe = opts.probe ?? probeSecretService;
+    this.deadlineMs = opts.deadlineMs ?? KEYCHAIN_DEADLINE_MS;
   }
 
   private module(): KeytarLike {
@@ -179,7 +212,21 @@ export class KeytarStore implements SecretStore {
   }
 
   /** The secret stored under `account`, or undefined. Throws as described on the class. */
-  async get(account: string): Promise<string | undefined> {
+  get(account: string): Promise<string | undefined> {
+    return withDeadline(this.getNow(account), this.deadlineMs);
+  }
+
+  /** Stores or replaces the secret under `account`. Throws as described on the class. */
+  set(account: string, secret: string): Promise<void> {
+    return withDeadline(this.setNow(account, secret), this.deadlineMs);
+  }
+
+  /** Removes the secret; true when one existed. Throws as described on the class. */
+  delete(account: string): Promise<boolean> {
+    return withDeadline(this.deleteNow(account), this.deadlineMs);
+  }
+
+  private async getNow(account: string): Promise<string | undefined> {
     let value: string | null;
     try {
       value = await this.module().getPassword(this.service, account);
@@ -193,8 +240,7 @@ export class KeytarStore implements SecretStore {
     return value;
   }
 
-  /** Stores or replaces the secret under `account`. Throws as described on the class. */
-  async set(account: string, secret: string): Promise<void> {
+  private async setNow(account: string, secret: string): Promise<void> {
     try {
       await this.module().setPassword(this.service, account, secret);
     } catch (e) {
@@ -202,8 +248,7 @@ export class KeytarStore implements SecretStore {
     }
   }
 
-  /** Removes the secret; true when one existed. Throws as described on the class. */
-  async delete(account: string): Promise<boolean> {
+  private async deleteNow(account: string): Promise<boolean> {
     let removed: boolean;
     try {
       removed = await this.module().deletePassword(this.service, account);

@@ -3,6 +3,7 @@ import type { RunRecord } from '../../../contract/app-state.js';
 import { RestrayError } from '../../errors.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
+import { awaitJob } from '../interrupt.js';
 import { formatBytes, formatDuration, progressLine } from '../format.js';
 
 /** Turns a failed or cancelled run record into the thrown error that sets the exit status. */
@@ -28,21 +29,21 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       const engine = await ctx.engine();
       const { jobId, done } = engine.startBackup(planName, 'manual');
       const tty = !o.json && ctx.err.isTTY === true;
+      let notice: string | undefined;
       const unsubscribe = engine.subscribe((e) => {
         if (e.type !== 'job-progress' || e.jobId !== jobId) return;
         if (o.json) printJson(ctx, { type: 'progress', ...e.progress });
-        else if (tty) ctx.err.write(`\r\u001b[2K${progressLine(e.progress, ctx.err.columns ?? 80)}`);
+        else if (tty)
+          ctx.err.write(`\r\u001b[2K${notice ?? progressLine(e.progress, ctx.err.columns ?? 80)}`);
       });
-      const onSignal = () => engine.cancel(jobId);
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
       let run: RunRecord;
       try {
-        run = await done;
+        run = await awaitJob(engine, jobId, done, (text) => {
+          notice = text;
+          if (tty) ctx.err.write(`\r\u001b[2K${text}`);
+        });
       } finally {
         unsubscribe();
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
         if (tty) ctx.err.write('\r\u001b[2K');
       }
       if (o.json) printJson(ctx, { type: 'result', run });

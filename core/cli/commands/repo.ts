@@ -61,17 +61,18 @@ export function registerRepo(program: Command, ctx: CliContext): void {
     .command('list')
     .description('list configured repositories')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
-      const state = await (await ctx.engine()).getState();
-      const rows = state.config.repositories.map((r) => ({
-        ...r,
-        hasPassword: state.repos.find((s) => s.name === r.name)?.hasPassword ?? false,
-      }));
+    .option('--keychain', 'also ask the keychain whether it holds each password')
+    .action(async (o: { json?: boolean; keychain?: boolean }) => {
+      const state = await (await ctx.engine()).getState({ keychain: o.keychain === true });
+      const rows = state.config.repositories.map((r) => {
+        const hasPassword = state.repos.find((s) => s.name === r.name)?.hasPassword;
+        return { ...r, ...(hasPassword === undefined ? {} : { hasPassword }) };
+      });
       if (o.json) printJson(ctx, rows);
       else
         for (const r of rows)
           ctx.out.write(
-            `${r.name}\t${r.target.kind}\t${r.target.path}${r.hasPassword ? '' : '\t(no password in keychain)'}\n`,
+            `${r.name}\t${r.target.kind}\t${r.target.path}${r.hasPassword === false ? '\t(no password in keychain)' : ''}\n`,
           );
     });
 

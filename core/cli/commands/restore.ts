@@ -3,6 +3,7 @@ import { RestrayError } from '../../errors.js';
 import { resolve } from 'node:path';
 import { printJson, type CliContext } from '../cli-context.js';
 import { collect } from '../options.js';
+import { awaitJob } from '../interrupt.js';
 import { throwIfFailed } from './backup.js';
 
 function source(v: string): 'onsite' | 'offsite' {
@@ -60,9 +61,12 @@ export function registerRestore(program: Command, ctx: CliContext): void {
           o.from === 'offsite'
             ? await engine.startOffsiteRestore({ ...request, generation: o.generation })
             : engine.startRestore(request);
-        const onSignal = () => engine.cancel(jobId);
-        process.once('SIGINT', onSignal);
-        const run = await done.finally(() => process.removeListener('SIGINT', onSignal));
+        const tty = !o.json && ctx.err.isTTY === true;
+        const run = await awaitJob(engine, jobId, done, (notice) => {
+          if (tty) ctx.err.write(`\r\u001b[2K${notice}`);
+        }).finally(() => {
+          if (tty) ctx.err.write('\r\u001b[2K');
+        });
         if (o.json) printJson(ctx, { type: 'result', run });
         throwIfFailed(run);
         if (!o.json)
