@@ -99,6 +99,11 @@ export const RunRecord = z.object({
   warnings: z.array(z.string()).optional(),
   backup: BackupSummary.optional(),
   restore: RestoreSummary.optional(),
+  /**
+   * Set only on the record a job hands back (never stored) when the run history could not be written: a
+   * read-only or full disk. The job's own result stands.
+   */
+  unrecorded: ErrorInfo.optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

@@ -2,6 +2,8 @@ import { homedir } from 'node:os';
 import { resolvePaths } from '../config/paths.js';
 import { Engine } from '../engine/engine.js';
 import { KeytarStore } from '../secrets/keytar-store.js';
+import { logUnexpected } from './bug-log.js';
+import { reportFailure } from './report-failure.js';
 
 /** What every command gets: the engine (opened on first use) and the output streams. */
 export interface CliContext {
@@ -11,23 +13,54 @@ export interface CliContext {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Set by a command that succeeds with a warning status (3: backup incomplete). */
   exitCode: number;
+  /**
+   * Records the details of an unexpected error (a bug) where the user can find them; returns where, if
+   * anywhere. Never throws. The terminal only ever gets one line.
+   */
+  logBug(e: unknown): string | undefined;
 }
 
 /** The real context: OS paths (or RESTRAY_HOME), the OS keychain, this process's streams. */
 export function processContext(): CliContext {
   let engine: Promise<Engine> | undefined;
-  return {
+  const paths = resolvePaths(process.platform, process.env, homedir());
+  const logBug = (e: unknown) => logUnexpected(paths.logDir, e);
+  quietOnBrokenPipe(process.stdout);
+  quietOnBrokenPipe(process.stderr);
+  const ctx: CliContext = {
     engine: () =>
       (engine ??= Engine.open({
-        paths: resolvePaths(process.platform, process.env, homedir()),
+        paths,
         secrets: new KeytarStore(),
         keychainInState: false,
+        onBug: logBug,
       })),
     out: process.stdout,
     err: process.stderr,
     stdin: process.stdin,
     exitCode: 0,
+    logBug,
   };
+  // Whatever escapes a command (an error in an event handler, a rejection nobody awaited) still ends as one
+  // line and a log entry, never a stack trace.
+  const last = (e: unknown) => {
+    process.exitCode = reportFailure(ctx, e);
+    process.stderr.write('', () => process.exit());
+  };
+  process.on('uncaughtException', last);
+  process.on('unhandledRejection', last);
+  return ctx;
+}
+
+/**
+ * `restray ls … | head`: once the reader has gone, writes fail with EPIPE. They are then dropped quietly
+ * instead of ending in an uncaught exception; the command finishes normally (restic is not killed, so it
+ * leaves no lock).
+ */
+function quietOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
 }
 
 /** Writes one JSON document per line (the `--json` output of every command). */

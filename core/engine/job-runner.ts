@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Job, JobKind, JobProgress, RunRecord, RunResult, Trigger } from '../../contract/app-state.js';
 import type { ErrorInfo } from '../../contract/errors.js';
-import { RestrayError, toErrorInfo } from '../errors.js';
+import { fileErrorInfo, RestrayError, toErrorInfo } from '../errors.js';
 import { Cancellation, cancellationOf } from '../restic/cancellation.js';
 import type { EventBus } from './event-bus.js';
 import { JobQueue } from '../jobs/job-queue.js';
@@ -163,12 +163,19 @@ export class JobRunner {
       ...(outcome?.restore === undefined ? {} : { restore: outcome.restore }),
     };
     const record: HistoryEntry = { run, log: log.slice(-200) };
+    let unrecorded: ErrorInfo | undefined;
     try {
       await this.history.append(record);
     } catch (e) {
-      this.onBug(e);
+      // A read-only or full disk is the user's to fix (the caller shows it); anything else is a bug.
+      unrecorded = fileErrorInfo(e);
+      if (!unrecorded) {
+        this.onBug(e);
+        unrecorded = toErrorInfo(e);
+      }
     }
-    this.bus.emit({ type: 'job-finished', jobId: queued.id, run });
-    return run;
+    const finished = unrecorded ? { ...run, unrecorded } : run;
+    this.bus.emit({ type: 'job-finished', jobId: queued.id, run: finished });
+    return finished;
   }
 }

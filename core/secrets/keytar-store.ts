@@ -26,6 +26,11 @@ export interface KeytarStoreOptions {
   probe?: () => Promise<SecretServiceState>;
   /** How long one keychain call may take before it fails with `keychain-unavailable`; default 10 s. */
   deadlineMs?: number;
+  /**
+   * Asked once before keytar is first used: false when the keychain's bus does not answer at all within the
+   * time given; default {@link secretServiceAnswers}.
+   */
+  answers?: (timeoutMs: number) => Promise<boolean>;
 }
 
 /** Default of {@link KeytarStoreOptions.deadlineMs}. */
@@ -140,6 +145,36 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<string | u
 }
 
 /**
+ * Whether the session bus answers a Ping to the Secret Service within `timeoutMs` (Linux; elsewhere true).
+ * A bus that does not answer at all (its daemon stopped or wedged) would make keytar's call block a libuv
+ * thread for good, and Node cannot exit while such a thread is busy (it joins the thread pool at exit): so
+ * that case is found by a separate `dbus-send`, which can be killed. Any answer, even an error such as "no
+ * Secret Service", counts as answering: keytar then reports it.
+ */
+export async function secretServiceAnswers(timeoutMs: number): Promise<boolean> {
+  if (process.platform !== 'linux' || !process.env.DBUS_SESSION_BUS_ADDRESS) return true;
+  return new Promise((resolve) => {
+    execFile(
+      'dbus-send',
+      [
+        '--session',
+        '--print-reply',
+        `--reply-timeout=${timeoutMs}`,
+        '--dest=org.freedesktop.secrets',
+        '/org/freedesktop/secrets',
+        'org.freedesktop.DBus.Peer.Ping',
+      ],
+      { timeout: timeoutMs, encoding: 'utf8' },
+      (err) => {
+        // killed by the timeout: no answer; ENOENT (no dbus-send): cannot tell, let keytar try
+        const e = err as (NodeJS.ErrnoException & { killed?: boolean }) | null;
+        resolve(!(e?.killed === true || (e !== null && /Did not receive a reply|Timeout/i.test(e.message))));
+      },
+    );
+  });
+}
+
+/**
  * Reads whether the Secret Service's default collection (where keytar/libsecret store) is locked, with
  * `dbus-send` on the session bus. Needed because libsecret answers "no such secret" for a locked collection
  * (and for a missing one) instead of failing. Passive: reads a property, never triggers an unlock prompt.
@@ -191,16 +226,24 @@ export class KeytarStore implements SecretStore {
   private readonly load: () => KeytarLike;
   private readonly probe: () => Promise<SecretServiceState>;
   private readonly deadlineMs: number;
+  private readonly answers: (timeoutMs: number) => Promise<boolean>;
   private keytar: KeytarLike | undefined;
+  private answered: Promise<void> | undefined;
 
   constructor(opts: KeytarStoreOptions = {}) {
     this.service = opts.service ?? SECRET_SERVICE;
     this.load = opts.load ?? loadKeytar;
     this.probe = opts.probe ?? probeSecretService;
     this.deadlineMs = opts.deadlineMs ?? KEYCHAIN_DEADLINE_MS;
+    this.answers = opts.answers ?? secretServiceAnswers;
   }
 
-  private module(): KeytarLike {
+  /** keytar, once the keychain's bus has been seen to answer (see secretServiceAnswers). */
+  private async module(): Promise<KeytarLike> {
+    this.answered ??= this.answers(this.deadlineMs).then((ok) => {
+      if (!ok) throw noAnswer(Math.round(this.deadlineMs / 1000));
+    });
+    await this.answered;
     return (this.keytar ??= this.load());
   }
 
@@ -229,7 +272,7 @@ export class KeytarStore implements SecretStore {
   private async getNow(account: string): Promise<string | undefined> {
     let value: string | null;
     try {
-      value = await this.module().getPassword(this.service, account);
+      value = await (await this.module()).getPassword(this.service, account);
     } catch (e) {
       throw mapKeychainError(e, 'read');
     }
@@ -242,7 +285,7 @@ export class KeytarStore implements SecretStore {
 
   private async setNow(account: string, secret: string): Promise<void> {
     try {
-      await this.module().setPassword(this.service, account, secret);
+      await (await this.module()).setPassword(this.service, account, secret);
     } catch (e) {
       throw mapKeychainError(e, 'store');
     }
@@ -251,7 +294,7 @@ export class KeytarStore implements SecretStore {
   private async deleteNow(account: string): Promise<boolean> {
     let removed: boolean;
     try {
-      removed = await this.module().deletePassword(this.service, account);
+      removed = await (await this.module()).deletePassword(this.service, account);
     } catch (e) {
       throw mapKeychainError(e, 'delete');
     }

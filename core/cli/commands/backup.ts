@@ -17,6 +17,25 @@ export function throwIfFailed(run: RunRecord): void {
   }
 }
 
+/**
+ * The run history could not be written (read-only or full home). A failed or cancelled run's error stays the
+ * one line, with the problem added to it; a run that worked gets one line saying so. Returns the run to
+ * report.
+ */
+export function noteUnrecorded(ctx: CliContext, run: RunRecord): RunRecord {
+  const problem = run.unrecorded;
+  if (!problem) return run;
+  if ((run.result === 'failed' || run.result === 'cancelled') && run.error)
+    return {
+      ...run,
+      error: { ...run.error, message: `${run.error.message} (Not recorded: ${problem.message})` },
+    };
+  ctx.err.write(
+    `restray: the ${run.kind} finished, but its run could not be recorded: ${problem.message}${problem.hint ? ` ${problem.hint}` : ''}\n`,
+  );
+  return run;
+}
+
 /** `restray backup PLAN [--json]`: runs one backup now, with a progress bar on a terminal. */
 export function registerBackup(program: Command, ctx: CliContext): void {
   program
@@ -47,6 +66,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         if (tty) ctx.err.write('\r\u001b[2K');
       }
       if (o.json) printJson(ctx, { type: 'result', run });
+      run = noteUnrecorded(ctx, run);
       throwIfFailed(run);
       if (!o.json && run.backup) {
         const b = run.backup;

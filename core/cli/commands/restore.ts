@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { printJson, type CliContext } from '../cli-context.js';
 import { collect } from '../options.js';
 import { awaitJob } from '../interrupt.js';
-import { throwIfFailed } from './backup.js';
+import { noteUnrecorded, throwIfFailed } from './backup.js';
 
 function source(v: string): 'onsite' | 'offsite' {
   if (v !== 'onsite' && v !== 'offsite') throw new InvalidArgumentError('use onsite or offsite');
@@ -68,7 +68,7 @@ export function registerRestore(program: Command, ctx: CliContext): void {
           if (tty) ctx.err.write('\r\u001b[2K');
         });
         if (o.json) printJson(ctx, { type: 'result', run });
-        throwIfFailed(run);
+        throwIfFailed(noteUnrecorded(ctx, run));
         if (!o.json)
           ctx.out.write(
             `Restored into ${resolve(o.target)}${o.from === 'offsite' ? ' from the offsite Pi' : ''}.\n`,
