@@ -34,6 +34,7 @@ import type { Conflict } from './restore-placement.js';
 import { restoreTarget, runRestoreJob } from './restore-job.js';
 import { findRepository, lazyResticContextFor, passwordAccount, resticContextFor } from './repo-context.js';
 import { retryAfterStaleLock } from './stale-locks.js';
+import { changeRepoPassword } from './password-change.js';
 
 export interface EngineOptions {
   paths: RestrayPaths;
@@ -128,9 +129,11 @@ export class Engine {
   // ---- configuration ------------------------------------------------------------------------------------
 
   /**
-   * Adds a repository and stores its password in the keychain (never anywhere else). With `init: true` runs
-   * `restic init` first; with `verify: true` opens the existing repository to prove the password. Nothing is
-   * saved if any step fails. Errors: `invalid-argument` (bad or duplicate name), keychain and restic kinds.
+   * Adds a repository and stores its password in the keychain (never anywhere else). With `init: true` stores
+   * the password, then runs `restic init` (removing the password again if init fails); with `verify: true`
+   * opens the existing repository to prove the password before storing it. Nothing is saved if any step
+   * fails. Errors: `invalid-argument` (bad or duplicate name), keychain and restic kinds (`wrong-password`,
+   * `repo-not-found` when verifying where no repository is).
    */
   async addRepository(
     input: unknown,
@@ -150,9 +153,21 @@ export class Engine {
     if (!password) throw new RestrayError('invalid-argument', 'password: the repository password is empty.');
     const next = validateConfig({ ...this.config, repositories: [...this.config.repositories, repo] });
     const ctx = { ...(await this.contextWithPassword(repo, password)) };
-    if (opts.init) await restic.init(ctx);
-    else if (opts.verify) await restic.snapshots(ctx);
-    await this.options.secrets.set(passwordAccount(repo), password);
+    const account = passwordAccount(repo);
+    if (opts.init) {
+      // The password is stored first: with the keychain unavailable nothing is created, and a repository is
+      // never created whose password is stored nowhere. A failed init takes the stored password back.
+      await this.options.secrets.set(account, password);
+      try {
+        await restic.init(ctx);
+      } catch (e) {
+        await this.options.secrets.delete(account).catch(() => false);
+        throw e;
+      }
+    } else {
+      if (opts.verify) await restic.snapshots(ctx);
+      await this.options.secrets.set(account, password);
+    }
     await this.commit(next);
     return repo;
   }
@@ -565,25 +580,13 @@ export class Engine {
   }
 
   /**
-   * Changes the repository password: `restic key passwd` with the stored one, then the keychain entry.
-   * If the keychain write fails after restic changed the key, the error says so and names the recovery.
+   * Changes the repository password crash-safely (see changeRepoPassword): add the new key, store it in the
+   * keychain, then remove the old key. The new password is never written to a file. If the old key could not
+   * be removed, both passwords open the repository and the result says so.
    */
-  async changePassword(repoName: string, next: string): Promise<void> {
+  async changePassword(repoName: string, next: string): Promise<{ oldKeyRemoved: boolean }> {
     const repo = findRepository(this.config, repoName);
-    const ctx = await this.context(repo);
-    await restic.keyPasswd(ctx, { newPassword: next });
-    try {
-      await this.options.secrets.set(passwordAccount(repo), next);
-    } catch (e) {
-      throw new RestrayError(
-        'keychain-unavailable',
-        `The password of "${repo.name}" was changed, but the keychain could not store the new one.`,
-        {
-          hint: 'Unlock the keychain and set the new password in Settings; the old one no longer opens the repository.',
-          cause: e,
-        },
-      );
-    }
+    return changeRepoPassword(await this.context(repo), this.options.secrets, passwordAccount(repo), next);
   }
 
   private async contextWithPassword(repo: Repository, password: string): Promise<restic.ResticContext> {

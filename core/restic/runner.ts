@@ -62,6 +62,11 @@ export interface RunOptions extends CallOptions {
   env?: Record<string, string>;
   /** Further secrets to keep out of errors, e.g. a new password. */
   secrets?: readonly string[];
+  /**
+   * Text for restic's standard input (e.g. a new key's password for `key add`), written once it runs. Only with a
+   * password given as a string (it then travels in RESTIC_PASSWORD, so stdin is free).
+   */
+  stdinText?: string;
   /** Leave out `ctx.repoArgs` (for `version`). */
   withoutRepo?: boolean;
   /** Time between SIGINT and SIGKILL after an abort; default 15 s. */
@@ -158,7 +163,7 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
   const child = execa(ctx.binary, argv, {
     env: buildChildEnv(ctx, opts.env),
     extendEnv: false,
-    stdin: lazyPassword ? 'pipe' : 'ignore',
+    stdin: lazyPassword || opts.stdinText !== undefined ? 'pipe' : 'ignore',
     // execa takes any descriptor number ("a file descriptor integer"); its types list only 1–9. child.stdout is
     // then null and never read (drainStdout reads the named pipe).
     stdout: (batched?.fd ?? 'pipe') as 'pipe',
@@ -277,6 +282,11 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
           stopUnread();
         },
       );
+  }
+
+  if (opts.stdinText !== undefined && !lazyPassword) {
+    child.stdin?.on('error', () => {}); // restic may exit without reading (EPIPE)
+    child.stdin?.end(opts.stdinText);
   }
 
   if (child.pid !== undefined && opts.onSpawn) guarded(opts.onSpawn as (v: unknown) => void, child.pid);

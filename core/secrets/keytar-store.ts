@@ -58,7 +58,7 @@ const LINUX_HINT =
 
 // Messages from libsecret/GLib (Linux), Security.framework (macOS) and Credential Manager (Windows).
 const UNAVAILABLE =
-  /autolaunch D-Bus|Could not connect|Failed to connect to socket|org\.freedesktop\.secrets was not provided|ServiceUnknown|No such interface|not provided by any \.service files|Error spawning command line|Connection refused|Did not receive a reply|disconnected from message bus/i;
+  /autolaunch D-Bus|Could not connect|The given address is empty|Failed to connect to socket|org\.freedesktop\.secrets was not provided|ServiceUnknown|No such interface|not provided by any \.service files|Error spawning command line|Connection refused|Did not receive a reply|disconnected from message bus/i;
 const NO_COLLECTION = /Object does not exist at path|No such object path|collection .* does not exist/i;
 const LOCKED =
   /locked collection|is locked|keychain is locked|Prompt (was )?dismissed|dismissed|User canceled|User cancelled|interaction is not allowed|passphrase you entered is not correct/i;

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { RestrayError } from '../../errors.js';
 import { resolve } from 'node:path';
 import { printJson, type CliContext } from '../cli-context.js';
+import { formatBytes } from '../format.js';
 import { collect } from '../options.js';
 import { awaitJob } from '../interrupt.js';
 import { noteUnrecorded, throwIfFailed } from './backup.js';
@@ -69,10 +70,15 @@ export function registerRestore(program: Command, ctx: CliContext): void {
         });
         if (o.json) printJson(ctx, { type: 'result', run });
         throwIfFailed(noteUnrecorded(ctx, run));
-        if (!o.json)
+        if (!o.json) {
+          const r = run.restore;
+          const what = r
+            ? `Restored ${r.filesRestored} ${r.filesRestored === 1 ? 'file' : 'files'} (${formatBytes(r.bytesRestored)})`
+            : 'Restored';
           ctx.out.write(
-            `Restored into ${resolve(o.target)}${o.from === 'offsite' ? ' from the offsite Pi' : ''}.\n`,
+            `${what} into ${resolve(o.target)}${o.from === 'offsite' ? ' from the offsite Pi' : ''}.\n`,
           );
+        }
       },
     );
 }
