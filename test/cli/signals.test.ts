@@ -113,7 +113,8 @@ describe('restray backup and signals (real restic, real keychain)', () => {
     it(`${signal} cancels the backup cleanly: exit 130, one line, a cancelled run, no restic lock`, async () => {
       const { ws, repo } = await slowBackupSetup();
       const { child } = await backupUnderWay(ws);
-      child.kill(signal);
+      // process.kill, not execa's kill: that one follows SIGTERM with SIGKILL after 5 s.
+      process.kill(child.pid!, signal);
       const r = await child;
       expect(r.exitCode, r.stderr).toBe(130);
       expect(r.signal).toBeUndefined();
@@ -134,10 +135,10 @@ describe('restray backup and signals (real restic, real keychain)', () => {
     // A restic that cannot react to the first SIGINT (stopped): only the second Ctrl-C ends it.
     process.kill(restic, 'SIGSTOP');
     await waitFor(() => processState(restic) === 'T', 'restic to stop', 60_000);
-    child.kill('SIGINT');
+    process.kill(child.pid!, 'SIGINT');
     await waitFor(() => signalPending(restic, 2), 'the first SIGINT to reach restic', 60_000);
     expect(lockFiles(repo)).toHaveLength(1);
-    child.kill('SIGINT');
+    process.kill(child.pid!, 'SIGINT');
     const r = await child;
     expect(r.exitCode, r.stderr).toBe(130);
     expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
