@@ -109,6 +109,11 @@ export const RunRecord = z.object({
   warnings: z.array(z.string()).optional(),
   backup: BackupSummary.optional(),
   restore: RestoreSummary.optional(),
+  /**
+   * Set only on the record a job hands back (never stored) when the run history could not be written: a
+   * read-only or full disk. The job's own result stands.
+   */
+  unrecorded: ErrorInfo.optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
@@ -215,10 +220,13 @@ export const ChainStatus = z.object({
 });
 export type ChainStatus = z.infer<typeof ChainStatus>;
 
-/** A repository as the UI sees it: never its password, only whether the keychain holds one. */
+/**
+ * A repository as the UI sees it: never its password, only whether the keychain holds one (absent when the
+ * keychain was not asked: CLI commands that need no password never touch it).
+ */
 export const RepoState = z.object({
   name: Name,
-  hasPassword: z.boolean(),
+  hasPassword: z.boolean().optional(),
   chain: ChainStatus,
 });
 export type RepoState = z.infer<typeof RepoState>;

@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { RestrayError, toErrorInfo } from '../errors.js';
 import { processContext, type CliContext } from './cli-context.js';
 import { registerBackup } from './commands/backup.js';
 import { registerBrowse } from './commands/browse.js';
@@ -9,7 +8,8 @@ import { registerPlan } from './commands/plan.js';
 import { registerRepo } from './commands/repo.js';
 import { registerRestore } from './commands/restore.js';
 import { registerStatus } from './commands/status.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { EXIT } from './exit-codes.js';
+import { reportFailure } from './report-failure.js';
 
 const HELP_EXIT = `
 Exit status: 0 ok, 1 failure, 2 bad arguments or configuration, 3 backup incomplete (some files unreadable),
@@ -58,10 +58,6 @@ export async function runCli(argv: string[], ctx: CliContext = processContext())
       ctx.err.write(`restray: ${e.message.replace(/^error: /, '')} (see restray --help)\n`);
       return EXIT.usage;
     }
-    const info = toErrorInfo(e);
-    ctx.err.write(`restray: ${info.message}${info.hint ? ` ${info.hint}` : ''}\n`);
-    if (!(e instanceof RestrayError))
-      ctx.err.write(`restray: this is a bug; please report it with: ${(e as Error).stack ?? e}\n`);
-    return exitCodeFor(info.kind);
+    return reportFailure(ctx, e);
   }
 }

@@ -38,6 +38,7 @@ import type { Conflict } from './restore-placement.js';
 import { restoreTarget, runRestoreJob } from './restore-job.js';
 import { findRepository, lazyResticContextFor, passwordAccount, resticContextFor } from './repo-context.js';
 import { retryAfterStaleLock } from './stale-locks.js';
+import { changeRepoPassword } from './password-change.js';
 
 export interface EngineOptions {
   paths: RestrayPaths;
@@ -47,6 +48,12 @@ export interface EngineOptions {
   onBug?: (e: unknown) => void;
   /** Which Restray process this is (named to other processes that wait for its work). Default `cli`. */
   role?: ProcessRole;
+  /**
+   * Whether the state (getState, config-changed) asks the keychain if each repository has a password;
+   * default true (the app shows it). The CLI says false: commands that need no password never touch a
+   * keychain that may be locked or gone.
+   */
+  keychainInState?: boolean;
 }
 
 const RECENT_RUNS = 50;
@@ -150,9 +157,11 @@ export class Engine {
   // ---- configuration ------------------------------------------------------------------------------------
 
   /**
-   * Adds a repository and stores its password in the keychain (never anywhere else). With `init: true` runs
-   * `restic init` first; with `verify: true` opens the existing repository to prove the password. Nothing is
-   * saved if any step fails. Errors: `invalid-argument` (bad or duplicate name), keychain and restic kinds.
+   * Adds a repository and stores its password in the keychain (never anywhere else). With `init: true` stores
+   * the password, then runs `restic init` (removing the password again if init fails); with `verify: true`
+   * opens the existing repository to prove the password before storing it. Nothing is saved if any step
+   * fails. Errors: `invalid-argument` (bad or duplicate name), keychain and restic kinds (`wrong-password`,
+   * `repo-not-found` when verifying where no repository is).
    */
   async addRepository(
     input: unknown,
@@ -172,9 +181,21 @@ export class Engine {
     if (!password) throw new RestrayError('invalid-argument', 'password: the repository password is empty.');
     const next = validateConfig({ ...this.config, repositories: [...this.config.repositories, repo] });
     const ctx = { ...(await this.contextWithPassword(repo, password)) };
-    if (opts.init) await restic.init(ctx);
-    else if (opts.verify) await restic.snapshots(ctx);
-    await this.options.secrets.set(passwordAccount(repo), password);
+    const account = passwordAccount(repo);
+    if (opts.init) {
+      // The password is stored first: with the keychain unavailable nothing is created, and a repository is
+      // never created whose password is stored nowhere. A failed init takes the stored password back.
+      await this.options.secrets.set(account, password);
+      try {
+        await restic.init(ctx);
+      } catch (e) {
+        await this.options.secrets.delete(account).catch(() => false);
+        throw e;
+      }
+    } else {
+      if (opts.verify) await restic.snapshots(ctx);
+      await this.options.secrets.set(account, password);
+    }
     await this.commit(next);
     return repo;
   }
@@ -280,9 +301,12 @@ export class Engine {
     });
   }
 
-  /** Cancels a queued or running job; restic removes its lock. Unknown ids are ignored. */
-  cancel(jobId: string): void {
-    this.runner.cancel(jobId);
+  /**
+   * Cancels a queued or running job; restic removes its lock. `force` (asked a second time) kills restic
+   * without waiting for the grace period, then removes its lock. Unknown ids are ignored.
+   */
+  cancel(jobId: string, opts: { force?: boolean } = {}): void {
+    this.runner.cancel(jobId, opts);
   }
 
   /**
@@ -507,14 +531,18 @@ export class Engine {
 
   // ---- state ----------------------------------------------------------------------------------------------
 
-  /** The full state snapshot for the UI and `restray status`: no password or key material. */
-  async getState(): Promise<AppState> {
+  /**
+   * The full state snapshot for the UI and `restray status`: no password or key material. `keychain` (default
+   * the engine's `keychainInState`) says whether to ask the keychain for `hasPassword`.
+   */
+  async getState(opts: { keychain?: boolean } = {}): Promise<AppState> {
     const entries = await this.history.list(RECENT_RUNS);
     const recentRuns = entries.map((e) => e.run);
+    const askKeychain = opts.keychain ?? this.options.keychainInState ?? true;
     const repos: RepoState[] = await Promise.all(
       this.config.repositories.map(async (r) => ({
         name: r.name,
-        hasPassword: await this.hasPassword(r),
+        ...(askKeychain ? { hasPassword: await this.hasPassword(r) } : {}),
         chain: this.chainFor(r.name, recentRuns),
       })),
     );
@@ -631,25 +659,13 @@ export class Engine {
   }
 
   /**
-   * Changes the repository password: `restic key passwd` with the stored one, then the keychain entry.
-   * If the keychain write fails after restic changed the key, the error says so and names the recovery.
+   * Changes the repository password crash-safely (see changeRepoPassword): add the new key, store it in the
+   * keychain, then remove the old key. The new password is never written to a file. If the old key could not
+   * be removed, both passwords open the repository and the result says so.
    */
-  async changePassword(repoName: string, next: string): Promise<void> {
+  async changePassword(repoName: string, next: string): Promise<{ oldKeyRemoved: boolean }> {
     const repo = findRepository(this.config, repoName);
-    const ctx = await this.context(repo);
-    await restic.keyPasswd(ctx, { newPassword: next });
-    try {
-      await this.options.secrets.set(passwordAccount(repo), next);
-    } catch (e) {
-      throw new RestrayError(
-        'keychain-unavailable',
-        `The password of "${repo.name}" was changed, but the keychain could not store the new one.`,
-        {
-          hint: 'Unlock the keychain and set the new password in Settings; the old one no longer opens the repository.',
-          cause: e,
-        },
-      );
-    }
+    return changeRepoPassword(await this.context(repo), this.options.secrets, passwordAccount(repo), next);
   }
 
   private async contextWithPassword(repo: Repository, password: string): Promise<restic.ResticContext> {

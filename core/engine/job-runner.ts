@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Job, JobKind, JobProgress, RunRecord, RunResult, Trigger } from '../../contract/app-state.js';
 import type { ErrorInfo } from '../../contract/errors.js';
-import { RestrayError, toErrorInfo } from '../errors.js';
+import { fileErrorInfo, RestrayError, toErrorInfo } from '../errors.js';
+import { Cancellation, cancellationOf } from '../restic/cancellation.js';
 import type { EventBus } from './event-bus.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import type { HistoryEntry, RunHistory } from '../jobs/run-history.js';
@@ -93,13 +94,21 @@ export class JobRunner {
     return { jobId: id, done, coalesced: false };
   }
 
-  /** Cancels a queued or running job (restic gets SIGINT and removes its lock). Unknown ids are ignored. */
-  cancel(jobId: string): void {
+  /**
+   * Cancels a queued or running job: restic gets SIGINT and removes its lock (SIGKILL after the grace
+   * period). With `force` (a second request, e.g. a second Ctrl-C) restic is killed at once and its lock
+   * removed with `restic unlock` afterwards. Either way the run is recorded as cancelled. Unknown ids are
+   * ignored.
+   */
+  cancel(jobId: string, opts: { force?: boolean } = {}): void {
     const a = this.active.get(jobId);
-    if (!a || a.abort.signal.aborted) return;
-    a.job = { ...a.job, state: 'cancelling' };
-    this.bus.emit({ type: 'job-updated', job: a.job });
-    a.abort.abort();
+    if (!a) return;
+    if (!a.abort.signal.aborted) {
+      a.job = { ...a.job, state: 'cancelling' };
+      this.bus.emit({ type: 'job-updated', job: a.job });
+      a.abort.abort(new Cancellation());
+    }
+    if (opts.force) cancellationOf(a.abort.signal)?.force();
   }
 
   /** Cancels everything and waits until all jobs have finished (daemon shutdown). */
@@ -176,12 +185,19 @@ export class JobRunner {
       ...(outcome?.restore === undefined ? {} : { restore: outcome.restore }),
     };
     const record: HistoryEntry = { run, log: log.slice(-200) };
+    let unrecorded: ErrorInfo | undefined;
     try {
       await this.history.append(record);
     } catch (e) {
-      this.onBug(e);
+      // A read-only or full disk is the user's to fix (the caller shows it); anything else is a bug.
+      unrecorded = fileErrorInfo(e);
+      if (!unrecorded) {
+        this.onBug(e);
+        unrecorded = toErrorInfo(e);
+      }
     }
-    this.bus.emit({ type: 'job-finished', jobId: queued.id, run });
-    return run;
+    const finished = unrecorded ? { ...run, unrecorded } : run;
+    this.bus.emit({ type: 'job-finished', jobId: queued.id, run: finished });
+    return finished;
   }
 }

@@ -92,19 +92,23 @@ export async function placeRestored(
   return result;
 }
 
-/** Counts regular files and links below `dir` (restic 0.14 reports no restore summary). */
+/**
+ * Counts regular files and links below `dir` (restic 0.14 reports no restore summary). Names are read as
+ * bytes: a file name that is not valid UTF-8 would otherwise come back altered and fail its lstat.
+ */
 export async function countFiles(dir: string): Promise<{ files: number; bytes: number }> {
   let files = 0;
   let bytes = 0;
-  const walk = async (d: string): Promise<void> => {
-    let names: string[];
+  const slash = Buffer.from(sep);
+  const walk = async (d: Buffer): Promise<void> => {
+    let names: Buffer[];
     try {
-      names = await readdir(d);
+      names = await readdir(d, { encoding: 'buffer' });
     } catch {
       return;
     }
     for (const n of names) {
-      const p = join(d, n);
+      const p = Buffer.concat([d, slash, n]);
       const st = await lstat(p);
       if (st.isDirectory()) await walk(p);
       else {
@@ -113,8 +117,26 @@ export async function countFiles(dir: string): Promise<{ files: number; bytes: n
       }
     }
   };
-  await walk(dir);
+  await walk(Buffer.from(dir));
   return { files, bytes };
+}
+
+/**
+ * The includes of a restore that restic restored nothing for: plain absolute paths (no pattern characters)
+ * that do not exist below `target`, which mirrors the snapshot's paths. Patterns cannot be checked this way
+ * and are never reported.
+ */
+export async function unmatchedIncludes(target: string, includes: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const inc of includes) {
+    if (/[*?[\]]/.test(inc)) continue;
+    try {
+      await lstat(join(target, inc));
+    } catch {
+      out.push(inc);
+    }
+  }
+  return out;
 }
 
 /** `~/Restored/2026-11-22 14-05`: the default folder for a restore into a new place. */

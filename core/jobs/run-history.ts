@@ -1,8 +1,8 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { RunRecord } from '../../contract/app-state.js';
-import { writeFileAtomic } from '../config/atomic-write.js';
+import { ensureDir, writeFileAtomic } from '../config/atomic-write.js';
 
 /** A finished run plus its log: restic's stderr and stray output tail, scrubbed of secrets. */
 export const HistoryEntry = z.object({ run: RunRecord, log: z.array(z.string()).default([]) });
@@ -21,7 +21,7 @@ export class RunHistory {
 
   /** Appends a record; trims the file when it holds more than twice the limit. */
   async append(record: HistoryEntry): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    await ensureDir(dirname(this.file));
     // jitless: one record per call, so zod's compiled fast path would cost more to build than it saves.
     const line = `${JSON.stringify(HistoryEntry.parse(record, { jitless: true }))}\n`;
     await appendFile(this.file, line, { mode: 0o600 });

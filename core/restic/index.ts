@@ -17,4 +17,11 @@ export { diff, type DiffOptions, type DiffResult } from './diff.js';
 export { restore, type RestoreOptions } from './restore.js';
 export { unlock, type UnlockOptions } from './unlock.js';
 export { stats, type StatsOptions } from './stats.js';
-export { keyPasswd, checkNewPassword, type KeyPasswdOptions } from './key-passwd.js';
+export {
+  keyPasswd,
+  keyAdd,
+  keyRemove,
+  currentKeyId,
+  checkNewPassword,
+  type KeyPasswdOptions,
+} from './key-passwd.js';

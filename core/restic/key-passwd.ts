@@ -1,7 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { z } from 'zod';
 import { invalidArgument } from './args.js';
+import { decodeMessage } from './json-lines.js';
 import { callOptions, runRestic, type CallOptions, type ResticContext } from './runner.js';
 
 export interface KeyPasswdOptions extends CallOptions {
@@ -10,7 +9,7 @@ export interface KeyPasswdOptions extends CallOptions {
 
 /**
  * Refuses passwords restic would store differently from what the app keeps: restic trims whitespace around a
- * password read from a file (verified with 0.14), while it uses RESTIC_PASSWORD verbatim.
+ * password read from a file or a line (verified with 0.14), while it uses RESTIC_PASSWORD verbatim.
  */
 export function checkNewPassword(pw: string): void {
   if (pw.length === 0) throw invalidArgument('The new password is empty.');
@@ -19,31 +18,64 @@ export function checkNewPassword(pw: string): void {
   if (/[\r\n\0]/.test(pw)) throw invalidArgument('The new password must be a single line.');
 }
 
+const KeyList = z.array(z.object({ id: z.string().min(1), current: z.boolean() }).passthrough());
+
+/** The password of a context as a string (a lazy one is asked for now). */
+async function passwordOf(ctx: ResticContext): Promise<string> {
+  return typeof ctx.password === 'function' ? ctx.password() : ctx.password;
+}
+
 /**
- * `restic key passwd`: changes the repository password from `ctx.password` to `newPassword`.
- *
- * The new password never reaches argv: it goes to `--new-password-file`, a 0600 file in a fresh 0700 directory
- * under the OS temp folder, removed as soon as restic exits (also on failure or cancel). A file rather than
- * /dev/stdin because it works the same on Windows, where there is no /dev/stdin, and keeps one code path; the
- * exposure is one short-lived file readable only by the user whose keychain holds the password anyway.
- *
- * Exit statuses: 0. Errors: `invalid-argument` (see {@link checkNewPassword}), `wrong-password` for the old
- * password, `append-only` (the old key cannot be deleted), `repo-not-found`, SSH kinds, `failed`.
- * Side effects: adds a key for the new password and deletes the old key; the caller must store the new password
- * at once. If restic fails after adding the key, both passwords may work.
+ * `restic key list --json`: the ID of the key the context's password opens. Errors: `wrong-password`,
+ * `repo-not-found`, SSH kinds, `failed` (also for output restic never gives).
+ */
+export async function currentKeyId(ctx: ResticContext, opts: CallOptions = {}): Promise<string> {
+  let keys: z.infer<typeof KeyList> | undefined;
+  await runRestic(ctx, {
+    ...callOptions(opts),
+    args: ['key', 'list', '--json'],
+    onJson: (v) => (keys ??= decodeMessage(KeyList, v)),
+  });
+  const id = keys?.find((k) => k.current)?.id;
+  if (id === undefined) throw invalidArgument('restic listed no current key.');
+  return id;
+}
+
+/**
+ * `restic key add`: adds a key for `newPassword`, which travels on restic's standard input (never in argv or a
+ * file); the current password goes in the environment. Both passwords open the repository afterwards.
+ * Errors: `invalid-argument` (see {@link checkNewPassword}), `wrong-password`, `append-only`, SSH kinds, `failed`.
+ */
+export async function keyAdd(ctx: ResticContext, opts: KeyPasswdOptions): Promise<void> {
+  checkNewPassword(opts.newPassword);
+  await runRestic(
+    { ...ctx, password: await passwordOf(ctx) },
+    {
+      ...callOptions(opts),
+      args: ['key', 'add'],
+      stdinText: `${opts.newPassword}\n`,
+      secrets: [opts.newPassword],
+    },
+  );
+}
+
+/**
+ * `restic key remove ID`: removes another key (restic refuses to remove the one in use). Errors:
+ * `wrong-password`, `append-only`, SSH kinds, `failed`.
+ */
+export async function keyRemove(ctx: ResticContext, id: string, opts: CallOptions = {}): Promise<void> {
+  if (!/^[0-9a-f]{8,64}$/.test(id)) throw invalidArgument('That is not a restic key ID.');
+  await runRestic(ctx, { ...callOptions(opts), args: ['key', 'remove', id] });
+}
+
+/**
+ * Changes the repository password from `ctx.password` to `newPassword` without a file: adds a key for the new
+ * password, then removes the old key with the new password. A failure in between leaves both passwords
+ * working, never none. The engine runs the same steps with the keychain write between them
+ * (core/engine/password-change.ts). Errors: those of {@link keyAdd}, {@link currentKeyId}, {@link keyRemove}.
  */
 export async function keyPasswd(ctx: ResticContext, opts: KeyPasswdOptions): Promise<void> {
-  checkNewPassword(opts.newPassword);
-  const dir = await mkdtemp(join(tmpdir(), 'restray-key-'));
-  try {
-    const file = join(dir, 'new-password');
-    await writeFile(file, opts.newPassword, { mode: 0o600, flag: 'wx' });
-    await runRestic(ctx, {
-      ...callOptions(opts),
-      args: ['key', 'passwd', '--new-password-file', file],
-      secrets: [opts.newPassword],
-    });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const oldId = await currentKeyId(ctx, opts);
+  await keyAdd(ctx, opts);
+  await keyRemove({ ...ctx, password: opts.newPassword }, oldId, opts);
 }

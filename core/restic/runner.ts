@@ -5,6 +5,7 @@ import type { RestrayError } from '../errors.js';
 import { openBatchedStdout } from './batched-stdout.js';
 import { BoundedTail } from './bounded-tail.js';
 import { lowerPriority } from './priority.js';
+import { cancellationOf } from './cancellation.js';
 import { cancelled, classifyResticFailure, ResticError, resticMissing } from './errors.js';
 import { LineSplitter, parseJsonLine } from './json-lines.js';
 import { redact, stripAnsi } from './redact.js';
@@ -61,6 +62,11 @@ export interface RunOptions extends CallOptions {
   env?: Record<string, string>;
   /** Further secrets to keep out of errors, e.g. a new password. */
   secrets?: readonly string[];
+  /**
+   * Text for restic's standard input (e.g. a new key's password for `key add`), written once it runs. Only with a
+   * password given as a string (it then travels in RESTIC_PASSWORD, so stdin is free).
+   */
+  stdinText?: string;
   /** Leave out `ctx.repoArgs` (for `version`). */
   withoutRepo?: boolean;
   /** Time between SIGINT and SIGKILL after an abort; default 15 s. */
@@ -157,7 +163,7 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
   const child = execa(ctx.binary, argv, {
     env: buildChildEnv(ctx, opts.env),
     extendEnv: false,
-    stdin: lazyPassword ? 'pipe' : 'ignore',
+    stdin: lazyPassword || opts.stdinText !== undefined ? 'pipe' : 'ignore',
     // execa takes any descriptor number ("a file descriptor integer"); its types list only 1–9. child.stdout is
     // then null and never read (drainStdout reads the named pipe).
     stdout: (batched?.fd ?? 'pipe') as 'pipe',
@@ -188,9 +194,16 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
     }, opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
   };
   let aborted = false;
+  let offForce = () => {};
   const onAbort = () => {
     aborted = true;
     stop();
+    // A forced cancel (a second Ctrl-C) does not wait for the grace period; the lock is removed afterwards.
+    offForce =
+      cancellationOf(opts.signal)?.onForce(() => {
+        forceKilled = true;
+        child.kill('SIGKILL');
+      }) ?? offForce;
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -271,6 +284,11 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
       );
   }
 
+  if (opts.stdinText !== undefined && !lazyPassword) {
+    child.stdin?.on('error', () => {}); // restic may exit without reading (EPIPE)
+    child.stdin?.end(opts.stdinText);
+  }
+
   if (child.pid !== undefined && opts.onSpawn) guarded(opts.onSpawn as (v: unknown) => void, child.pid);
   try {
     const [result] = await Promise.all([child, drainStdout(), drain(child.stderr, stderrLines)]);
@@ -304,6 +322,7 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
     if (aborted) {
       const e = cancelled(result.exitCode, tails.stderrTail);
       if (!forceKilled) throw e;
+      if (await removedLockOfKilled(ctx, opts)) throw e;
       throw new ResticError('cancelled', e.message, {
         hint: 'restic had to be killed: if the repository stays locked, unlock it.',
         stderrTail: tails.stderrTail,
@@ -329,6 +348,27 @@ export async function runRestic(ctx: ResticContext, opts: RunOptions): Promise<R
     exited = true;
     batched?.close();
     if (killTimer !== undefined) clearTimeout(killTimer);
+    offForce();
     opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+const UNLOCK_DEADLINE_MS = 20_000;
+
+/**
+ * After restic was killed: `restic unlock` removes the lock the killed process left (its PID is gone on this
+ * host, which is what unlock checks). Bounded; true when it worked. Not for calls without a repository.
+ */
+async function removedLockOfKilled(ctx: ResticContext, opts: RunOptions): Promise<boolean> {
+  if (opts.withoutRepo || opts.args[0] === 'unlock') return false;
+  try {
+    await runRestic(ctx, {
+      args: ['unlock'],
+      signal: AbortSignal.timeout(UNLOCK_DEADLINE_MS),
+      killGraceMs: 2_000,
+    });
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -70,6 +70,32 @@ describe('KeytarStore', () => {
   });
 });
 
+describe('KeytarStore deadline', () => {
+  it('turns a keychain call that never answers into keychain-unavailable after the deadline', async () => {
+    const never = () => new Promise<never>(() => {});
+    const store = new KeytarStore({
+      load: () => fake({ getPassword: never, setPassword: never, deletePassword: never }),
+      probe: async () => 'unlocked',
+      deadlineMs: 50,
+    });
+    for (const call of [() => store.get('a'), () => store.set('a', 'pw'), () => store.delete('a')]) {
+      const e = await call().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(RestrayError);
+      expect(e).toMatchObject({ kind: 'keychain-unavailable' });
+      expect((e as RestrayError).message).toMatch(/did not answer/);
+    }
+  });
+
+  it('also bounds the locked-or-missing probe that follows a lookup finding nothing', async () => {
+    const store = new KeytarStore({
+      load: () => fake(),
+      probe: () => new Promise<never>(() => {}),
+      deadlineMs: 50,
+    });
+    await expect(store.get('a')).rejects.toMatchObject({ kind: 'keychain-unavailable' });
+  });
+});
+
 describe('mapKeychainError', () => {
   it.each([
     ['Cannot autolaunch D-Bus without X11 $DISPLAY', 'keychain-unavailable'],

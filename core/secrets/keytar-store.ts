@@ -24,7 +24,17 @@ export interface KeytarStoreOptions {
   load?: () => KeytarLike;
   /** Tells a locked keychain from a missing secret (Linux); default {@link probeSecretService}. */
   probe?: () => Promise<SecretServiceState>;
+  /** How long one keychain call may take before it fails with `keychain-unavailable`; default 10 s. */
+  deadlineMs?: number;
+  /**
+   * Asked once before keytar is first used: false when the keychain's bus does not answer at all within the
+   * time given; default {@link secretServiceAnswers}.
+   */
+  answers?: (timeoutMs: number) => Promise<boolean>;
 }
+
+/** Default of {@link KeytarStoreOptions.deadlineMs}. */
+export const KEYCHAIN_DEADLINE_MS = 10_000;
 
 /**
  * Loads keytar lazily, so that merely importing this module never fails: a missing or mis-built native module
@@ -48,7 +58,7 @@ const LINUX_HINT =
 
 // Messages from libsecret/GLib (Linux), Security.framework (macOS) and Credential Manager (Windows).
 const UNAVAILABLE =
-  /autolaunch D-Bus|Could not connect|Failed to connect to socket|org\.freedesktop\.secrets was not provided|ServiceUnknown|No such interface|not provided by any \.service files|Error spawning command line|Connection refused|Did not receive a reply|disconnected from message bus/i;
+  /autolaunch D-Bus|Could not connect|The given address is empty|Failed to connect to socket|org\.freedesktop\.secrets was not provided|ServiceUnknown|No such interface|not provided by any \.service files|Error spawning command line|Connection refused|Did not receive a reply|disconnected from message bus/i;
 const NO_COLLECTION = /Object does not exist at path|No such object path|collection .* does not exist/i;
 const LOCKED =
   /locked collection|is locked|keychain is locked|Prompt (was )?dismissed|dismissed|User canceled|User cancelled|interaction is not allowed|passphrase you entered is not correct/i;
@@ -102,10 +112,64 @@ export function mapKeychainError(e: unknown, action: string): RestrayError {
   });
 }
 
+function noAnswer(seconds: number): RestrayError {
+  return new RestrayError(
+    'keychain-unavailable',
+    `The system keychain did not answer within ${seconds} s, so Restray cannot read or store the repository password.`,
+    {
+      hint: 'Check that your keychain is running and unlocked (it may be waiting for an unlock prompt), then try again.',
+    },
+  );
+}
+
+/**
+ * Settles like `work`, or rejects with {@link noAnswer} after `ms`. The keychain call itself cannot be
+ * stopped (it runs on a libuv thread): the CLI exits explicitly once it is done, so a call that never returns
+ * does not keep the process alive.
+ */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(noAnswer(Math.round(ms / 1000))), ms);
+    timer.unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 function run(cmd: string, args: string[], timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout) =>
       resolve(err ? undefined : stdout),
+    );
+  });
+}
+
+/**
+ * Whether the session bus answers a Ping to the Secret Service within `timeoutMs` (Linux; elsewhere true).
+ * A bus that does not answer at all (its daemon stopped or wedged) would make keytar's call block a libuv
+ * thread for good, and Node cannot exit while such a thread is busy (it joins the thread pool at exit): so
+ * that case is found by a separate `dbus-send`, which can be killed. Any answer, even an error such as "no
+ * Secret Service", counts as answering: keytar then reports it.
+ */
+export async function secretServiceAnswers(timeoutMs: number): Promise<boolean> {
+  if (process.platform !== 'linux' || !process.env.DBUS_SESSION_BUS_ADDRESS) return true;
+  return new Promise((resolve) => {
+    execFile(
+      'dbus-send',
+      [
+        '--session',
+        '--print-reply',
+        `--reply-timeout=${timeoutMs}`,
+        '--dest=org.freedesktop.secrets',
+        '/org/freedesktop/secrets',
+        'org.freedesktop.DBus.Peer.Ping',
+      ],
+      { timeout: timeoutMs, encoding: 'utf8' },
+      (err) => {
+        // killed by the timeout: no answer; ENOENT (no dbus-send): cannot tell, let keytar try
+        const e = err as (NodeJS.ErrnoException & { killed?: boolean }) | null;
+        resolve(!(e?.killed === true || (e !== null && /Did not receive a reply|Timeout/i.test(e.message))));
+      },
     );
   });
 }
@@ -153,21 +217,33 @@ export async function probeSecretService(): Promise<SecretServiceState> {
  * `keychain-locked` when the keychain is locked or the unlock prompt was dismissed; `failed` otherwise.
  * It never falls back to a plaintext file, and never puts a secret into an error.
  * On Linux a lookup that finds nothing asks the Secret Service whether the keyring is locked, because
- * libsecret reports a locked keyring as "not found".
+ * libsecret reports a locked keyring as "not found". Every call has a deadline (`deadlineMs`, 10 s): a
+ * keychain that hangs (a locked collection waiting on a prompt, a daemon that stopped answering) becomes
+ * `keychain-unavailable` instead of a hang.
  */
 export class KeytarStore implements SecretStore {
   private readonly service: string;
   private readonly load: () => KeytarLike;
   private readonly probe: () => Promise<SecretServiceState>;
+  private readonly deadlineMs: number;
+  private readonly answers: (timeoutMs: number) => Promise<boolean>;
   private keytar: KeytarLike | undefined;
+  private answered: Promise<void> | undefined;
 
   constructor(opts: KeytarStoreOptions = {}) {
     this.service = opts.service ?? SECRET_SERVICE;
     this.load = opts.load ?? loadKeytar;
     this.probe = opts.probe ?? probeSecretService;
+    this.deadlineMs = opts.deadlineMs ?? KEYCHAIN_DEADLINE_MS;
+    this.answers = opts.answers ?? secretServiceAnswers;
   }
 
-  private module(): KeytarLike {
+  /** keytar, once the keychain's bus has been seen to answer (see secretServiceAnswers). */
+  private async module(): Promise<KeytarLike> {
+    this.answered ??= this.answers(this.deadlineMs).then((ok) => {
+      if (!ok) throw noAnswer(Math.round(this.deadlineMs / 1000));
+    });
+    await this.answered;
     return (this.keytar ??= this.load());
   }
 
@@ -179,10 +255,24 @@ export class KeytarStore implements SecretStore {
   }
 
   /** The secret stored under `account`, or undefined. Throws as described on the class. */
-  async get(account: string): Promise<string | undefined> {
+  get(account: string): Promise<string | undefined> {
+    return withDeadline(this.getNow(account), this.deadlineMs);
+  }
+
+  /** Stores or replaces the secret under `account`. Throws as described on the class. */
+  set(account: string, secret: string): Promise<void> {
+    return withDeadline(this.setNow(account, secret), this.deadlineMs);
+  }
+
+  /** Removes the secret; true when one existed. Throws as described on the class. */
+  delete(account: string): Promise<boolean> {
+    return withDeadline(this.deleteNow(account), this.deadlineMs);
+  }
+
+  private async getNow(account: string): Promise<string | undefined> {
     let value: string | null;
     try {
-      value = await this.module().getPassword(this.service, account);
+      value = await (await this.module()).getPassword(this.service, account);
     } catch (e) {
       throw mapKeychainError(e, 'read');
     }
@@ -193,20 +283,18 @@ export class KeytarStore implements SecretStore {
     return value;
   }
 
-  /** Stores or replaces the secret under `account`. Throws as described on the class. */
-  async set(account: string, secret: string): Promise<void> {
+  private async setNow(account: string, secret: string): Promise<void> {
     try {
-      await this.module().setPassword(this.service, account, secret);
+      await (await this.module()).setPassword(this.service, account, secret);
     } catch (e) {
       throw mapKeychainError(e, 'store');
     }
   }
 
-  /** Removes the secret; true when one existed. Throws as described on the class. */
-  async delete(account: string): Promise<boolean> {
+  private async deleteNow(account: string): Promise<boolean> {
     let removed: boolean;
     try {
-      removed = await this.module().deletePassword(this.service, account);
+      removed = await (await this.module()).deletePassword(this.service, account);
     } catch (e) {
       throw mapKeychainError(e, 'delete');
     }

@@ -155,6 +155,7 @@ async function status(engine: Engine, lang: string): Promise<string> {
       err: out,
       stdin: new PassThrough(),
       exitCode: 0,
+      logBug: () => undefined,
     });
     expect(code, text).toBe(0);
   } finally {

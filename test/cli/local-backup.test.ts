@@ -163,7 +163,7 @@ describe('restray CLI against a local repository (real restic, real keychain)', 
     execFileSync('secret-tool', ['clear', 'service', 'restray', 'account', `repo:${id}`], {
       env: { ...process.env, ...ws.env },
     });
-    expect((await ws.run(['repo', 'list'])).stdout).toContain('(no password in keychain)');
+    expect((await ws.run(['repo', 'list', '--keychain'])).stdout).toContain('(no password in keychain)');
     const locked = await ws.run(['snapshots', 'r']);
     expect(locked.exitCode).not.toBe(0);
     expect(locked.stderr).toMatch(/password/i);
@@ -177,7 +177,7 @@ describe('restray CLI against a local repository (real restic, real keychain)', 
     expect(readdirSync(join(ws.home, 'repo', 'locks'))).toEqual([]);
     const wrong = await ws.run(['repo', 'password', 'r'], { input: 'not the password\n' });
     expect(wrong.exitCode).toBe(12);
-    expect((await ws.run(['repo', 'list'])).stdout).toContain('(no password in keychain)');
+    expect((await ws.run(['repo', 'list', '--keychain'])).stdout).toContain('(no password in keychain)');
     const right = await ws.run(['repo', 'password', 'r'], { input: `${PASSWORD}\n` });
     expect(right.exitCode, right.stderr).toBe(0);
     expect(right.stdout).toContain('now in the keychain');

@@ -203,11 +203,13 @@ describe('restray CLI against a Pi over SSH (real sshd, rclone, restic, keychain
       ],
       { input: 'not-the-password\n' },
     );
-    expect(addWrong.exitCode, addWrong.stderr).toBe(0);
+    // repo add opens an existing repository with the password before storing it: refused, nothing added.
+    expect(addWrong.exitCode, addWrong.stderr).toBe(12);
+    expect(addWrong.stderr).toMatch(/password/i);
+    expect(addWrong.stderr).not.toContain('not-the-password');
     const snaps = await wrong.run(['snapshots', 'pi']);
-    expect(snaps.exitCode).toBe(12);
-    expect(snaps.stderr).toMatch(/password/i);
-    expect(snaps.stderr).not.toContain('not-the-password');
+    expect(snaps.exitCode).toBe(1);
+    expect(snaps.stderr).toMatch(/no repository named "pi"/);
 
     // No repository at that path.
     const none = workstation();
@@ -253,7 +255,8 @@ describe('restray CLI against a Pi over SSH (real sshd, rclone, restic, keychain
     });
     try {
       const hk = workstation();
-      await hk.run(
+      // repo add opens the repository first: the changed key is reported there, and nothing is added.
+      const r = await hk.run(
         [
           'repo',
           'add',
@@ -269,8 +272,8 @@ describe('restray CLI against a Pi over SSH (real sshd, rclone, restic, keychain
           input: `${PASSWORD}\n`,
         },
       );
-      const r = await hk.run(['snapshots', 'pi']);
       expect(r.exitCode).toBe(1);
+      expect((await hk.run(['repo', 'list'])).stdout).toBe('');
       expect(r.stderr).toMatch(/host key has changed/);
     } finally {
       await reinstalled.stop();

@@ -13,6 +13,10 @@ export interface KeyringEnv {
 /** A private D-Bus session bus with an unlocked gnome-keyring, as a desktop login would give. */
 export interface KeyringSession {
   env: KeyringEnv;
+  /** The gnome-keyring-daemon's process ID. */
+  keyringPid: number;
+  /** The session bus daemon's process ID (tests stop it with SIGSTOP to make a keychain that hangs). */
+  dbusPid: number;
   stop(): void;
 }
 
@@ -59,5 +63,5 @@ export async function startKeyringSession(): Promise<KeyringSession> {
     stop();
     throw e;
   }
-  return { env, stop };
+  return { env, keyringPid: keyring.pid!, dbusPid, stop };
 }

@@ -37,12 +37,20 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
           `restray: the ${who.by === 'tray' ? 'tray app' : 'Restray daemon'} (process ${who.pid}) runs the schedules of this configuration; this daemon takes over when it stops\n`,
         );
       sayWhoSchedules();
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      // process.on, kept until the jobs are cancelled: with process.once execa's signal-exit would see no other
+      // listener on a second signal and re-raise it, killing the process before restic removed its lock.
+      const stop = () => resolveStop();
+      let resolveStop = () => {};
+      const stopped = new Promise<void>((resolve) => (resolveStop = resolve));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      await stopped;
       ctx.err.write('restray: stopping (running jobs are cancelled cleanly)\n');
-      await engine.close();
+      try {
+        await engine.close();
+      } finally {
+        process.removeListener('SIGINT', stop);
+        process.removeListener('SIGTERM', stop);
+      }
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { RestrayError } from '../../errors.js';
 import { parseRepoUrl } from '../../ssh/repo-args.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { intOption } from '../options.js';
@@ -11,7 +12,9 @@ export function registerRepo(program: Command, ctx: CliContext): void {
 
   repo
     .command('add <name>')
-    .description('add a repository; the password is read from standard input and stored in the OS keychain')
+    .description(
+      'add a repository; the password is read from standard input, checked against an existing repository, and stored in the OS keychain',
+    )
     .requiredOption('--url <url>', 'a local folder, sftp:user@host:/path, or sftp://user@host:port//path')
     .option('--ssh-key <path>', "private key for the Pi (ssh targets; Restray's generated key)")
     .option('--known-hosts <path>', "known_hosts file with the Pi's pinned host key (ssh targets)")
@@ -40,11 +43,22 @@ export function registerRepo(program: Command, ctx: CliContext): void {
         });
         const password = await readSecret(ctx.stdin, (t) => ctx.err.write(t));
         const engine = await ctx.engine();
-        const added = await engine.addRepository({ name, target }, password, { init: o.init === true });
-        if (o.json) printJson(ctx, { repository: added });
+        // An existing repository must open with the password before it is stored; where there is none yet
+        // the repository is added for a later `repo init`.
+        let notThereYet = false;
+        const added = await engine
+          .addRepository({ name, target }, password, o.init ? { init: true } : { verify: true })
+          .catch(async (e: unknown) => {
+            if (o.init || !(e instanceof RestrayError) || e.kind !== 'repo-not-found') throw e;
+            notThereYet = true;
+            return engine.addRepository({ name, target }, password);
+          });
+        if (o.json) printJson(ctx, { repository: added, ...(notThereYet ? { initialised: false } : {}) });
         else
           ctx.out.write(
-            `Repository "${added.name}" added${o.init ? ' and initialised' : ''}; its password is in the keychain.\n`,
+            notThereYet
+              ? `Repository "${added.name}" added; there is no repository at that place yet: create it with \`restray repo init ${added.name}\`. Its password is in the keychain.\n`
+              : `Repository "${added.name}" added${o.init ? ' and initialised' : ''}; its password is in the keychain.\n`,
           );
       },
     );
@@ -61,17 +75,18 @@ export function registerRepo(program: Command, ctx: CliContext): void {
     .command('list')
     .description('list configured repositories')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
-      const state = await (await ctx.engine()).getState();
-      const rows = state.config.repositories.map((r) => ({
-        ...r,
-        hasPassword: state.repos.find((s) => s.name === r.name)?.hasPassword ?? false,
-      }));
+    .option('--keychain', 'also ask the keychain whether it holds each password')
+    .action(async (o: { json?: boolean; keychain?: boolean }) => {
+      const state = await (await ctx.engine()).getState({ keychain: o.keychain === true });
+      const rows = state.config.repositories.map((r) => {
+        const hasPassword = state.repos.find((s) => s.name === r.name)?.hasPassword;
+        return { ...r, ...(hasPassword === undefined ? {} : { hasPassword }) };
+      });
       if (o.json) printJson(ctx, rows);
       else
         for (const r of rows)
           ctx.out.write(
-            `${r.name}\t${r.target.kind}\t${r.target.path}${r.hasPassword ? '' : '\t(no password in keychain)'}\n`,
+            `${r.name}\t${r.target.kind}\t${r.target.path}${r.hasPassword === false ? '\t(no password in keychain)' : ''}\n`,
           );
     });
 

@@ -2,8 +2,10 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { RestrayError } from '../../errors.js';
 import { resolve } from 'node:path';
 import { printJson, type CliContext } from '../cli-context.js';
+import { formatBytes } from '../format.js';
 import { collect } from '../options.js';
-import { throwIfFailed } from './backup.js';
+import { awaitJob } from '../interrupt.js';
+import { noteUnrecorded, throwIfFailed } from './backup.js';
 
 function source(v: string): 'onsite' | 'offsite' {
   if (v !== 'onsite' && v !== 'offsite') throw new InvalidArgumentError('use onsite or offsite');
@@ -60,15 +62,23 @@ export function registerRestore(program: Command, ctx: CliContext): void {
           o.from === 'offsite'
             ? await engine.startOffsiteRestore({ ...request, generation: o.generation })
             : engine.startRestore(request);
-        const onSignal = () => engine.cancel(jobId);
-        process.once('SIGINT', onSignal);
-        const run = await done.finally(() => process.removeListener('SIGINT', onSignal));
+        const tty = !o.json && ctx.err.isTTY === true;
+        const run = await awaitJob(engine, jobId, done, (notice) => {
+          if (tty) ctx.err.write(`\r\u001b[2K${notice}`);
+        }).finally(() => {
+          if (tty) ctx.err.write('\r\u001b[2K');
+        });
         if (o.json) printJson(ctx, { type: 'result', run });
-        throwIfFailed(run);
-        if (!o.json)
+        throwIfFailed(noteUnrecorded(ctx, run));
+        if (!o.json) {
+          const r = run.restore;
+          const what = r
+            ? `Restored ${r.filesRestored} ${r.filesRestored === 1 ? 'file' : 'files'} (${formatBytes(r.bytesRestored)})`
+            : 'Restored';
           ctx.out.write(
-            `Restored into ${resolve(o.target)}${o.from === 'offsite' ? ' from the offsite Pi' : ''}.\n`,
+            `${what} into ${resolve(o.target)}${o.from === 'offsite' ? ' from the offsite Pi' : ''}.\n`,
           );
+        }
       },
     );
 }

@@ -111,7 +111,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       for (const r of state.repos) {
         const c = r.chain;
         ctx.out.write(
-          `${r.name}: ${verdictText[lang][c.verdict]}${r.hasPassword ? '' : ' (no password in keychain)'}\n`,
+          `${r.name}: ${verdictText[lang][c.verdict]}${r.hasPassword === false ? ' (no password in keychain)' : ''}\n`,
         );
         for (const l of chainLines(c, lang, fmt)) ctx.out.write(`${l}\n`);
       }

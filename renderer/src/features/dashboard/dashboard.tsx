@@ -195,7 +195,7 @@ export function Dashboard({ state }: { state: AppState }) {
     <div className="dashboard">
       <h1>{t('dashboard.title')}</h1>
       {state.repos
-        .filter((r) => !r.hasPassword)
+        .filter((r) => r.hasPassword === false)
         .map((r) => (
           <div key={r.name} role="alert" className="error-note">
             <p>{t('dashboard.noPassword', { repo: r.name })}</p>
