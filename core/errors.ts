@@ -70,7 +70,7 @@ const FILE_PROBLEMS: Record<string, { kind: ErrorKind; what: string; hint: strin
  * undefined for anything else.
  */
 export function fileErrorInfo(e: unknown): ErrorInfo | undefined {
-  const err = e as NodeJS.ErrnoException | undefined;
+  const err = e as { code?: unknown; path?: unknown } | undefined;
   const problem = typeof err?.code === 'string' ? FILE_PROBLEMS[err.code] : undefined;
   if (!problem) return undefined;
   const where = typeof err?.path === 'string' ? ` ${err.path}` : '';
