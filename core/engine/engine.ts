@@ -215,7 +215,7 @@ export class Engine {
     // Loaded on demand: the cron maths pull in luxon, which a one-shot `restray backup` never needs.
     if (plan.schedule !== undefined) (await import('../schedule/slots.js')).validateCron(plan.schedule);
     findRepository(this.config, plan.repo);
-    if (plan.prune && keepsNothing(plan.retention))
+    if (plan.prune && plan.retention && keepsNothing(plan.retention))
       throw new RestrayError(
         'invalid-argument',
         `Plan "${plan.name}" would keep no snapshot: its forget after each backup would remove them all.`,

@@ -61,7 +61,7 @@ describe('signed offsite status against a forging onsite Pi (CLI, real sshd, res
     await backup();
     expect((await lab.sync()).result).toBe('ok');
     const env = JSON.parse(readFileSync(statusFile(), 'utf8')) as PiStatusEnvelope;
-    expect(env.schemaVersion).toBe(2);
+    expect(env.schemaVersion).toBe(3);
     expect(env.signature.alg).toBe('ed25519');
     // The key file: made on first need (the lab's provision offsite --root), 0600 in a 0700 folder; nothing of
     // it is published.
