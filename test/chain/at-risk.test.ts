@@ -70,8 +70,21 @@ describe('at risk after failed backups (real sshd, restic, rclone, restray-pi sy
     const run = await engine.startBackup('home', 'schedule').done;
     expect(run.result, JSON.stringify(run.error)).toBe('success');
     expect((await lab.sync()).result).toBe('ok');
+    // Pin the offsite Pi's status key, as a user does after setup (unpinned, the tray warns "not signed").
+    const [unpinned] = await engine.refreshChains(['pi']);
+    const trust = unpinned?.offsite.trust;
+    if (trust?.state !== 'not-pinned')
+      throw new Error(`expected an unpinned status, got ${JSON.stringify(trust)}`);
+    const config = (await engine.getState()).config;
+    await engine.replaceConfig({
+      ...config,
+      repositories: config.repositories.map((r) =>
+        r.name === 'pi' ? { ...r, offsiteStatusKey: trust.fingerprint } : r,
+      ),
+    });
     const [c] = await engine.refreshChains(['pi']);
     expect(c?.verdict).toBe('safe');
+    expect(c?.offsite.trust?.state).toBe('signed');
     expect(cache.state?.repos[0]?.chain.verdict).toBe('safe');
     expect(looks.at(-1)?.look).toBe('ok');
   });
