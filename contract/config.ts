@@ -90,11 +90,18 @@ export const Retention = z
 export type Retention = z.infer<typeof Retention>;
 
 /**
- * The retention a new plan gets (setup wizard, `restray plan add` without keep flags): every hourly snapshot
- * of the last 24 hours, then 7 daily, 4 weekly and 12 monthly — so "this morning's version" survives the next
- * backup's forget, as KopiaUI (48 hourly), Vorta and Time Machine (24 h of hourly) keep it.
+ * The retention a new plan gets (setup wizard, `restray plan add` without keep flags): every snapshot of the
+ * last 48 hours (a "keep 24 hourly" rule would still drop the earlier of two backups in one hour), then 7 daily,
+ * 4 weekly and 12 monthly — so "this morning's version" survives the next backup's forget, as KopiaUI (48
+ * hourly), Vorta (keep_within 10H) and Time Machine (24 h of hourly) keep it. keepWithin also resists fake
+ * future-dated snapshots (restic ≥ 0.13 ignores them for its anchor).
  */
-export const DEFAULT_RETENTION: Retention = { keepHourly: 24, keepDaily: 7, keepWeekly: 4, keepMonthly: 12 };
+export const DEFAULT_RETENTION: Retention = {
+  keepWithin: '48h',
+  keepDaily: 7,
+  keepWeekly: 4,
+  keepMonthly: 12,
+};
 
 /** True when a policy keeps no snapshot at all (every count 0 or absent, no keepWithin): forget would remove all. */
 export function keepsNothing(r: Retention | undefined): boolean {

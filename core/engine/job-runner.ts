@@ -130,6 +130,7 @@ export class JobRunner {
     let error: ErrorInfo | undefined;
     let result: RunResult;
     let release: (() => void) | undefined;
+    let noLock: string | undefined;
     try {
       if (abort.signal.aborted)
         throw new RestrayError('cancelled', 'The job was cancelled before it started.');
@@ -180,7 +181,9 @@ export class JobRunner {
       endedAt: this.clock.now().toISOString(),
       result,
       ...(error === undefined ? {} : { error }),
-      ...(outcome?.warnings?.length ? { warnings: outcome.warnings.slice(0, 200) } : {}),
+      ...(outcome?.warnings?.length || noLock
+        ? { warnings: [...(noLock ? [noLock] : []), ...(outcome?.warnings ?? [])].slice(0, 200) }
+        : {}),
       ...(outcome?.backup === undefined ? {} : { backup: outcome.backup }),
       ...(outcome?.restore === undefined ? {} : { restore: outcome.restore }),
     };

@@ -78,6 +78,20 @@ describe('RepoLocks', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('does not hold the work back when the lock folder cannot be written, and says why', async () => {
+    writeFileSync(join(dir, 'not-a-folder'), '');
+    const locks = new RepoLocks({ dir: join(dir, 'not-a-folder', 'locks'), role: 'cli', host: me });
+    const why: string[] = [];
+    const release = await locks.acquire(
+      'repo-1',
+      { kind: 'backup', name: 'home' },
+      { onNoLock: (w) => why.push(w) },
+    );
+    release();
+    expect(why).toHaveLength(1);
+    expect(why[0]).toMatch(/cannot write its lock file/);
+  });
+
   it('stops waiting when cancelled', async () => {
     writeFileSync(join(dir, 'repo-1.lock'), JSON.stringify(owner()));
     const locks = new RepoLocks({ dir, role: 'cli', host: me, pollMs: 5 });

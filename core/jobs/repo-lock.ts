@@ -122,13 +122,16 @@ export class RepoLocks {
 
   /**
    * Waits until this process holds the repository's lock and returns the function that releases it. `onWait`
-   * hears who holds it meanwhile. Throws RestrayError `cancelled` when `signal` aborts while waiting, and
-   * `no-space`/`failed` when the lock folder cannot be written (with the reason).
+   * hears who holds it meanwhile. Throws RestrayError `cancelled` when `signal` aborts while waiting.
+   *
+   * When the lock folder cannot be written at all (a read-only or full home), the work is not held back: a
+   * backup that cannot be recorded is still worth more than none, and restic's own locks keep the repository
+   * consistent. `onNoLock` then hears why, and the returned release does nothing.
    */
   async acquire(
     key: string,
     job: { kind: string; name: string },
-    opts: { signal?: AbortSignal; onWait?: OnWait; pollMs?: number } = {},
+    opts: { signal?: AbortSignal; onWait?: OnWait; pollMs?: number; onNoLock?: (why: string) => void } = {},
   ): Promise<() => void> {
     const path = this.path(key);
     const owner: LockOwner = {
@@ -147,7 +150,14 @@ export class RepoLocks {
     let told: string | undefined;
     for (;;) {
       if (opts.signal?.aborted) throw new RestrayError('cancelled', 'The job was cancelled while it waited.');
-      if (this.tryCreate(path, owner)) return () => this.release(path, owner.token);
+      let created: boolean;
+      try {
+        created = this.tryCreate(path, owner);
+      } catch (e) {
+        opts.onNoLock?.((e as Error).message);
+        return () => undefined;
+      }
+      if (created) return () => this.release(path, owner.token);
       const found = this.read(path);
       if (found.owner ? isStale(found.owner, this.host) : found.ageMs > HALF_WRITTEN_MS) {
         this.takeOver(path, found.owner?.token);

@@ -165,10 +165,16 @@ export async function secretServiceAnswers(timeoutMs: number): Promise<boolean> 
         'org.freedesktop.DBus.Peer.Ping',
       ],
       { timeout: timeoutMs, encoding: 'utf8' },
-      (err) => {
-        // killed by the timeout: no answer; ENOENT (no dbus-send): cannot tell, let keytar try
+      (err, _stdout, stderr) => {
+        // killed by the timeout: no answer; ENOENT (no dbus-send): cannot tell, let keytar try. Only dbus-send's
+        // own words count (the error's message also quotes the command line, which says --reply-timeout).
         const e = err as (NodeJS.ErrnoException & { killed?: boolean }) | null;
-        resolve(!(e?.killed === true || (e !== null && /Did not receive a reply|Timeout/i.test(e.message))));
+        resolve(
+          !(
+            e?.killed === true ||
+            (e !== null && /Did not receive a reply|Timeout was reached/i.test(String(stderr)))
+          ),
+        );
       },
     );
   });

@@ -36,7 +36,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--schedule <cron>', 'five-field cron expression, e.g. "0 12 * * *"')
     .option(
       '--keep-last <n>',
-      'keep the last n snapshots (without any keep flag: 24 hourly, 7 daily, 4 weekly, 12 monthly)',
+      'keep the last n snapshots (without any keep flag: all within 48h, 7 daily, 4 weekly, 12 monthly)',
       count,
     )
     .option('--keep-hourly <n>', 'keep n hourly snapshots', count)
