@@ -37,7 +37,8 @@ export function processContext(): CliContext {
         secrets: new KeytarStore(),
         role: ctx.role ?? 'cli',
         keychainInState: false,
-        onBug: logBug,
+        // Through ctx so that a command may add a log of its own (the daemon's) before opening the engine.
+        onBug: (e) => ctx.logBug(e),
       })),
     out: process.stdout,
     err: process.stderr,

@@ -3,6 +3,7 @@ import { resolvePaths } from '../../core/config/paths.js';
 import { AppEngine } from '../../core/engine/app-engine.js';
 import { Engine } from '../../core/engine/engine.js';
 import { RestrayError, toErrorInfo } from '../../core/errors.js';
+import { LOG_NAMES, openEngineLog } from '../../core/logging/engine-log.js';
 import { KeytarStore } from '../../core/secrets/keytar-store.js';
 import type { ErrorInfo } from '../../contract/errors.js';
 import type { EnginePort } from './engine-port.js';
@@ -17,22 +18,25 @@ export interface EngineHandle {
  * The one place main constructs the engine: core's Engine on the OS paths (or RESTRAY_HOME) and the OS
  * keychain, wrapped by AppEngine (which implements EnginePort), with its scheduler started. When the engine
  * cannot open (e.g. an invalid config file) the app still starts and every request answers with that error,
- * so the window can say what is wrong instead of the app vanishing.
+ * so the window can say what is wrong instead of the app vanishing. Job starts, finishes and unexpected errors
+ * also go to `<logDir>/restray-tray.log` (rotated).
  */
-export async function createEngineForApp(onBug: (e: unknown) => void): Promise<EngineHandle> {
+export async function createEngineForApp(reportBug: (e: unknown) => void): Promise<EngineHandle> {
+  const paths = resolvePaths(process.platform, process.env, homedir());
+  const log = openEngineLog(paths.logDir, LOG_NAMES.tray);
+  const onBug = (e: unknown) => {
+    log.bug(e);
+    reportBug(e);
+  };
   let engine: Engine;
   try {
-    engine = await Engine.open({
-      paths: resolvePaths(process.platform, process.env, homedir()),
-      secrets: new KeytarStore(),
-      onBug,
-      role: 'tray',
-    });
+    engine = await Engine.open({ paths, secrets: new KeytarStore(), onBug, role: 'tray' });
   } catch (e) {
     const info = toErrorInfo(e);
     if (!(e instanceof RestrayError)) onBug(e);
     return { port: failedEngine(info), close: async () => {} };
   }
+  engine.subscribe(log.onEvent);
   await engine.startScheduler();
   return { port: new AppEngine(engine), close: () => engine.close() };
 }

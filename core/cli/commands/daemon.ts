@@ -1,14 +1,40 @@
 import type { Command } from 'commander';
+import { homedir } from 'node:os';
+import { resolvePaths } from '../../config/paths.js';
+import { RestrayError } from '../../errors.js';
+import { LOG_NAMES, openEngineLog } from '../../logging/engine-log.js';
 import type { CliContext } from '../cli-context.js';
+import { installService, uninstallService } from './daemon-install.js';
 
-/** `restray daemon`: the headless scheduler, the same engine the tray runs. Stops cleanly on SIGINT/SIGTERM. */
+/**
+ * `restray daemon`: the headless scheduler, the same engine the tray runs. Stops cleanly on SIGINT/SIGTERM.
+ * Logs job starts, finishes and unexpected errors to `<logDir>/restray-daemon.log` (rotated). `--install` /
+ * `--uninstall` set it up as a user service instead of running it (see daemon-install.ts).
+ */
 export function registerDaemon(program: Command, ctx: CliContext): void {
   program
     .command('daemon')
     .description('run scheduled backups in the foreground without the tray (Ctrl-C stops it cleanly)')
-    .action(async () => {
+    .option('--install', 'run the daemon as a user service at every login (systemd, launchd or a logon task)')
+    .option('--uninstall', 'stop the user service and remove it')
+    .action(async (opts: { install?: boolean; uninstall?: boolean }) => {
+      if (opts.install && opts.uninstall)
+        throw new RestrayError('invalid-argument', '--install and --uninstall cannot be combined.');
+      if (opts.install) return installService(ctx);
+      if (opts.uninstall) return uninstallService(ctx);
       ctx.role = 'daemon';
+      const log = openEngineLog(
+        resolvePaths(process.platform, process.env, homedir()).logDir,
+        LOG_NAMES.daemon,
+      );
+      const logBug = ctx.logBug;
+      ctx.logBug = (e) => {
+        log.bug(e);
+        return logBug(e);
+      };
+      log.note(`daemon started (process ${process.pid})`);
       const engine = await ctx.engine();
+      engine.subscribe(log.onEvent);
       engine.subscribe((e) => {
         if (e.type === 'job-updated' && e.job.state === 'running')
           ctx.err.write(`restray: ${e.job.kind} ${e.job.plan ?? e.job.repo} started\n`);
@@ -48,6 +74,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       ctx.err.write('restray: stopping (running jobs are cancelled cleanly)\n');
       try {
         await engine.close();
+        log.note('daemon stopped');
       } finally {
         process.removeListener('SIGINT', stop);
         process.removeListener('SIGTERM', stop);
