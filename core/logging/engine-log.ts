@@ -36,7 +36,7 @@ export function engineEventText(
  */
 export function logLine(now: Date, level: string, text: string): string {
   // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
   return `${now.toISOString()} ${level.toUpperCase()} ${boundText(flat, MAX_LINE)}\n`;
 }
 
