@@ -10,7 +10,7 @@ const job: Job = {
   kind: 'backup',
   repo: 'usb',
   plan: 'home',
-  trigger: 'scheduled',
+  trigger: 'schedule',
   state: 'running',
   queuedAt: '2026-12-03T03:00:00.000Z',
   startedAt: '2026-12-03T03:00:00.000Z',
@@ -20,7 +20,7 @@ const run: RunRecord = {
   kind: 'backup',
   repo: 'usb',
   plan: 'home',
-  trigger: 'scheduled',
+  trigger: 'schedule',
   startedAt: '2026-12-03T03:00:00.000Z',
   endedAt: '2026-12-03T03:01:00.000Z',
   result: 'success',
@@ -39,7 +39,7 @@ describe('engineEventText', () => {
   it('logs starts and finishes, not progress or schedule changes', () => {
     expect(engineEventText({ type: 'job-updated', rev: 1, job })).toEqual({
       level: 'info',
-      text: 'backup home started (scheduled)',
+      text: 'backup home started (schedule)',
     });
     expect(
       engineEventText({ type: 'job-updated', rev: 1, job: { ...job, state: 'queued' } }),
@@ -97,7 +97,7 @@ describe('openEngineLog', () => {
     log.bug(new TypeError('boom'));
     const lines = readFileSync(log.file, 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('2026-12-03T03:00:00.000Z INFO backup home started (scheduled)');
+    expect(lines[0]).toBe('2026-12-03T03:00:00.000Z INFO backup home started (schedule)');
     expect(lines[1]).toBe('2026-12-03T03:00:00.000Z INFO backup home success: snapshot 1a2b3c4d');
     expect(lines[2]).toMatch(/^2026-12-03T03:00:00\.000Z ERROR unexpected error: TypeError: boom +at /);
     if (process.platform !== 'win32') expect(statSync(dir).mode & 0o777).toBe(0o700);
