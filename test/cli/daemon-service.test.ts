@@ -77,6 +77,51 @@ describe('restray daemon --install / --uninstall (Linux, systemd user unit)', ()
   });
 });
 
+describe('restray daemon --install with a reachable user manager', () => {
+  it('calls daemon-reload then enable --now; a refusal is one line with the reason, exit 1', async () => {
+    const ws = workstation();
+    const home = userLikeDir('restray-svc-home-');
+    // A user manager's socket, and a stand-in systemctl first on PATH that records its arguments (a test must
+    // never enable a real service); it refuses `enable` when told to.
+    const runtime = mkdtempSync(join(tmpdir(), 'restray-svc-run-'));
+    mkdirSync(join(runtime, 'systemd'));
+    writeFileSync(join(runtime, 'systemd', 'private'), '');
+    const fakeBin = mkdtempSync(join(tmpdir(), 'restray-svc-fake-'));
+    const calls = join(fakeBin, 'calls');
+    writeFileSync(
+      join(fakeBin, 'systemctl'),
+      `#!/bin/sh\necho "$*" >> '${calls}'\nif [ "$2" = enable ] && [ -n "$REFUSE" ]; then echo 'Failed to enable unit: Access denied' >&2; exit 1; fi\n`,
+      { mode: 0o755 },
+    );
+    const env = {
+      ...ws.env,
+      HOME: home,
+      XDG_RUNTIME_DIR: runtime,
+      PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
+    };
+    const ok = await ws.run(['daemon', '--install'], { env });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(readFileSync(calls, 'utf8')).toBe('--user daemon-reload\n--user enable --now restray.service\n');
+    expect(ok.stderr).toMatch(/the daemon runs now and at every login$/);
+    expect(readFileSync(join(home, '.config', 'systemd', 'user', 'restray.service'), 'utf8')).toContain(
+      `Environment="PATH=${fakeBin}:`,
+    );
+
+    const refused = await ws.run(['daemon', '--install'], { env: { ...env, REFUSE: '1' } });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(
+      /The service manager refused: systemctl --user enable --now restray\.service: Failed to enable unit: Access denied/,
+    );
+    expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
+
+    writeFileSync(calls, '');
+    const removed = await ws.run(['daemon', '--uninstall'], { env });
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(readFileSync(calls, 'utf8')).toBe('--user disable --now restray.service\n--user daemon-reload\n');
+    expect(existsSync(join(home, '.config', 'systemd', 'user', 'restray.service'))).toBe(false);
+  });
+});
+
 describe('the daemon log', () => {
   it('a daemon run that backs up leaves timestamped lines (never the password) in the log folder', async () => {
     const ws = workstation();

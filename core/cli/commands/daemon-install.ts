@@ -88,7 +88,7 @@ function managerReachable(host: InstallHost): boolean {
   return !!runtime && existsSync(join(runtime, 'systemd', 'private'));
 }
 
-async function runSteps(ctx: CliContext, steps: Step[], lang: AdviceLang, tolerate = 0): Promise<void> {
+async function runSteps(steps: Step[], lang: AdviceLang, tolerate = 0): Promise<void> {
   for (const [i, [file, args]] of steps.entries()) {
     const r = await execa(file, args, { reject: false, stdin: 'ignore', timeout: 60_000 });
     if (r.exitCode !== 0 && i >= tolerate) {
@@ -149,7 +149,7 @@ export async function installService(ctx: CliContext, host: InstallHost = proces
     );
     return;
   }
-  await runSteps(ctx, steps, lang, tolerate);
+  await runSteps(steps, lang, tolerate);
   ctx.err.write(`${text[lang].started}\n`);
 }
 
@@ -166,7 +166,7 @@ export async function uninstallService(ctx: CliContext, host: InstallHost = proc
   if (host.platform === 'win32') {
     const steps: Step[] = [['schtasks', windowsTaskDeleteArgs()]];
     if (!reachable) ctx.err.write(`${text[lang].runTheseOff}\n  ${shown(steps[0]!)}\n`);
-    else await runSteps(ctx, steps, lang);
+    else await runSteps(steps, lang);
     if (reachable) ctx.err.write(`${text[lang].stopped}\n`);
     return;
   }
@@ -179,7 +179,7 @@ export async function uninstallService(ctx: CliContext, host: InstallHost = proc
     ? [['launchctl', ['bootout', `gui/${userInfo().uid}/${SERVICE_NAMES.launchd}`]]]
     : [['systemctl', ['--user', 'disable', '--now', SERVICE_NAMES.systemd]]];
   const after: Step[] = darwin ? [] : [['systemctl', ['--user', 'daemon-reload']]];
-  if (reachable) await runSteps(ctx, before, lang, darwin ? 1 : 0);
+  if (reachable) await runSteps(before, lang, darwin ? 1 : 0);
   await rm(file!, { force: true });
   if (!darwin) await rm(join(dirname(file!), 'default.target.wants', SERVICE_NAMES.systemd), { force: true });
   ctx.err.write(`${text[lang].removed(file!)}\n`);
@@ -188,7 +188,7 @@ export async function uninstallService(ctx: CliContext, host: InstallHost = proc
       ctx.err.write(`${text[lang].runTheseOff}\n${after.map((s) => `  ${shown(s)}\n`).join('')}`);
     return;
   }
-  await runSteps(ctx, after, lang);
+  await runSteps(after, lang);
   ctx.err.write(`${text[lang].stopped}\n`);
 }
 
