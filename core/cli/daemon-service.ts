@@ -117,7 +117,8 @@ export function launchAgentPlist(cmd: DaemonCommand, logDir: string): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
-    '<!-- Written by `restray daemon --install`; removed by `restray daemon --uninstall`. -->',
+    // XML forbids "--" inside a comment: the option names are spelt out.
+    '<!-- Written by "restray daemon" with its install option; its uninstall option removes it. -->',
     '<plist version="1.0">',
     '<dict>',
     `  <key>Label</key>${str(SERVICE_NAMES.launchd)}`,

@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launchAgentPlist } from '../../core/cli/daemon-service.js';
 import { userLikeDir } from '../lab/user-like-dir.js';
 import { filesBelow, waitFor, workstation } from './cli-lab.js';
 
@@ -74,6 +75,34 @@ describe('restray daemon --install / --uninstall (Linux, systemd user unit)', ()
     const both = await run(['daemon', '--install', '--uninstall']);
     expect(both.exitCode).toBe(2);
     expect(both.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('the LaunchAgent plist (macOS, by content)', () => {
+  it('parses with a real plist reader to exactly the arguments and environment given', async () => {
+    const tricky = userLikeDir('restray-plist-') + ' & <R&D> "q"';
+    const cmd = {
+      node: `${tricky}/node`,
+      bin: `${tricky}/restray.mjs`,
+      restrayHome: tricky,
+      path: '/usr/bin:/bin',
+    };
+    const parsed = await execa(
+      'python3',
+      ['-c', 'import plistlib,sys,json; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())))'],
+      { input: launchAgentPlist(cmd, `${tricky}/Logs`) },
+    );
+    expect(JSON.parse(parsed.stdout)).toEqual({
+      Label: 'org.restray.daemon',
+      ProgramArguments: [cmd.node, cmd.bin, 'daemon'],
+      EnvironmentVariables: { RESTRAY_HOME: tricky, PATH: '/usr/bin:/bin' },
+      RunAtLoad: true,
+      KeepAlive: { SuccessfulExit: false },
+      ProcessType: 'Background',
+      ExitTimeOut: 90,
+      StandardOutPath: `${tricky}/Logs/restray-daemon.stdout.log`,
+      StandardErrorPath: `${tricky}/Logs/restray-daemon.stderr.log`,
+    });
   });
 });
 

@@ -61,7 +61,7 @@ const text = {
     stopped: 'restray: der Daemon ist gestoppt und startet nicht mehr bei der Anmeldung',
     runThese:
       'restray: kein Dienstverwalter erreichbar; diese Befehle starten ihn jetzt und bei jeder Anmeldung:',
-    runTheseOff: 'restray: kein Dienstverwalter erreichbar; diese Befehle schließen es ab:',
+    runTheseOff: 'restray: kein Dienstverwalter erreichbar; zum Abschluss diese Befehle ausführen:',
     failed: (what: string) => `Der Dienstverwalter hat abgelehnt: ${what}`,
     hint: 'Führen Sie die angezeigten Befehle selbst aus, oder siehe README „Running the daemon as a service“.',
   },
