@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   launchAgentPlist,
   serviceFile,
+  systemdExecLine,
   systemdQuote,
   systemdUnit,
   windowsTaskCommand,
@@ -39,6 +40,18 @@ describe('systemdUnit', () => {
     expect(unit).toMatch(/^KillMode=mixed$/m);
     expect(unit).toMatch(/\[Install\]\nWantedBy=default\.target\n$/);
     expect(systemdQuote('/a$b%c', 'x', true)).toBe('"/a$$b%%c"');
+  });
+
+  it('keeps a program path as systemd reads it, and starts one it refuses through /usr/bin/env', () => {
+    expect(systemdExecLine(['/opt/n $x 100%/node', '/b $y/r.mjs', 'daemon'])).toBe(
+      '"/opt/n $x 100%%/node" "/b $$y/r.mjs" daemon',
+    );
+    expect(systemdExecLine(["/home/O'Neil/node", '/b/r.mjs', 'daemon'])).toBe(
+      '/usr/bin/env "/home/O\'Neil/node" "/b/r.mjs" daemon',
+    );
+    expect(systemdExecLine(['/a "q" \\b $x/node', 'daemon'])).toBe(
+      '/usr/bin/env "/a \\"q\\" \\\\b $$x/node" daemon',
+    );
   });
 
   it('leaves RESTRAY_HOME out when the caller has none', () => {

@@ -47,7 +47,8 @@ function refuseControlCharacters(value: string, what: string): void {
 
 /**
  * One systemd unit-file word: double-quoted, with `\` and `"` escaped, `%` doubled (specifiers) and, in
- * ExecStart, `$` doubled (variable expansion). Throws on control characters (not expressible in a unit file).
+ * ExecStart arguments, `$` doubled (variable expansion). Throws on control characters (not expressible in a
+ * unit file).
  */
 export function systemdQuote(value: string, what: string, inExec: boolean): string {
   refuseControlCharacters(value, what);
@@ -57,17 +58,28 @@ export function systemdQuote(value: string, what: string, inExec: boolean): stri
 }
 
 /**
+ * An ExecStart command line. systemd expands no variables in the program path (so its `$` stays single) and
+ * refuses a program path containing `"`, `'` or `\` outright ("Executable name contains special
+ * characters"); such a program is started through `/usr/bin/env`, which takes it as an ordinary argument.
+ * Throws on control characters.
+ */
+export function systemdExecLine(words: [program: string, ...args: string[]], what = 'Node path'): string {
+  const [program, ...args] = words;
+  const quotedArgs = args.map((a) => (/^[a-z-]+$/.test(a) ? a : systemdQuote(a, 'restray path', true)));
+  if (/["'\\]/.test(program))
+    return ['/usr/bin/env', systemdQuote(program, what, true), ...quotedArgs].join(' ');
+  refuseControlCharacters(program, what);
+  return [`"${program.replace(/%/g, '%%')}"`, ...quotedArgs].join(' ');
+}
+
+/**
  * The systemd user unit for `restray daemon`: restarted on failure (not after a clean stop), SIGTERM to the
  * daemon alone (KillMode=mixed) so that it cancels restic through its own cancel path (restic removes its
  * lock) before the stop timeout. Pure. Throws RestrayError `invalid-argument` for a path with a control
  * character.
  */
 export function systemdUnit(cmd: DaemonCommand): string {
-  const exec = [
-    systemdQuote(cmd.node, 'Node path', true),
-    systemdQuote(cmd.bin, 'restray path', true),
-    'daemon',
-  ].join(' ');
+  const exec = systemdExecLine([cmd.node, cmd.bin, 'daemon']);
   const env = [
     ...(cmd.restrayHome === undefined ? [] : [`RESTRAY_HOME=${cmd.restrayHome}`]),
     ...(cmd.path === undefined ? [] : [`PATH=${cmd.path}`]),

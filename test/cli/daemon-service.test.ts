@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { launchAgentPlist } from '../../core/cli/daemon-service.js';
+import { launchAgentPlist, systemdExecLine } from '../../core/cli/daemon-service.js';
 import { userLikeDir } from '../lab/user-like-dir.js';
 import { filesBelow, waitFor, workstation } from './cli-lab.js';
 
@@ -75,6 +75,45 @@ describe('restray daemon --install / --uninstall (Linux, systemd user unit)', ()
     const both = await run(['daemon', '--install', '--uninstall']);
     expect(both.exitCode).toBe(2);
     expect(both.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('systemd quoting, checked by systemd', () => {
+  it('a program path with spaces, quotes, %, $ and a backslash resolves to the real file', async () => {
+    const dir = join(userLikeDir('restray-sdq-'), 'a "q" $HOME \\b %n');
+    mkdirSync(dir, { recursive: true });
+    const program = join(dir, 'prog');
+    symlinkSync('/bin/true', program);
+    const unitDir = mkdtempSync(join(tmpdir(), 'restray-sdq-unit-'));
+    const verify = async (execStart: string) => {
+      writeFileSync(
+        join(unitDir, 'restray.service'),
+        `[Unit]\nDescription=quoting\n[Service]\nExecStart=${execStart} daemon\n[Install]\nWantedBy=default.target\n`,
+      );
+      const runtime = mkdtempSync(join(tmpdir(), 'restray-sdq-run-'));
+      return execa('systemd-analyze', ['--user', 'verify', join(unitDir, 'restray.service')], {
+        env: { ...process.env, XDG_RUNTIME_DIR: runtime },
+        reject: false,
+        timeout: 60_000,
+      });
+    };
+    // systemd refuses a program path with quotes or a backslash outright; it goes through /usr/bin/env, and
+    // systemd accepts that line (that it unquotes env's argument right is the unit test's part).
+    const viaEnv = systemdExecLine([program, 'daemon']);
+    expect(viaEnv).toMatch(/^\/usr\/bin\/env "/);
+    const good = await verify(viaEnv);
+    expect(good.exitCode, good.stderr).toBe(0);
+    expect(good.stderr).not.toContain('restray.service');
+    // A program path with space, %, $ and non-ASCII stays the program, and systemd finds the file.
+    const plainDir = join(userLikeDir('restray-sdq-'), 'b $HOME %n');
+    mkdirSync(plainDir, { recursive: true });
+    symlinkSync('/bin/true', join(plainDir, 'prog'));
+    const plain = await verify(systemdExecLine([join(plainDir, 'prog'), 'daemon']));
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toContain('restray.service');
+    // The check has teeth: the same path with its % left single is not found.
+    const naive = await verify(`"${join(plainDir, 'prog')}" daemon`);
+    expect(naive.exitCode).not.toBe(0);
   });
 });
 
