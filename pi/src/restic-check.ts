@@ -6,7 +6,8 @@ import { PiVerification } from '../../contract/pi-status.js';
 import type { Log } from './alerts.js';
 import type { OffsiteConfig, Secrets } from './config.js';
 import { readJson, writeJsonAtomic } from './fs-util.js';
-import type { OffsitePaths } from './offsite-store.js';
+import { tiedToRun } from './link/tied-child.js';
+import type { OffsitePaths } from './offsite/store.js';
 
 /** The last `restic check`, as kept in state/restic-check.json and shown in the status. */
 export const ResticCheckState = z.object({
@@ -63,8 +64,7 @@ export async function runResticCheck(
   const cache = join(p.state, 'restic-cache');
   mkdirSync(cache, { recursive: true, mode: 0o700 });
   const r = await execa(
-    off.verify.resticPath,
-    ['-r', join(p.generations, generation), '--no-lock', 'check'],
+    ...tiedToRun(off.verify.resticPath, ['-r', join(p.generations, generation), '--no-lock', 'check']),
     {
       reject: false,
       stdin: 'ignore',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PiVerification } from '../../contract/pi-status.js';
 import { readJson, writeJsonAtomic } from './fs-util.js';
 import { verifyNamedFiles } from './hash.js';
-import { listGenerations, walkRepo, type OffsitePaths } from './offsite-store.js';
+import { listGenerations, walkRepo, type OffsitePaths } from './offsite/store.js';
 import { fileId } from './repo-files.js';
 
 export const VerifyState = PiVerification.extend({ cursor: z.number().int().min(0).default(0) });

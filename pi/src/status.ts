@@ -12,12 +12,13 @@ import {
 } from '../../contract/pi-status.js';
 import type { OffsiteConfig, PiConfig } from './config.js';
 import { readJson, writeFileAtomic } from './fs-util.js';
-import { listGenerations, readGenerationsMeta, type OffsitePaths } from './offsite-store.js';
+import { listGenerations, readGenerationsMeta, type OffsitePaths } from './offsite/store.js';
 import { readResticCheck } from './restic-check.js';
 import { readVerifyState } from './reverify.js';
 import { PiError } from './errors.js';
-import { runRsync, rsyncFailure } from './rsync.js';
-import { classifyLinkFailure, sshArgs } from './ssh.js';
+import { tiedToRun } from './link/tied-child.js';
+import { runRsync, rsyncFailure } from './link/rsync.js';
+import { classifyLinkFailure, sshArgs } from './link/ssh.js';
 
 /** Guard state on disk: the contract's view plus the finding ID that `approve` binds to. */
 export const GuardState = PiGuard.extend({ findingId: z.string().optional() });
@@ -144,7 +145,7 @@ export function startPublish(
     `${ep.user}@${ep.host}`,
     STATUS_PUT,
   ];
-  const sub = execa('ssh', args, {
+  const sub = execa(...tiedToRun('ssh', args), {
     reject: false,
     stdin: 'pipe',
     stdout: 'ignore',

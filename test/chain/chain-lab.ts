@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OffsiteAccess, Repository } from '../../contract/config.js';
-import type { SyncOutcome } from '../../pi/src/sync.js';
+import type { SyncOutcome } from '../../pi/src/offsite/sync.js';
 import { main as restrayPi } from '../../pi/src/main.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
 import { startTwoPiLab, type TwoPiLab } from '../pi/lab-two-pi.js';

@@ -18,7 +18,7 @@ import { startFaultProxy, type FaultProxy } from '../lab/fault-proxy.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
 import { main } from '../../pi/src/main.js';
 import { loadSecrets, parseConfig, type PiConfig } from '../../pi/src/config.js';
-import { runSync, type SyncOptions, type SyncOutcome } from '../../pi/src/sync.js';
+import { runSync, type SyncOptions, type SyncOutcome } from '../../pi/src/offsite/sync.js';
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyNamedFiles } from '../../pi/src/hash.js';
-import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
+import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite/store.js';
 import { fileId } from '../../pi/src/repo-files.js';
 import { startTwoPiLab, waitUntil, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
 import { writeJsonAtomic } from '../fs-util.js';
-import { offsitePaths } from '../offsite-store.js';
+import { offsitePaths } from '../offsite/store.js';
 import { readGuardState } from '../status.js';
 import { loadAll, type CommandIo } from './common.js';
 

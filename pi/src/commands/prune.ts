@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
 import { parseGenerationName } from '../generation-name.js';
-import { listGenerations, offsitePaths } from '../offsite-store.js';
+import { acquireRunLock, ensureLayout, listGenerations, offsitePaths } from '../offsite/store.js';
 import { decideRetention, describeDecision } from '../retention.js';
-import { applyRetention } from '../sync.js';
+import { applyRetention, recoverStore } from '../offsite/commit.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const pruneHelp = `restray-pi prune [--dry-run] [--config FILE]
@@ -22,8 +22,21 @@ export async function pruneCommand(argv: string[], io: CommandIo): Promise<numbe
   const off = requireOffsite(config);
   const p = offsitePaths(off.root);
   const now = new Date();
-  const gens = listGenerations(p).map((name) => ({ name, time: parseGenerationName(name)! }));
-  for (const d of decideRetention(gens, off.retention, now)) io.out(describeDecision(d, off.retention));
-  if (!values['dry-run']) applyRetention(p, off, now, io.err);
+  if (values['dry-run']) {
+    const gens = listGenerations(p).map((name) => ({ name, time: parseGenerationName(name)! }));
+    for (const d of decideRetention(gens, off.retention, now)) io.out(describeDecision(d, off.retention));
+    return EXIT.ok;
+  }
+  // The retention commit changes the store: under the run lock, after recovery, like a sync.
+  ensureLayout(p);
+  const release = acquireRunLock(p);
+  try {
+    recoverStore(p, io.err);
+    const gens = listGenerations(p).map((name) => ({ name, time: parseGenerationName(name)! }));
+    for (const d of decideRetention(gens, off.retention, now)) io.out(describeDecision(d, off.retention));
+    applyRetention(p, off, now, io.err);
+  } finally {
+    release();
+  }
   return EXIT.ok;
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { PiStatus } from '../../../contract/pi-status.js';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
-import { offsitePaths } from '../offsite-store.js';
+import { offsitePaths } from '../offsite/store.js';
 import { buildStatus } from '../status.js';
 import { loadAll, type CommandIo } from './common.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { OffsiteConfig } from './config.js';
-import { readJson, writeFileAtomic } from './fs-util.js';
-import type { OffsitePaths } from './offsite-store.js';
+import type { OffsiteConfig } from '../config.js';
+import { readJson, writeFileAtomic } from '../fs-util.js';
+import type { OffsitePaths } from '../offsite/store.js';
 
 /**
  * The pull transfer's cipher offer when both Pis' CPUs have AES instructions: AES-GCM first. There it costs a

@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SshEndpoint } from './config.js';
-import { PiError } from './errors.js';
-import { classifyLinkFailure, quoteWord, sshArgs, type SshOptions } from './ssh.js';
+import type { SshEndpoint } from '../config.js';
+import { PiError } from '../errors.js';
+import { tiedToRun } from './tied-child.js';
+import { classifyLinkFailure, rshOf, sshArgs, type SshOptions } from './ssh.js';
 
 /** Bound on the master's stderr kept for classification (it is never shown raw: it may name key paths). */
 const STDERR_LIMIT = 16 * 1024;
@@ -41,7 +42,7 @@ function controlSocket(base: readonly string[]): { dir: string; sock: string; ar
   const dir = mkdtempSync(join(tmpdir(), 'restray-pi-ssh-'));
   const sock = join(dir, 'm');
   const args = [...base, '-o', 'ControlMaster=no', '-o', `ControlPath=${sock}`];
-  return { dir, sock, args, rsh: ['ssh', ...args].map(quoteWord).join(' ') };
+  return { dir, sock, args, rsh: rshOf(['ssh', ...args]) };
 }
 
 /** Resolves true once `end` has settled, or false if it has not after `ms`. */
@@ -75,8 +76,16 @@ export async function openSshMaster(
   let err = '';
   let exited = false;
   const child: ChildProcess = spawn(
-    'ssh',
-    [...base, '-M', '-N', '-o', 'ControlPersist=no', '-o', `ControlPath=${sock}`, `${ep.user}@${ep.host}`],
+    ...tiedToRun('ssh', [
+      ...base,
+      '-M',
+      '-N',
+      '-o',
+      'ControlPersist=no',
+      '-o',
+      `ControlPath=${sock}`,
+      `${ep.user}@${ep.host}`,
+    ]),
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
   );
   child.stderr!.setEncoding('utf8');
@@ -172,7 +181,7 @@ export function carriedConnection(ep: SshEndpoint, t: SshOptions): CarriedConnec
   let said = '';
   let end: Promise<void> | undefined;
   return {
-    carrierRsh: [
+    carrierRsh: rshOf([
       'ssh',
       ...base,
       '-o',
@@ -181,9 +190,7 @@ export function carriedConnection(ep: SshEndpoint, t: SshOptions): CarriedConnec
       'ControlPersist=no',
       '-o',
       `ControlPath=${sock}`,
-    ]
-      .map(quoteWord)
-      .join(' '),
+    ]),
     args,
     rsh,
     carriedBy(e) {

@@ -1,31 +1,33 @@
 import {
   type Dirent,
-  chmodSync,
   closeSync,
-  existsSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PiGeneration } from '../../contract/pi-status.js';
-import { PiError } from './errors.js';
-import { readJson, writeJsonAtomic } from './fs-util.js';
-import { parseGenerationName } from './generation-name.js';
-import { classify } from './repo-files.js';
+import { PiGeneration } from '../../../contract/pi-status.js';
+import { PiError } from '../errors.js';
+import { readJson, writeJsonAtomic } from '../fs-util.js';
+import { parseGenerationName } from '../generation-name.js';
+import { classify } from '../repo-files.js';
 
 /** The offsite root's layout. Everything lives on one file system so promotion is a rename. */
 export interface OffsitePaths {
   root: string;
   generations: string;
-  /** The generation being built; survives a failed run so the next one resumes. */
+  /**
+   * Holds each run's own staging folder (run-<time>-<pid>, see offsite/commit.ts): the generation being built.
+   * What a failed run fetched is reused by the next one, never promoted as it is.
+   */
   staging: string;
+  /** Generations retention has taken out of generations/ and is deleting (emptied by recovery). */
+  trash: string;
   /** Push mode: where the onsite Pi may add files (never delete or overwrite). */
   incoming: string;
   state: string;
@@ -50,6 +52,7 @@ export function offsitePaths(root: string): OffsitePaths {
     root,
     generations: join(root, 'generations'),
     staging: join(root, 'staging'),
+    trash: join(root, 'trash'),
     incoming: join(root, 'incoming'),
     state,
     status: join(state, 'status.json'),
@@ -142,22 +145,6 @@ export function snapshotIdsOf(files: readonly { path: string }[]): string[] {
     .filter((f) => classify(f.path) === 'snapshots')
     .map((f) => f.path.slice('snapshots/'.length))
     .sort();
-}
-
-/**
- * Deletes a generation. Generations are made read-only at promotion (files 0444), which protects them from
- * accidental writes by non-root tools; removal restores owner write on directories first.
- */
-export function removeGeneration(p: OffsitePaths, name: string): void {
-  const dir = join(p.generations, name);
-  const fix = (d: string) => {
-    chmodSync(d, 0o755);
-    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) fix(join(d, e.name));
-  };
-  if (existsSync(dir)) {
-    fix(dir);
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /**
