@@ -19,7 +19,7 @@ import { MANIFEST_NAME, PushManifest } from './onsite/push.js';
 import { parseFindListing, REPO_LIST } from './repo-files.js';
 import { parseStats, rsyncFailure } from './link/rsync.js';
 import { classifyLinkFailure, quoteWord, rsyncRsh } from './link/ssh.js';
-import { STATUS_PUT } from './status.js';
+import { STATUS_PUT } from './offsite/status.js';
 import { inWindow } from './window.js';
 
 const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxLZk0r2xYv0gq6y3v8Yl6j2C1b0nQeCw4d8Tq7M2Xo ws@laptop';

@@ -3,7 +3,7 @@ import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
 import { writeJsonAtomic } from '../fs-util.js';
 import { offsitePaths } from '../offsite/store.js';
-import { readGuardState } from '../status.js';
+import { readGuardState } from '../offsite/status.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const approveHelp = `restray-pi approve [--config FILE]

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
 import { acquireRunLock, ensureLayout, offsitePaths } from '../offsite/store.js';
-import { readVerifyState, reverifySlice } from '../reverify.js';
+import { readVerifyState, reverifySlice } from '../offsite/reverify.js';
 import { recoverStore } from '../offsite/commit.js';
 import { alert, finishStatus } from '../offsite/report.js';
 import { loadAll, type CommandIo } from './common.js';

@@ -3,7 +3,7 @@ import type { PiStatus } from '../../../contract/pi-status.js';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
 import { offsitePaths } from '../offsite/store.js';
-import { buildStatus } from '../status.js';
+import { buildStatus } from '../offsite/status.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const statusHelp = `restray-pi status [--json] [--config FILE]

@@ -26,7 +26,7 @@ import {
 } from './store.js';
 import { classify } from '../repo-files.js';
 import { decideRetention } from '../retention.js';
-import { forgetRemovedGenerations } from '../reverify.js';
+import { forgetRemovedGenerations } from './reverify.js';
 import { crashPoint } from './crash-point.js';
 
 /*

@@ -10,7 +10,7 @@ import {
   statusText,
   writeStatus,
   type PendingPublish,
-} from '../status.js';
+} from './status.js';
 import { crashPoint } from './crash-point.js';
 import type { OffsitePaths } from './store.js';
 

@@ -1,7 +1,7 @@
 import { PiError } from '../errors.js';
 import { generationName } from '../generation-name.js';
 import { HashPool, poolSize } from '../hash.js';
-import { nextTimerRun } from '../status.js';
+import { nextTimerRun } from './status.js';
 import { inWindow } from '../window.js';
 import { openStaging, recoverStore } from './commit.js';
 import { pull } from './pull.js';

@@ -9,16 +9,16 @@ import {
   PiStatus,
   type PiGeneration,
   type PiRun,
-} from '../../contract/pi-status.js';
-import type { OffsiteConfig, PiConfig } from './config.js';
-import { readJson, writeFileAtomic } from './fs-util.js';
-import { listGenerations, readGenerationsMeta, type OffsitePaths } from './offsite/store.js';
+} from '../../../contract/pi-status.js';
+import type { OffsiteConfig, PiConfig } from '../config.js';
+import { readJson, writeFileAtomic } from '../fs-util.js';
+import { listGenerations, readGenerationsMeta, type OffsitePaths } from './store.js';
 import { readResticCheck } from './restic-check.js';
 import { readVerifyState } from './reverify.js';
-import { PiError } from './errors.js';
-import { tiedToRun } from './link/tied-child.js';
-import { runRsync, rsyncFailure } from './link/rsync.js';
-import { classifyLinkFailure, sshArgs } from './link/ssh.js';
+import { PiError } from '../errors.js';
+import { tiedToRun } from '../link/tied-child.js';
+import { runRsync, rsyncFailure } from '../link/rsync.js';
+import { classifyLinkFailure, sshArgs } from '../link/ssh.js';
 
 /** Guard state on disk: the contract's view plus the finding ID that `approve` binds to. */
 export const GuardState = PiGuard.extend({ findingId: z.string().optional() });
