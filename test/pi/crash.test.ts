@@ -8,7 +8,14 @@ import { verifyNamedFiles } from '../../pi/src/hash.js';
 import type { CrashPoint } from '../../pi/src/offsite/crash-point.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite/store.js';
 import { fileId } from '../../pi/src/repo-files.js';
-import { startTwoPiLab, waitUntil, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
+import {
+  startPushTarget,
+  startTwoPiLab,
+  waitUntil,
+  writeRandomFiles,
+  type PushTarget,
+  type TwoPiLab,
+} from './lab-two-pi.js';
 
 const exec = promisify(execFile);
 const BUNDLE = resolve('dist/pi/restray-pi.mjs');
@@ -19,7 +26,8 @@ const BUNDLE = resolve('dist/pi/restray-pi.mjs');
  * staging folder the next run salvages; a cut retention leaves trash/). `--if-changed` runs hold an ssh master
  * connection of their own, which nothing but the parent-death signal would end.
  */
-const POINTS: { at: `${CrashPoint}${'' | `:${number}`}`; ifChanged?: true }[] = [
+type Kill = { at: `${CrashPoint}${'' | `:${number}`}`; ifChanged?: true };
+const PULL_POINTS: Kill[] = [
   { at: 'recover:done' },
   { at: 'transfer:file:1' },
   { at: 'staging:salvaged' },
@@ -38,16 +46,38 @@ const POINTS: { at: `${CrashPoint}${'' | `:${number}`}`; ifChanged?: true }[] = 
   { at: 'publish:written' },
   { at: 'publish:sent' },
 ];
-const RANDOM_KILLS = 3;
+/** Push mode shares the run's guard, promote, retain and publish phases: a few kills in each of its own. */
+const PUSH_POINTS: Kill[] = [
+  { at: 'list:done' },
+  { at: 'verify:file:1' },
+  { at: 'promote:meta' },
+  { at: 'retain:trashed' },
+  { at: 'publish:written' },
+];
 
-describe('restray-pi sync killed with SIGKILL at every phase', () => {
+describe.each([
+  ['pull', PULL_POINTS, 3],
+  ['push', PUSH_POINTS, 1],
+] as const)('restray-pi sync in %s mode killed with SIGKILL at every phase', (mode, points, randomKills) => {
   let lab: TwoPiLab;
+  let target: PushTarget | undefined;
   let n = 0;
-  /** A new backup, so that every run has something to transfer, verify, promote and (keepLast 2) retire. */
+  /**
+   * A new backup (in push mode also pushed), so that every run has something to transfer, verify, promote and
+   * (keepLast 2) retire.
+   */
   const backup = async () => {
     const d = join(lab.dir, `ws${n++}`);
     writeRandomFiles(d, 2, 300_000);
     await lab.restic(['backup', '--host', 'ws', d]);
+    if (!target) return;
+    let err = '';
+    const code = await main(['push', '--config', target.onsiteConfigPath], {
+      out: () => undefined,
+      err: (t) => void (err += t),
+      env: process.env,
+    });
+    expect(code, err).toBe(0);
   };
   /** `restray-pi sync` as its own process (the bundle), as systemd starts it. */
   const cliSync = (crashAt?: string, o: { killAfterMs?: number; ifChanged?: boolean } = {}) =>
@@ -189,6 +219,7 @@ describe('restray-pi sync killed with SIGKILL at every phase', () => {
       faultProxy: false,
       configure: (c) => void (c.offsite.retention = { keepLast: 2 }),
     });
+    if (mode === 'push') target = await startPushTarget(lab);
     for (let i = 0; i < 2; i++) {
       await backup();
       const r = await cliSync();
@@ -196,11 +227,12 @@ describe('restray-pi sync killed with SIGKILL at every phase', () => {
     }
   }, 120_000);
   afterAll(async () => {
+    await target?.stop();
     await lab?.stop();
   });
 
-  it(`at ${POINTS.length} commit points and ${RANDOM_KILLS} random moments: every generation verifies, the status lists exactly the generations on disk, no child is left, the next run succeeds`, async () => {
-    for (const [i, { at, ifChanged }] of POINTS.entries())
+  it(`at ${points.length} commit points and ${randomKills} random moments: every generation verifies, the status lists exactly the generations on disk, no child is left, the next run succeeds`, async () => {
+    for (const [i, { at, ifChanged }] of points.entries())
       await crashAndRecover(
         `#${i} ${at}${ifChanged ? ' --if-changed' : ''}`,
         at,
@@ -211,7 +243,7 @@ describe('restray-pi sync killed with SIGKILL at every phase', () => {
     const t0 = performance.now();
     expect((await cliSync()).code).toBe(0);
     const runMs = performance.now() - t0;
-    for (let i = 0; i < RANDOM_KILLS; i++)
+    for (let i = 0; i < randomKills; i++)
       await crashAndRecover(`random #${i}`, undefined, { killAfterMs: Math.round(Math.random() * runMs) });
     expect(listGenerations(p()).length).toBe(2);
   }, 300_000);
