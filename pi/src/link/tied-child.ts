@@ -25,7 +25,9 @@ function findSetpriv(): string | null {
  * cancelling it still signals the program itself). When restray-pi dies — even by SIGKILL, where no exit
  * handler runs — the kernel kills the child at once. The signal is not inherited across fork: a child that
  * starts its own helpers (rsync starting ssh) ties them itself (see {@link tiedRsh}); the systemd units' cgroup
- * (KillMode=control-group) catches the rest. Without setpriv (not Linux) the command is returned unchanged.
+ * (KillMode=control-group) catches the rest, including a child whose parent died in the instant between its
+ * fork and setpriv's prctl (the kernel offers no way to close that window from outside the child). Without
+ * setpriv (not Linux) the command is returned unchanged.
  *
  * Pure apart from one PATH lookup (cached).
  */

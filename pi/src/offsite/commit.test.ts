@@ -14,7 +14,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tiedToRun } from '../link/tied-child.js';
 import { openStaging, recoverStore } from './commit.js';
-import { ensureLayout, offsitePaths, readGenerationsMeta, writeGenerationsMeta } from './store.js';
+import {
+  acquireRunLock,
+  ensureLayout,
+  offsitePaths,
+  processStartTime,
+  readGenerationsMeta,
+  writeGenerationsMeta,
+} from './store.js';
 
 const ID = (c: string) => c.repeat(64);
 
@@ -137,6 +144,19 @@ describe('offsite commit protocol: a staging folder per run', () => {
   });
 });
 
+describe('the run lock after a crash', () => {
+  it('is taken over when its process is gone or its PID now belongs to another process', () => {
+    const p = store();
+    const other = process.ppid;
+    writeFileSync(p.lock, `${other} 1`); // the PID lives, but it is not the process that took the lock
+    acquireRunLock(p)();
+    writeFileSync(p.lock, ''); // a crash between creating and writing the lock
+    acquireRunLock(p)();
+    writeFileSync(p.lock, `${other} ${processStartTime(other)}`);
+    expect(() => acquireRunLock(p)).toThrow(/Another restray-pi run/);
+  });
+});
+
 describe('children tied to the run', () => {
   it('a child started through tiedToRun dies with its parent, even by SIGKILL', async () => {
     // A parent (sh) that starts a long sleep tied to itself, prints its PID, and is then killed with SIGKILL.
@@ -148,7 +168,13 @@ describe('children tied to the run', () => {
       parent.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
     );
     expect(pid).toBeGreaterThan(0);
+    // The signal is set between fork and exec (setpriv's prctl): kill the parent once sleep runs.
+    const deadline = Date.now() + 10_000;
+    while (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep\0')) {
+      if (Date.now() > deadline) throw new Error('sleep did not start');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     parent.kill('SIGKILL');
     await waitGone(pid, 10_000);
-  });
+  }, 30_000);
 });

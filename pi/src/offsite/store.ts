@@ -147,16 +147,28 @@ export function snapshotIdsOf(files: readonly { path: string }[]): string[] {
     .sort();
 }
 
+/** A process's start time (clock ticks since boot, /proc/PID/stat field 22), or undefined off Linux or once gone. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from its closing parenthesis.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * A run lock: `state/run.lock` holding the PID, created exclusively. A lock left by a dead process is taken
- * over. Throws PiError `locked` when another live run holds it.
+ * A run lock: `state/run.lock` holding the PID and that process's start time, created exclusively. A lock whose
+ * process is gone is taken over — also when a SIGKILLed run's PID now belongs to another process (its start time
+ * differs), so a crash never blocks the runs after it. Throws PiError `locked` when another live run holds it.
  * @returns a release function
  */
 export function acquireRunLock(p: OffsitePaths): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(p.lock, 'wx', 0o644);
-      writeSync(fd, String(process.pid));
+      writeSync(fd, `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim());
       closeSync(fd);
       return () => {
         try {
@@ -167,7 +179,8 @@ export function acquireRunLock(p: OffsitePaths): () => void {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(p.lock, 'utf8').trim());
+      const [pidText, started] = readFileSync(p.lock, 'utf8').trim().split(' ');
+      const pid = Number(pidText);
       let alive = false;
       try {
         if (pid > 0) {
@@ -177,6 +190,8 @@ export function acquireRunLock(p: OffsitePaths): () => void {
       } catch (err) {
         alive = (err as NodeJS.ErrnoException).code === 'EPERM';
       }
+      // A lock written without a start time (older versions) trusts the PID alone.
+      if (alive && started !== undefined) alive = processStartTime(pid) === started;
       if (alive && pid !== process.pid)
         throw new PiError('locked', `Another restray-pi run (PID ${pid}) is in progress.`, { phase: 'lock' });
       unlinkSync(p.lock);
