@@ -9,7 +9,7 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Log } from '../alerts.js';
 import type { OffsiteConfig } from '../config.js';
 import { fsyncDir } from '../fs-util.js';
@@ -111,8 +111,8 @@ export function generationMeta(
  */
 export function openStaging(p: OffsitePaths, runId: string, salvage: boolean): string {
   mkdirSync(p.staging, { recursive: true, mode: 0o755 });
-  const own = `${RUN_PREFIX}${runId}`;
-  const dir = join(p.staging, own);
+  const dir = stagingFolder(p, runId);
+  const own = basename(dir);
   mkdirSync(dir, { mode: 0o755 });
   const old = readdirSync(p.staging).filter((n) => n !== own);
   if (salvage) {
@@ -124,6 +124,11 @@ export function openStaging(p: OffsitePaths, runId: string, salvage: boolean): s
   }
   for (const n of old) rmSync(join(p.staging, n), { recursive: true, force: true });
   return dir;
+}
+
+/** The staging folder of the run `runId` (see {@link openStaging}); pure. */
+export function stagingFolder(p: OffsitePaths, runId: string): string {
+  return join(p.staging, `${RUN_PREFIX}${runId}`);
 }
 
 /** Hardlinks into `to` each regular file under `from` that only `from` holds (link count 1), keeping paths. */

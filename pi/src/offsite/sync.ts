@@ -3,7 +3,7 @@ import { generationName } from '../generation-name.js';
 import { HashPool, poolSize } from '../hash.js';
 import { nextTimerRun } from './status.js';
 import { inWindow } from '../window.js';
-import { openStaging, recoverStore } from './commit.js';
+import { openStaging, recoverStore, stagingFolder } from './commit.js';
 import { pull } from './pull.js';
 import { receivePush } from './push-receive.js';
 import { OffsiteRun, type SyncOptions, type SyncOutcome } from './run.js';
@@ -44,18 +44,17 @@ export async function runSync(o: SyncOptions): Promise<SyncOutcome> {
   }
 
   const release = acquireRunLock(p);
-  let run: OffsiteRun | undefined;
   const pool = new HashPool(poolSize(off.verify.concurrency));
+  const runId = `${generationName(now())}-${process.pid}`;
+  const run = new OffsiteRun({ ...o, now, log }, p, stagingFolder(p, runId), pool, nextTimerRun());
   try {
     recoverStore(p, log);
-    const staging = openStaging(p, `${generationName(now())}-${process.pid}`, off.mode === 'pull');
-    run = new OffsiteRun({ ...o, now, log }, p, staging, pool, nextTimerRun());
+    openStaging(p, runId, off.mode === 'pull');
     return off.mode === 'push' ? await receivePush(run) : await pull(run, off.source!);
   } catch (e) {
-    if (run) return await run.failed(e);
-    throw e;
+    return await run.failed(e);
   } finally {
     release();
-    await Promise.all([run?.closing, pool.close(), run?.closePublish()]);
+    await Promise.all([run.closing, pool.close(), run.closePublish()]);
   }
 }
