@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OffsiteAccess, Repository } from '../../contract/config.js';
 import type { SecretStore } from '../../core/secrets/secret-store.js';
-import type { SyncOutcome } from '../../pi/src/sync.js';
+import type { SyncOutcome } from '../../pi/src/offsite/sync.js';
 import { main as restrayPi } from '../../pi/src/main.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
 import type { Workstation } from '../cli/cli-lab.js';
