@@ -9,6 +9,7 @@ import type { CrashPoint } from '../../pi/src/offsite/crash-point.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite/store.js';
 import { fileId } from '../../pi/src/repo-files.js';
 import {
+  readStatusFile,
   startPushTarget,
   startTwoPiLab,
   waitUntil,
@@ -171,11 +172,9 @@ describe.each([
   /** After a successful run: the stored and the published status, and generations.json, match the disk. */
   const expectStoredStatusMatches = (when: string) => {
     const disk = listGenerations(p());
-    const stored = JSON.parse(readFileSync(p().status, 'utf8')) as { generations: { name: string }[] };
+    const stored = readStatusFile(p().status);
     expect(stored.generations.map((g) => g.name).sort(), `${when}: status.json`).toEqual(disk);
-    const published = JSON.parse(readFileSync(join(lab.onsite.statusDir, 'offsite.json'), 'utf8')) as {
-      generations: { name: string }[];
-    };
+    const published = readStatusFile(join(lab.onsite.statusDir, 'offsite.json'));
     expect(published.generations.map((g) => g.name).sort(), `${when}: published status`).toEqual(disk);
     const meta = JSON.parse(readFileSync(p().generationsMeta, 'utf8')) as Record<string, unknown>;
     expect(Object.keys(meta).sort(), `${when}: generations.json`).toEqual(disk);

@@ -19,7 +19,13 @@ import { forgetArgs } from '../../pi/src/onsite/maintain.js';
 import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite/store.js';
 import { verifyNamedFiles } from '../../pi/src/hash.js';
 import { fileId } from '../../pi/src/repo-files.js';
-import { postThroughAppendOnlyKey, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
+import {
+  postThroughAppendOnlyKey,
+  readStatusFile,
+  startTwoPiLab,
+  writeRandomFiles,
+  type TwoPiLab,
+} from './lab-two-pi.js';
 
 const run = promisify(execFile);
 
@@ -168,7 +174,7 @@ describe('restray-pi guard on the bad day: wearing down, lost snapshots, junk an
       expect(out.promoted).toBeDefined();
       const p = offsitePaths(lab.offsite.root);
       expect(existsSync(join(p.generations, out.promoted!, junk))).toBe(false);
-      const status = JSON.parse(readFileSync(p.status, 'utf8'));
+      const status = readStatusFile(p.status);
       expect(status.schemaVersion).toBe(2);
       expect(status.generations[0]).toMatchObject({ name: out.promoted, quarantined: [junk] });
       expect(readdirSync(p.quarantine).some((d) => existsSync(join(p.quarantine, d, junk)))).toBe(true);
