@@ -75,7 +75,7 @@ describe('restray-pi sync against a damaged or attacked onsite repository', () =
     const rel = victim.slice(lab.onsite.repo.length + 1);
     const p = offsitePaths(lab.offsite.root);
     expect(walkRepo(join(p.generations, out.promoted!)).some((f) => f.path === rel)).toBe(false);
-    const status = JSON.parse(readFileSync(p.status, 'utf8'));
+    const status = readStatusFile(p.status);
     expect(status.generations[0].quarantined).toEqual([rel]);
     expect(logs.some((l) => /fetching them once more/.test(l))).toBe(true);
     await lab.alerts.waitFor(

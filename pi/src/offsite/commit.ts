@@ -37,7 +37,7 @@ import { crashPoint } from './crash-point.js';
  *   I2 generations.json describes a superset of generations/: an entry is written before its rename in and
  *      removed after its rename out; recovery drops the entries of folders that are not there (and rebuilds an
  *      entry that is missing, e.g. after a hand-deleted generations.json);
- *   I3 a transfer writes only into its own run's staging folder (staging/run-<time>-<pid>); no later run ever
+ *   I3 a transfer writes only into its own run's staging folder (staging/run-<time>-<pid>-<n>); no later run ever
  *      promotes or adopts that folder: it links finished files out of it and deletes it (rsync never changes a
  *      finished file in place, so a leftover writer can spoil nothing a later run keeps).
  * The status is built from generations/ itself, with generations.json for the details, so once recovery has run

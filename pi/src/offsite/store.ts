@@ -22,7 +22,7 @@ export interface OffsitePaths {
   root: string;
   generations: string;
   /**
-   * Holds each run's own staging folder (run-<time>-<pid>, see offsite/commit.ts): the generation being built.
+   * Holds each run's own staging folder (run-<time>-<pid>-<n>, see offsite/commit.ts): the generation being built.
    * What a failed run fetched is reused by the next one, never promoted as it is.
    */
   staging: string;

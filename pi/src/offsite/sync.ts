@@ -11,6 +11,9 @@ import { acquireRunLock, ensureLayout, offsitePaths } from './store.js';
 
 export type { SyncOptions, SyncOutcome } from './run.js';
 
+/** Runs started by this process so far (part of each run's staging folder name). */
+let runsOfThisProcess = 0;
+
 /**
  * One offsite sync, end to end (`restray-pi sync`): under the run lock, recovery of whatever a crashed run
  * left (commit.ts), the run's own staging folder (reusing what an earlier run fetched), then the run's phases
@@ -45,7 +48,8 @@ export async function runSync(o: SyncOptions): Promise<SyncOutcome> {
 
   const release = acquireRunLock(p);
   const pool = new HashPool(poolSize(off.verify.concurrency));
-  const runId = `${generationName(now())}-${process.pid}`;
+  // Unique also for two runs of one process within a second (tests, `main` called twice): their folders differ.
+  const runId = `${generationName(now())}-${process.pid}-${++runsOfThisProcess}`;
   const run = new OffsiteRun({ ...o, now, log }, p, stagingFolder(p, runId), pool, nextTimerRun());
   try {
     recoverStore(p, log);
