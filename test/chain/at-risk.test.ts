@@ -43,7 +43,7 @@ describe('at risk after failed backups (real sshd, restic, rclone, restray-pi sy
     await engine.addRepository(lab.repository(), lab.pis.workstation.password, { verify: true });
     src = join(lab.pis.dir, 'ws-at-risk');
     writeRandomFiles(src, 3, 100_000);
-    await engine.savePlan({ name: 'home', repo: 'pi', paths: [src], schedule: '0 * * * *' });
+    await engine.savePlan({ name: 'home', repo: 'pi', paths: [src], schedule: '0 * * * *', prune: false });
 
     const notifier = new Notifier(
       (o) => ({ on: () => undefined, show: () => void shown.push({ title: o.title, body: o.body }) }),
