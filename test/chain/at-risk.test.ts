@@ -40,7 +40,14 @@ describe('at risk after failed backups (real sshd, restic, rclone, restray-pi sy
       secrets: memorySecrets(),
     });
     engine.subscribe((e) => events.push(e));
-    await engine.addRepository(lab.repository(), lab.pis.workstation.password, { verify: true });
+    // Pinned: an unpinned status key alone shows as a warning in the tray (see trayStatus).
+    await engine.addRepository(
+      { ...lab.repository(), offsiteStatusKey: lab.statusKey },
+      lab.pis.workstation.password,
+      {
+        verify: true,
+      },
+    );
     src = join(lab.pis.dir, 'ws-at-risk');
     writeRandomFiles(src, 3, 100_000);
     await engine.savePlan({ name: 'home', repo: 'pi', paths: [src], schedule: '0 * * * *', prune: false });
