@@ -16,10 +16,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadSecrets } from '../pi/src/config.js';
 import { verifyNamedFiles } from '../pi/src/hash.js';
-import { listGenerations, offsitePaths, walkRepo } from '../pi/src/offsite-store.js';
+import { listGenerations, offsitePaths, walkRepo } from '../pi/src/offsite/store.js';
 import { fileId } from '../pi/src/repo-files.js';
-import { rsyncRsh } from '../pi/src/ssh.js';
-import { runSync } from '../pi/src/sync.js';
+import { rsyncRsh } from '../pi/src/link/ssh.js';
+import { runSync } from '../pi/src/offsite/sync.js';
 import { startTwoPiLab, waitUntil, writeRandomFiles } from '../test/pi/lab-two-pi.js';
 
 const run = promisify(execFile);

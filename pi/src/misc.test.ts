@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mailMessage } from './alerts.js';
-import { localCpuHasAes, parseListingCpu } from './cipher.js';
-import { forgetArgs } from './maintain.js';
+import { localCpuHasAes, parseListingCpu } from './link/cipher.js';
+import { forgetArgs } from './onsite/maintain.js';
 import {
   authorizedKeyLines,
   mergeAuthorizedKeys,
@@ -15,11 +15,11 @@ import {
   sftpDropIn,
   statusPutCommand,
 } from './provision.js';
-import { MANIFEST_NAME, PushManifest } from './push.js';
+import { MANIFEST_NAME, PushManifest } from './onsite/push.js';
 import { parseFindListing, REPO_LIST } from './repo-files.js';
-import { parseStats, rsyncFailure } from './rsync.js';
-import { classifyLinkFailure, quoteWord, rsyncRsh } from './ssh.js';
-import { STATUS_PUT } from './status.js';
+import { parseStats, rsyncFailure } from './link/rsync.js';
+import { classifyLinkFailure, quoteWord, rsyncRsh } from './link/ssh.js';
+import { STATUS_PUT } from './offsite/status.js';
 import { inWindow } from './window.js';
 
 const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBxLZk0r2xYv0gq6y3v8Yl6j2C1b0nQeCw4d8Tq7M2Xo ws@laptop';

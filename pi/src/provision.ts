@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { PiError } from './errors.js';
 import { writeFileAtomic } from './fs-util.js';
 import { REPO_LIST } from './repo-files.js';
-import { STATUS_PUT } from './status.js';
+import { STATUS_PUT } from './offsite/status.js';
 
 /** What `provision onsite` sets up. Paths absolute; key lines are OpenSSH public keys (`ssh-ed25519 AAAA… c`). */
 export interface OnsitePlanInput {

@@ -47,7 +47,7 @@ describe('a missed slot while asleep is judged by the make-up run (real restic, 
       { init: true },
     );
     // Daily at 03:00: a slot the real clock will not reach while this test runs.
-    await before.savePlan({ name: 'home', repo: 'usb', paths: [src], schedule: '0 3 * * *' });
+    await before.savePlan({ name: 'home', repo: 'usb', paths: [src], schedule: '0 3 * * *', prune: false });
     const first = await before.startBackup('home', 'manual').done;
     expect(first.result, JSON.stringify(first.error)).toBe('success');
     await before.close();

@@ -66,7 +66,7 @@ describe('the whole chain, end to end, with a cut link', () => {
     await engine.addRepository(lab.repository(), lab.pis.workstation.password, { verify: true });
     src = join(lab.pis.dir, 'e2e-data');
     writeRandomFiles(src, 5, 400_000);
-    await engine.savePlan({ name: 'home', repo: 'pi', paths: [src] });
+    await engine.savePlan({ name: 'home', repo: 'pi', paths: [src], prune: false });
     loop = lab.syncLoop();
   });
   afterAll(async () => {

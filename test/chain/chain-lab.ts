@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OffsiteAccess, Repository } from '../../contract/config.js';
 import type { SecretStore } from '../../core/secrets/secret-store.js';
-import type { SyncOutcome } from '../../pi/src/sync.js';
+import type { SyncOutcome } from '../../pi/src/offsite/sync.js';
 import { main as restrayPi } from '../../pi/src/main.js';
+import { keyFingerprint, loadSigningKey, publicKeyBase64 } from '../../pi/src/offsite/status-signing.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
 import type { Workstation } from '../cli/cli-lab.js';
 import { startTwoPiLab, type TwoPiLab } from '../pi/lab-two-pi.js';
@@ -28,6 +29,11 @@ export interface ChainLab {
   restoreUser: string;
   /** The workstation's read-only access to the offsite Pi, as it goes into the Restray config. */
   offsiteAccess: OffsiteAccess;
+  /**
+   * The fingerprint of the offsite Pi's status key (what `restray-pi status --signing-key` shows), for a
+   * repository that pins it (`offsiteStatusKey`); `repository()` leaves it unpinned.
+   */
+  statusKey: string;
   /** The repository as the workstation's Restray config holds it (append-only onsite target). */
   repository(name?: string): Repository;
   /** One `restray-pi sync` run on the offsite side (pull, verify, promote, publish the status onsite). */
@@ -101,6 +107,7 @@ export async function startChainLab(): Promise<ChainLab> {
       offsiteRoot,
       restoreUser,
       offsiteAccess,
+      statusKey: keyFingerprint(publicKeyBase64(loadSigningKey(offsiteRoot))),
       repository: (name = 'pi') => ({
         name,
         target: {

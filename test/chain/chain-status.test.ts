@@ -60,7 +60,7 @@ describe('chain status across the hops (real sshd, restic, rclone, restray-pi sy
     await engine.addRepository(lab.repository(), lab.pis.workstation.password, { verify: true });
     src = join(lab.pis.dir, 'ws-data');
     writeRandomFiles(src, 4, 200_000);
-    await engine.savePlan({ name: 'home', repo: 'pi', paths: [src] });
+    await engine.savePlan({ name: 'home', repo: 'pi', paths: [src], prune: false });
   });
   afterAll(async () => {
     for (const d of temps) rmSync(d, { recursive: true, force: true });

@@ -3,7 +3,11 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppState, ChainStatus } from '../../contract/app-state.js';
-import type { PiStatus, PiStatusEnvelope } from '../../contract/pi-status.js';
+import {
+  PI_STATUS_ENVELOPE_VERSION,
+  type PiStatus,
+  type PiStatusEnvelope,
+} from '../../contract/pi-status.js';
 import { main as restrayPi } from '../../pi/src/main.js';
 import { workstation, type Workstation } from '../cli/cli-lab.js';
 import { writeRandomFiles } from '../pi/lab-two-pi.js';
@@ -61,7 +65,7 @@ describe('signed offsite status against a forging onsite Pi (CLI, real sshd, res
     await backup();
     expect((await lab.sync()).result).toBe('ok');
     const env = JSON.parse(readFileSync(statusFile(), 'utf8')) as PiStatusEnvelope;
-    expect(env.schemaVersion).toBe(3);
+    expect(env.schemaVersion).toBe(PI_STATUS_ENVELOPE_VERSION);
     expect(env.signature.alg).toBe('ed25519');
     // The key file: made on first need (the lab's provision offsite --root), 0600 in a 0700 folder; nothing of
     // it is published.

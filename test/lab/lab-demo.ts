@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Config } from '../../contract/config.js';
 import { passwordAccount } from '../../core/engine/repo-context.js';
 import { KeytarStore } from '../../core/secrets/keytar-store.js';
-import type { SyncOutcome } from '../../pi/src/sync.js';
+import type { SyncOutcome } from '../../pi/src/offsite/sync.js';
 import { startChainLab, type ChainLab } from '../chain/chain-lab.js';
 import { labKeyring, type LabKeyring } from './lab-keyring.js';
 import { startSyncLoop, type SyncLoop } from './lab-sync-loop.js';

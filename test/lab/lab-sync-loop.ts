@@ -1,6 +1,6 @@
 import type { PiConfig } from '../../pi/src/config.js';
 import { loadSecrets } from '../../pi/src/config.js';
-import { runSync, type SyncOutcome } from '../../pi/src/sync.js';
+import { runSync, type SyncOutcome } from '../../pi/src/offsite/sync.js';
 
 /** A running stand-in for the offsite Pi's pull timer. */
 export interface SyncLoop {

@@ -8,7 +8,7 @@ import type { AppState, ChainStatus, RunRecord } from '../../contract/app-state.
 import type { Snapshot } from '../../contract/browse.js';
 import type { Repository } from '../../contract/config.js';
 import { offsiteHolds } from '../../contract/pi-status.js';
-import { offsitePaths } from '../../pi/src/offsite-store.js';
+import { offsitePaths } from '../../pi/src/offsite/store.js';
 import { startChainLab, type ChainLab } from '../chain/chain-lab.js';
 import { waitFor } from '../cli/cli-lab.js';
 import { addOwnRepository, addSharedWorkstation } from '../lab/lab-onsite-accounts.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localCpuHasAes, readOnsiteCpu } from '../../pi/src/cipher.js';
-import { offsitePaths } from '../../pi/src/offsite-store.js';
+import { localCpuHasAes, readOnsiteCpu } from '../../pi/src/link/cipher.js';
+import { offsitePaths } from '../../pi/src/offsite/store.js';
 import { startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 // The pull transfer offers AES-GCM first when both CPUs have AES instructions (pi/src/cipher.ts). The onsite

@@ -15,8 +15,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../pi/src/main.js';
-import { forgetArgs } from '../../pi/src/maintain.js';
-import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
+import { forgetArgs } from '../../pi/src/onsite/maintain.js';
+import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite/store.js';
 import { verifyNamedFiles } from '../../pi/src/hash.js';
 import { fileId } from '../../pi/src/repo-files.js';
 import {

@@ -22,7 +22,7 @@ import { resticRepoArgs as workstationRepoArgs } from '../../core/ssh/repo-args.
 import { parsePiStatus, type PiStatus } from '../../contract/pi-status.js';
 import { main } from '../../pi/src/main.js';
 import { loadSecrets, parseConfig, type PiConfig } from '../../pi/src/config.js';
-import { runSync, type SyncOptions, type SyncOutcome } from '../../pi/src/sync.js';
+import { runSync, type SyncOptions, type SyncOutcome } from '../../pi/src/offsite/sync.js';
 
 const run = promisify(execFile);
 

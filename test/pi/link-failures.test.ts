@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyNamedFiles } from '../../pi/src/hash.js';
-import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
+import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite/store.js';
 import { fileId } from '../../pi/src/repo-files.js';
 import { readStatusFile, startTwoPiLab, waitUntil, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 

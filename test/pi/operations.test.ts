@@ -2,8 +2,8 @@ import { chmodSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../pi/src/main.js';
-import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
-import type { SyncOptions } from '../../pi/src/sync.js';
+import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite/store.js';
+import type { SyncOptions } from '../../pi/src/offsite/sync.js';
 import { readStatusFile, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 describe('restray-pi operations: locks, change check, bit rot, CLI', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePiStatus, PI_STATUS_ENVELOPE_VERSION } from '../../contract/pi-status.js';
-import { listGenerations, offsitePaths } from '../../pi/src/offsite-store.js';
+import { listGenerations, offsitePaths } from '../../pi/src/offsite/store.js';
 import { listTree, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 const run = promisify(execFile);

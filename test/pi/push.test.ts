@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../pi/src/main.js';
-import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
+import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite/store.js';
 import {
   listTree,
   startPushTarget,

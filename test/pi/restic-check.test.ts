@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
+import { offsitePaths, walkRepo } from '../../pi/src/offsite/store.js';
 import { readStatusFile, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';
 
 describe('optional restic check offsite (verify.resticCheck + restic-password secret)', () => {

@@ -33,6 +33,8 @@ describe('pi/systemd units', () => {
         'ProtectHome=true',
         'PrivateTmp=true',
         'NoNewPrivileges=true',
+        // Stopping or killing a run ends every process it started (see pi/README.md, "A crash at any moment").
+        'KillMode=control-group',
       ])
         expect(s.text, `${s.name}: ${line}`).toContain(`\n${line}\n`);
       // Writable paths are the instance's own folder, and optional ('-'): a missing one is restray-pi's error.

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../pi/src/main.js';
-import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite-store.js';
+import { listGenerations, offsitePaths, walkRepo } from '../../pi/src/offsite/store.js';
 import { verifyNamedFiles } from '../../pi/src/hash.js';
 import { fileId } from '../../pi/src/repo-files.js';
 import { readStatusFile, startTwoPiLab, writeRandomFiles, type TwoPiLab } from './lab-two-pi.js';

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshValue } from '../../contract/ssh-policy.js';
 import { resticRepoArgs } from '../../core/ssh/repo-args.js';
 import { SSH_PROGRAM, sshArgs, type SshEndpoint } from '../../core/ssh/ssh-options.js';
-import { sshArgs as piSshArgs, rsyncRsh } from '../../pi/src/ssh.js';
+import { sshArgs as piSshArgs, rsyncRsh } from '../../pi/src/link/ssh.js';
 import { userLikeDir } from '../lab/user-like-dir.js';
 import { startSshLab, type SshLab } from './ssh-lab.js';
 

@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
 import { writeJsonAtomic } from '../fs-util.js';
-import { offsitePaths } from '../offsite-store.js';
-import { readGuardState } from '../status.js';
+import { offsitePaths } from '../offsite/store.js';
+import { readGuardState } from '../offsite/status.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const approveHelp = `restray-pi approve [--config FILE]

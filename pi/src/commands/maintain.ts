@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { requireOnsite } from '../config.js';
 import { EXIT } from '../errors.js';
-import { maintain } from '../maintain.js';
+import { maintain } from '../onsite/maintain.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const maintainHelp = `restray-pi maintain [--config FILE]

@@ -10,7 +10,12 @@ import {
   resolveProgram,
   type Change,
 } from '../provision.js';
-import { keyFingerprint, loadSigningKey, publicKeyBase64, signingKeyPath } from '../status-signing.js';
+import {
+  keyFingerprint,
+  loadSigningKey,
+  publicKeyBase64,
+  signingKeyPath,
+} from '../offsite/status-signing.js';
 import type { CommandIo } from './common.js';
 
 export const provisionHelp = `restray-pi provision offsite [--incoming DIR --push-key KEY [--push-user NAME]]

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
-import { offsitePaths } from '../offsite-store.js';
-import { planRetention } from '../removed-ledger.js';
+import { acquireRunLock, ensureLayout, offsitePaths } from '../offsite/store.js';
+import { planRetention } from '../offsite/removed-ledger.js';
 import { describeDecision } from '../retention.js';
-import { applyRetention } from '../sync.js';
+import { applyRetention, recoverStore } from '../offsite/commit.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const pruneHelp = `restray-pi prune [--dry-run] [--config FILE]
@@ -24,7 +24,19 @@ export async function pruneCommand(argv: string[], io: CommandIo): Promise<numbe
   const off = requireOffsite(config);
   const p = offsitePaths(off.root);
   const now = new Date();
-  for (const d of planRetention(p, off, now)) io.out(describeDecision(d, off.retention));
-  if (!values['dry-run']) applyRetention(p, off, now, io.err);
+  if (values['dry-run']) {
+    for (const d of planRetention(p, off, now)) io.out(describeDecision(d, off.retention));
+    return EXIT.ok;
+  }
+  // The retention commit changes the store: under the run lock, after recovery, like a sync.
+  ensureLayout(p);
+  const release = acquireRunLock(p);
+  try {
+    recoverStore(p, io.err);
+    for (const d of planRetention(p, off, now)) io.out(describeDecision(d, off.retention));
+    applyRetention(p, off, now, io.err);
+  } finally {
+    release();
+  }
   return EXIT.ok;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { requireOnsite } from '../config.js';
 import { EXIT } from '../errors.js';
-import { runPush } from '../push.js';
+import { runPush } from '../onsite/push.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const pushHelp = `restray-pi push [--config FILE]

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
-import { acquireRunLock, ensureLayout, offsitePaths } from '../offsite-store.js';
-import { readVerifyState, reverifySlice } from '../reverify.js';
-import { alert, finishStatus } from '../run-common.js';
+import { acquireRunLock, ensureLayout, offsitePaths } from '../offsite/store.js';
+import { readVerifyState, reverifySlice } from '../offsite/reverify.js';
+import { recoverStore } from '../offsite/commit.js';
+import { alert, finishStatus } from '../offsite/report.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const reverifyHelp = `restray-pi reverify [--config FILE]
@@ -24,6 +25,7 @@ export async function reverifyCommand(argv: string[], io: CommandIo): Promise<nu
   // Retention must not remove a generation while it is being hashed: same lock as sync.
   const release = acquireRunLock(p);
   try {
+    recoverStore(p, io.err);
     const now = new Date();
     const slice = await reverifySlice(p, off.verify.rotationRuns, off.verify.concurrency, now);
     io.err(`re-verified ${slice.checked} file(s); ${slice.newlyDamaged.length} newly damaged`);

@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import type { PiStatus } from '../../../contract/pi-status.js';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
-import { offsitePaths } from '../offsite-store.js';
-import { buildStatus } from '../status.js';
-import { keyFingerprint, loadSigningKey, publicKeyBase64 } from '../status-signing.js';
+import { offsitePaths } from '../offsite/store.js';
+import { buildStatus } from '../offsite/status.js';
+import { keyFingerprint, loadSigningKey, publicKeyBase64 } from '../offsite/status-signing.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const statusHelp = `restray-pi status [--json] [--config FILE]

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { PiRun } from '../../../contract/pi-status.js';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
-import { runSync } from '../sync.js';
+import { runSync } from '../offsite/sync.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const syncHelp = `restray-pi sync [--if-changed] [--trigger timer|change|manual] [--config FILE]

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { OffsiteConfig } from './config.js';
-import { parseGenerationName } from './generation-name.js';
-import { evaluateGuard, pickReference, type GuardFinding, type GuardFiles } from './guard.js';
-import { listGenerations, walkRepo, type OffsitePaths } from './offsite-store.js';
-import type { RepoFile } from './repo-files.js';
+import type { OffsiteConfig } from '../config.js';
+import { parseGenerationName } from '../generation-name.js';
+import { evaluateGuard, pickReference, type GuardFinding, type GuardFiles } from '../guard.js';
+import { listGenerations, walkRepo, type OffsitePaths } from './store.js';
+import type { RepoFile } from '../repo-files.js';
 import type { GuardState } from './status.js';
 
 /**

@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SshEndpoint } from './config.js';
-import { PiError } from './errors.js';
-import { classifyLinkFailure, quoteWord, sshArgs, type SshOptions } from './ssh.js';
+import type { SshEndpoint } from '../config.js';
+import { PiError } from '../errors.js';
+import { tiedToRun } from './tied-child.js';
+import { classifyLinkFailure, rshOf, sshArgs, type SshOptions } from './ssh.js';
 
 /** Bound on the master's stderr kept for classification (it is never shown raw: it may name key paths). */
 const STDERR_LIMIT = 16 * 1024;
@@ -45,7 +46,7 @@ function controlSocket(
   const sock = join(dir, 'm');
   const args = sshArgs(ep, { ...t, control: { path: sock, master: 'no' } });
   const masterArgs = sshArgs(ep, { ...t, control: { path: sock, master: 'yes' } });
-  return { dir, sock, args, rsh: ['ssh', ...args].map(quoteWord).join(' '), masterArgs };
+  return { dir, sock, args, rsh: rshOf(['ssh', ...args]), masterArgs };
 }
 
 /** Resolves true once `end` has settled, or false if it has not after `ms`. */
@@ -77,7 +78,7 @@ export async function openSshMaster(
   const { dir, sock, args, rsh, masterArgs } = controlSocket(ep, t);
   let err = '';
   let exited = false;
-  const child: ChildProcess = spawn('ssh', [...masterArgs, '-N', `${ep.user}@${ep.host}`], {
+  const child: ChildProcess = spawn(...tiedToRun('ssh', [...masterArgs, '-N', `${ep.user}@${ep.host}`]), {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, LC_ALL: 'C' },
   });
@@ -173,7 +174,7 @@ export function carriedConnection(ep: SshEndpoint, t: SshOptions): CarriedConnec
   let said = '';
   let end: Promise<void> | undefined;
   return {
-    carrierRsh: ['ssh', ...masterArgs].map(quoteWord).join(' '),
+    carrierRsh: rshOf(['ssh', ...masterArgs]),
     args,
     rsh,
     carriedBy(e) {

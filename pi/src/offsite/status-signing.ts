@@ -12,9 +12,9 @@ import {
   PI_STATUS_ENVELOPE_VERSION,
   type PiStatus,
   type PiStatusEnvelope,
-} from '../../contract/pi-status.js';
-import { PiError } from './errors.js';
-import { writeFileAtomic } from './fs-util.js';
+} from '../../../contract/pi-status.js';
+import { PiError } from '../errors.js';
+import { writeFileAtomic } from '../fs-util.js';
 
 /*
  * The offsite Pi's status key: an Ed25519 key made on the offsite Pi on first need and never sent anywhere. Only

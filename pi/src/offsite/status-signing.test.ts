@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePiStatus, type PiStatus } from '../../contract/pi-status.js';
+import { parsePiStatus, type PiStatus } from '../../../contract/pi-status.js';
 import {
   keyFingerprint,
   loadSigningKey,

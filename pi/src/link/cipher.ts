@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { OffsiteConfig } from './config.js';
-import { readJson, writeFileAtomic } from './fs-util.js';
-import type { OffsitePaths } from './offsite-store.js';
+import type { OffsiteConfig } from '../config.js';
+import { readJson, writeFileAtomic } from '../fs-util.js';
 
 /**
  * The pull transfer's cipher offer when both Pis' CPUs have AES instructions: AES-GCM first. There it costs a
@@ -42,8 +41,13 @@ export function parseListingCpu(listing: string): { aes: boolean } | undefined {
   return m ? { aes: (m[1] ?? '').split(' ').includes('aes') } : undefined;
 }
 
+/** Where the onsite CPU record lives (the offsite store's state/onsite-cpu.json). */
+export interface OnsiteCpuFile {
+  onsiteCpu: string;
+}
+
 /** What the last listing said of the onsite CPU (state/onsite-cpu.json), undefined before the first one. */
-export function readOnsiteCpu(p: OffsitePaths): { aes: boolean } | undefined {
+export function readOnsiteCpu(p: OnsiteCpuFile): { aes: boolean } | undefined {
   const j = readJson(p.onsiteCpu) as { aes?: unknown } | undefined;
   return typeof j?.aes === 'boolean' ? { aes: j.aes } : undefined;
 }
@@ -52,7 +56,7 @@ export function readOnsiteCpu(p: OffsitePaths): { aes: boolean } | undefined {
  * Keeps what a listing said of the onsite CPU for the next run's connection (written only when it changed) and
  * returns it. A listing without the record (an onsite Pi provisioned before it) counts as no AES instructions.
  */
-export function recordOnsiteCpu(p: OffsitePaths, reported: { aes: boolean } | undefined): { aes: boolean } {
+export function recordOnsiteCpu(p: OnsiteCpuFile, reported: { aes: boolean } | undefined): { aes: boolean } {
   const cpu = reported ?? { aes: false };
   if (readOnsiteCpu(p)?.aes !== cpu.aes) writeFileAtomic(p.onsiteCpu, `${JSON.stringify(cpu)}\n`);
   return cpu;

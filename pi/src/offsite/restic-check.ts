@@ -2,11 +2,12 @@ import { execa } from 'execa';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PiVerification } from '../../contract/pi-status.js';
-import type { Log } from './alerts.js';
-import type { OffsiteConfig, Secrets } from './config.js';
-import { readJson, writeJsonAtomic } from './fs-util.js';
-import type { OffsitePaths } from './offsite-store.js';
+import { PiVerification } from '../../../contract/pi-status.js';
+import type { Log } from '../alerts.js';
+import type { OffsiteConfig, Secrets } from '../config.js';
+import { readJson, writeJsonAtomic } from '../fs-util.js';
+import { tiedToRun } from '../link/tied-child.js';
+import type { OffsitePaths } from './store.js';
 
 /** The last `restic check`, as kept in state/restic-check.json and shown in the status. */
 export const ResticCheckState = z.object({
@@ -63,8 +64,7 @@ export async function runResticCheck(
   const cache = join(p.state, 'restic-cache');
   mkdirSync(cache, { recursive: true, mode: 0o700 });
   const r = await execa(
-    off.verify.resticPath,
-    ['-r', join(p.generations, generation), '--no-lock', 'check'],
+    ...tiedToRun(off.verify.resticPath, ['-r', join(p.generations, generation), '--no-lock', 'check']),
     {
       reject: false,
       stdin: 'ignore',

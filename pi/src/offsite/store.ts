@@ -1,31 +1,33 @@
 import {
   type Dirent,
-  chmodSync,
   closeSync,
-  existsSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PiGeneration } from '../../contract/pi-status.js';
-import { PiError } from './errors.js';
-import { readJson, writeJsonAtomic } from './fs-util.js';
-import { parseGenerationName } from './generation-name.js';
-import { classify } from './repo-files.js';
+import { PiGeneration } from '../../../contract/pi-status.js';
+import { PiError } from '../errors.js';
+import { readJson, writeJsonAtomic } from '../fs-util.js';
+import { parseGenerationName } from '../generation-name.js';
+import { classify } from '../repo-files.js';
 
 /** The offsite root's layout. Everything lives on one file system so promotion is a rename. */
 export interface OffsitePaths {
   root: string;
   generations: string;
-  /** The generation being built; survives a failed run so the next one resumes. */
+  /**
+   * Holds each run's own staging folder (run-<time>-<pid>-<n>, see offsite/commit.ts): the generation being built.
+   * What a failed run fetched is reused by the next one, never promoted as it is.
+   */
   staging: string;
+  /** Generations retention has taken out of generations/ and is deleting (emptied by recovery). */
+  trash: string;
   /** Push mode: where the onsite Pi may add files (never delete or overwrite). */
   incoming: string;
   state: string;
@@ -50,6 +52,7 @@ export function offsitePaths(root: string): OffsitePaths {
     root,
     generations: join(root, 'generations'),
     staging: join(root, 'staging'),
+    trash: join(root, 'trash'),
     incoming: join(root, 'incoming'),
     state,
     status: join(state, 'status.json'),
@@ -153,32 +156,28 @@ export function snapshotIdsOf(files: readonly { path: string }[]): string[] {
     .sort();
 }
 
-/**
- * Deletes a generation. Generations are made read-only at promotion (files 0444), which protects them from
- * accidental writes by non-root tools; removal restores owner write on directories first.
- */
-export function removeGeneration(p: OffsitePaths, name: string): void {
-  const dir = join(p.generations, name);
-  const fix = (d: string) => {
-    chmodSync(d, 0o755);
-    for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) fix(join(d, e.name));
-  };
-  if (existsSync(dir)) {
-    fix(dir);
-    rmSync(dir, { recursive: true, force: true });
+/** A process's start time (clock ticks since boot, /proc/PID/stat field 22), or undefined off Linux or once gone. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from its closing parenthesis.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 
 /**
- * A run lock: `state/run.lock` holding the PID, created exclusively. A lock left by a dead process is taken
- * over. Throws PiError `locked` when another live run holds it.
+ * A run lock: `state/run.lock` holding the PID and that process's start time, created exclusively. A lock whose
+ * process is gone is taken over — also when a SIGKILLed run's PID now belongs to another process (its start time
+ * differs), so a crash never blocks the runs after it. Throws PiError `locked` when another live run holds it.
  * @returns a release function
  */
 export function acquireRunLock(p: OffsitePaths): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(p.lock, 'wx', 0o644);
-      writeSync(fd, String(process.pid));
+      writeSync(fd, `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim());
       closeSync(fd);
       return () => {
         try {
@@ -189,7 +188,8 @@ export function acquireRunLock(p: OffsitePaths): () => void {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(p.lock, 'utf8').trim());
+      const [pidText, started] = readFileSync(p.lock, 'utf8').trim().split(' ');
+      const pid = Number(pidText);
       let alive = false;
       try {
         if (pid > 0) {
@@ -199,6 +199,8 @@ export function acquireRunLock(p: OffsitePaths): () => void {
       } catch (err) {
         alive = (err as NodeJS.ErrnoException).code === 'EPERM';
       }
+      // A lock written without a start time (older versions) trusts the PID alone.
+      if (alive && started !== undefined) alive = processStartTime(pid) === started;
       if (alive && pid !== process.pid)
         throw new PiError('locked', `Another restray-pi run (PID ${pid}) is in progress.`, { phase: 'lock' });
       unlinkSync(p.lock);

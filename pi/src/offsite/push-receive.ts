@@ -1,26 +1,15 @@
 import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pingHealthchecks, type Log } from './alerts.js';
-import { PiError } from './errors.js';
-import { readJson } from './fs-util.js';
-import { generationName } from './generation-name.js';
-import { runGuard } from './guard-reference.js';
-import type { HashMismatch, HashPool } from './hash.js';
-import { listGenerations, walkRepo, type OffsitePaths } from './offsite-store.js';
-import { MANIFEST_NAME, PushManifest } from './push.js';
-import { fileId } from './repo-files.js';
-import { settleDamaged, withoutQuarantined, type DamageOutcome } from './quarantine.js';
-import { readVerifyState } from './reverify.js';
-import {
-  cleanStaging,
-  finishBlocked,
-  readApproval,
-  type RunCtx,
-  type SyncOptions,
-  type SyncOutcome,
-} from './run-common.js';
-import { readGuardState } from './status.js';
-import { checkConfig, finishOk, sourceChangedSince } from './sync.js';
+import type { Log } from '../alerts.js';
+import { PiError } from '../errors.js';
+import { readJson } from '../fs-util.js';
+import { generationName } from '../generation-name.js';
+import type { HashMismatch } from '../hash.js';
+import { MANIFEST_NAME, PushManifest } from '../onsite/push.js';
+import { fileId } from '../repo-files.js';
+import { crashPoint } from './crash-point.js';
+import { settleDamaged, type DamageOutcome } from './quarantine.js';
+import { sourceChangedSince, type OffsiteRun, type SyncOutcome } from './run.js';
 
 /** The newest readable manifest in incoming/manifests (older or unreadable ones are left for tidying). */
 function newestManifest(incoming: string, log: Log): { name: string; manifest: PushManifest } | undefined {
@@ -46,65 +35,41 @@ function newestManifest(incoming: string, log: Log): { name: string; manifest: P
 }
 
 /**
- * The offsite half of push mode (`restray-pi sync` with `offsite.mode: "push"`): takes the newest manifest the
- * onsite Pi uploaded into incoming/ and builds the generation from exactly the files it names — unchanged
- * files as hardlinks to the newest generation, new files as hardlinks to the pushed file after this Pi has
- * taken it over (owner root, mode 0444: the push account can no longer change it; symlinks and other non-files
- * are refused) and verified its SHA-256 against its name. The same guard, config check, promotion, retention,
- * `restic check` and status as pull mode. A file that fails verification is moved to state/quarantine (so the
- * next push sends it again) and the run fails with nothing promoted. After a promotion, pushed files that the
- * onsite repository no longer has (pruned there) and older manifests are removed from incoming/.
+ * The source phases of push mode (`restray-pi sync` with `offsite.mode: "push"`), then the run's common end
+ * ({@link OffsiteRun.conclude}): takes the newest manifest the onsite Pi uploaded into incoming/ and builds the
+ * generation in the run's staging folder from exactly the files it names — unchanged files as hardlinks to the
+ * newest generation, new files as hardlinks to the pushed file after this Pi has taken it over (owner root, mode
+ * 0444: the push account can no longer change it; symlinks and other non-files are refused) and verified its
+ * SHA-256 against its name. A file that fails verification is moved to state/quarantine (so the next push sends
+ * it again) and then healed from an earlier generation or left out of the generation (see quarantine.ts). After a promotion, pushed files that the onsite repository
+ * no longer has (pruned there) and older manifests are removed from incoming/.
+ *
+ * Throws PiError for expected failures (the caller turns them into a failed run).
  */
-export async function receivePush(
-  o: SyncOptions,
-  p: OffsitePaths,
-  ctx: RunCtx,
-  pool: HashPool,
-  start: Date,
-  now: () => Date,
-  log: Log,
-): Promise<SyncOutcome> {
-  const off = o.offsite;
+export async function receivePush(run: OffsiteRun): Promise<SyncOutcome> {
+  const { o, off, p, staging, pool, log } = run;
   const incoming = off.incoming ?? p.incoming;
   const repo = join(incoming, 'repo');
-  const gens = listGenerations(p);
-  const prevName = gens.at(-1);
-  const prevDir = prevName ? join(p.generations, prevName) : undefined;
-  const prevMap = prevDir ? new Map(walkRepo(prevDir).map((f) => [f.path, f])) : undefined;
+  const { dir: prevDir, map: prevMap, rotten } = run.previous();
 
-  ctx.phase = 'list';
+  run.phase = 'list';
   const found = newestManifest(incoming, log);
-  if (!found) {
-    log('push: no completed push in incoming/ yet; nothing to do');
-    return { result: 'skipped', bytesTransferred: 0, filesVerified: 0, filesTransferred: 0 };
-  }
+  if (!found) return run.skipped('push: no completed push in incoming/ yet; nothing to do');
   const current = found.manifest.files;
-  if (o.ifChanged && prevMap && !sourceChangedSince(current, prevMap)) {
-    log('push: the newest push holds no new snapshots, keys or config; nothing to do');
-    return { result: 'skipped', bytesTransferred: 0, filesVerified: 0, filesTransferred: 0 };
-  }
-  ctx.startPing = pingHealthchecks('start', o.secrets, o.config.alerts, log);
+  if (o.ifChanged && prevMap && !sourceChangedSince(current, prevMap))
+    return run.skipped('push: the newest push holds no new snapshots, keys or config; nothing to do');
+  run.pingStart();
   o.onPhase?.('list', { bytes: 0 });
+  crashPoint('list:done');
 
-  ctx.phase = 'guard';
-  const guardState = readGuardState(p, off.guard.maxLostShare);
-  const finding = runGuard(p, off, prevMap, current, now(), guardState);
-  const approved = readApproval(p);
-  if (finding.blocked && approved !== finding.id)
-    return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
+  const verdict = run.judge(current);
+  if (verdict.blocked) return await run.blocked(verdict);
 
-  ctx.phase = 'transfer';
-  cleanStaging(p.staging, new Set(current.map((f) => f.path)));
-  const rotten = new Set(
-    readVerifyState(p)
-      .damaged.filter((d) => prevName !== undefined && d.generations.includes(prevName))
-      .map((d) => d.file),
-  );
+  run.phase = 'transfer';
   const missing: string[] = [];
   const fresh: typeof current = [];
   for (const f of current) {
-    const dst = join(p.staging, f.path);
-    rmSync(dst, { force: true });
+    const dst = join(staging, f.path);
     mkdirSync(dirname(dst), { recursive: true, mode: 0o755 });
     const prev = prevMap?.get(f.path);
     if (
@@ -132,13 +97,15 @@ export async function receivePush(
       `The push ${found.name} is incomplete: ${missing.length} file(s) it names are missing or of another size in incoming/ (first: ${missing[0]}). Nothing was promoted.`,
       { phase: 'transfer', hint: 'Run restray-pi push on the onsite Pi again.' },
     );
+  crashPoint('transfer:done');
 
-  ctx.phase = 'verify';
+  run.phase = 'verify';
   const bad: HashMismatch[] = [];
   await Promise.all(
     fresh.map(async (f) => {
       const src = join(repo, f.path);
       const r = await pool.hash({ path: src, seize: true, sync: true });
+      crashPoint('verify:file');
       const want = fileId(f.path);
       if ('error' in r || (want !== undefined && r.hex !== want)) {
         bad.push({ file: f.path, actual: 'error' in r ? r.error : r.hex });
@@ -149,12 +116,12 @@ export async function receivePush(
         bad.push({ file: f.path, actual: 'replaced' });
         return;
       }
-      linkSync(src, join(p.staging, f.path));
-      ctx.bytes += f.size;
+      linkSync(src, join(staging, f.path));
+      run.bytes += f.size;
     }),
   );
-  ctx.transferred = fresh.length;
-  ctx.verified += fresh.filter((f) => fileId(f.path)).length;
+  run.transferred = fresh.length;
+  run.verified += fresh.filter((f) => fileId(f.path)).length;
   let damage: DamageOutcome | undefined;
   if (bad.length > 0) {
     // Out of incoming/, so the next push (which skips existing names) sends these files again.
@@ -165,29 +132,18 @@ export async function receivePush(
       mkdirSync(dirname(join(q, b.file)), { recursive: true, mode: 0o700 });
       renameSync(from, join(q, b.file));
     }
-    // [guard: no single file stops the copy] healed from an earlier generation, or left out (quarantined).
-    damage = await settleDamaged(p, bad, pool, now());
+    // No single file stops the copy: healed from an earlier generation, or left out (quarantined).
+    damage = await settleDamaged(p, staging, bad, pool, run.now());
     log(`push: ${bad.length} file(s) did not match their SHA-256; moved to ${q}`);
   }
-  o.onPhase?.('verify', { bytes: ctx.bytes });
+  o.onPhase?.('verify', { bytes: run.bytes });
+  crashPoint('verify:done');
 
-  if (await checkConfig(p.staging, prevDir, finding, approved))
-    return await finishBlocked(o, p, ctx, start, now(), finding, guardState, log);
-  // [guard: junk does not offset a loss] as in pull mode: judged again without the quarantined files.
-  const verdict =
-    damage?.quarantined.length && !finding.blocked
-      ? runGuard(p, off, prevMap, withoutQuarantined(current, damage), now(), guardState)
-      : finding;
-  if (verdict.blocked && approved !== verdict.id)
-    return await finishBlocked(o, p, ctx, start, now(), verdict, guardState, log);
-  const out = await finishOk(o, p, ctx, start, now, log, {
-    prevName,
-    prevMap,
-    finding: verdict,
-    approved,
-    guardState,
-    damage,
-  });
+  if (run.checkConfig(verdict)) return await run.blocked(verdict);
+  // As in pull mode: judged again without the quarantined files.
+  const final = run.rejudge(verdict, current, damage);
+  if (final.blocked) return await run.blocked(final);
+  const out = await run.conclude(final, undefined, damage);
   if (out.result === 'ok') tidyIncoming(incoming, found.name, current, prevMap, log);
   return out;
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readJson, writeJsonAtomic } from './fs-util.js';
-import type { OffsitePaths } from './offsite-store.js';
-import type { RepoFile } from './repo-files.js';
+import { readJson, writeJsonAtomic } from '../fs-util.js';
+import type { OffsitePaths } from './store.js';
+import type { RepoFile } from '../repo-files.js';
 
 /**
  * How long the onsite repository has had live locks, run after run (state/locks.json). restic 0.14 refreshes a

@@ -10,16 +10,17 @@ import {
   parsePiStatus,
   type PiGeneration,
   type PiRun,
-} from '../../contract/pi-status.js';
-import type { OffsiteConfig, PiConfig } from './config.js';
-import { readJson, writeFileAtomic } from './fs-util.js';
-import { listGenerations, readGenerationsMeta, type OffsitePaths } from './offsite-store.js';
+} from '../../../contract/pi-status.js';
+import type { OffsiteConfig, PiConfig } from '../config.js';
+import { readJson, writeFileAtomic } from '../fs-util.js';
+import { listGenerations, readGenerationsMeta, type OffsitePaths } from './store.js';
 import { readResticCheck } from './restic-check.js';
 import { readVerifyState } from './reverify.js';
-import { PiError } from './errors.js';
-import { runRsync, rsyncFailure } from './rsync.js';
-import { classifyLinkFailure, sshArgs } from './ssh.js';
-import { syncTimerOfThisUnit } from './sync-timer.js';
+import { PiError } from '../errors.js';
+import { tiedToRun } from '../link/tied-child.js';
+import { runRsync, rsyncFailure } from '../link/rsync.js';
+import { classifyLinkFailure, sshArgs } from '../link/ssh.js';
+import { syncTimerOfThisUnit } from '../sync-timer.js';
 
 /**
  * Guard state on disk: the contract's view plus the finding ID that `approve` binds to and the generation an
@@ -156,7 +157,7 @@ export function startPublish(
     `${ep.user}@${ep.host}`,
     STATUS_PUT,
   ];
-  const sub = execa('ssh', args, {
+  const sub = execa(...tiedToRun('ssh', args), {
     reject: false,
     stdin: 'pipe',
     stdout: 'ignore',

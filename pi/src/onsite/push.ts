@@ -3,13 +3,13 @@ import { type Dirent, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Log } from './alerts.js';
-import type { OnsiteConfig } from './config.js';
-import { PiError } from './errors.js';
-import { generationName } from './generation-name.js';
-import { classify, type RepoFile } from './repo-files.js';
-import { runRsync, rsyncFailure, type RsyncOptions } from './rsync.js';
-import { openSshMaster } from './ssh-master.js';
+import type { Log } from '../alerts.js';
+import type { OnsiteConfig } from '../config.js';
+import { PiError } from '../errors.js';
+import { generationName } from '../generation-name.js';
+import { classify, type RepoFile } from '../repo-files.js';
+import { runRsync, rsyncFailure, type RsyncOptions } from '../link/rsync.js';
+import { openSshMaster } from '../link/ssh-master.js';
 
 /**
  * What one completed push holds: the repository's files as the onsite Pi listed them (consistency order:

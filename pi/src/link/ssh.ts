@@ -1,4 +1,4 @@
-import type { SshEndpoint, SshTiming } from './config.js';
+import type { SshEndpoint, SshTiming } from '../config.js';
 import {
   SSH_FAILURE_KIND,
   sshFailureReason,
@@ -6,8 +6,9 @@ import {
   SshValueError,
   type SshControl,
   type SshFailureReason,
-} from '../../contract/ssh-policy.js';
-import { PiError } from './errors.js';
+} from '../../../contract/ssh-policy.js';
+import { PiError } from '../errors.js';
+import { tiedWords } from './tied-child.js';
 
 /**
  * Quotes one word for rsync's `-e` parser: single quotes unless the word is plainly safe. rsync's own splitter
@@ -54,9 +55,17 @@ export function sshArgs(ep: SshEndpoint, t: SshOptions): string[] {
   }
 }
 
-/** The `-e` value for rsync: the ssh command line with every word quoted for rsync's own splitter. */
+/**
+ * The `-e` value for rsync: the ssh command line with every word quoted for rsync's own splitter, tied to
+ * rsync's life (see tiedToRun: an ssh whose rsync was killed dies with it).
+ */
 export function rsyncRsh(ep: SshEndpoint, t: SshOptions): string {
-  return ['ssh', ...sshArgs(ep, t)].map(quoteWord).join(' ');
+  return rshOf(['ssh', ...sshArgs(ep, t)]);
+}
+
+/** A command line (ssh and its options) as rsync's `-e` value: tied to rsync's life, each word quoted. */
+export function rshOf(words: readonly string[]): string {
+  return tiedWords(words).map(quoteWord).join(' ');
 }
 
 /** `user@host:` — the remote side is confined by its forced command, so the path is relative to that. */

@@ -10,7 +10,7 @@ import {
   recordOnsiteCpu,
   transferCiphers,
 } from './cipher.js';
-import { offsitePaths } from './offsite-store.js';
+import { offsitePaths } from '../offsite/store.js';
 import { sshArgs } from './ssh.js';
 
 const X86 = 'processor\t: 0\nflags\t\t: fpu vme sse2 ssse3 aes xsave avx\nbogomips\t: 4890\n';

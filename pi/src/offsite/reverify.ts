@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PiVerification } from '../../contract/pi-status.js';
-import { readJson, writeJsonAtomic } from './fs-util.js';
-import { verifyNamedFiles } from './hash.js';
-import { listGenerations, walkRepo, type OffsitePaths } from './offsite-store.js';
-import { fileId } from './repo-files.js';
+import { PiVerification } from '../../../contract/pi-status.js';
+import { readJson, writeJsonAtomic } from '../fs-util.js';
+import { verifyNamedFiles } from '../hash.js';
+import { listGenerations, walkRepo, type OffsitePaths } from './store.js';
+import { fileId } from '../repo-files.js';
 
 export const VerifyState = PiVerification.extend({ cursor: z.number().int().min(0).default(0) });
 export type VerifyState = z.infer<typeof VerifyState>;

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { statSync } from 'node:fs';
-import type { OnsiteConfig, Secrets } from './config.js';
-import { PiError } from './errors.js';
+import type { OnsiteConfig, Secrets } from '../config.js';
+import { PiError } from '../errors.js';
 
 /** restic forget arguments for the onsite policy (keep-within style preferred on append-only repositories). */
 export function forgetArgs(f: OnsiteConfig['forget']): string[] {

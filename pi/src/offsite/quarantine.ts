@@ -1,8 +1,8 @@
 import { existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { generationName } from './generation-name.js';
-import { verifyNamedFiles, type HashMismatch, type HashPool } from './hash.js';
-import { listGenerations, type OffsitePaths } from './offsite-store.js';
+import { generationName } from '../generation-name.js';
+import { verifyNamedFiles, type HashMismatch, type HashPool } from '../hash.js';
+import { listGenerations, type OffsitePaths } from './store.js';
 import { readVerifyState } from './reverify.js';
 
 /** What became of the files of a run whose SHA-256 does not match their name. */
@@ -35,14 +35,15 @@ export function planDamaged(
 }
 
 /**
- * Settles the files of staging/ that failed verification twice, so that no single file stops the copy: each
+ * Settles the files of the run's staging folder `staging` that failed verification twice, so that no single file stops the copy: each
  * is replaced by a hardlink to the newest generation's copy of that name that re-verification has not found
  * damaged and that hashes to its name now, or else moved to state/quarantine/pull-<time>/ (same file system:
  * a rename), so the rest can be promoted without it.
- * Side effects: hashes candidate copies on `pool`, changes staging/, creates the quarantine directory.
+ * Side effects: hashes candidate copies on `pool`, changes `staging`, creates the quarantine directory.
  */
 export async function settleDamaged(
   p: OffsitePaths,
+  staging: string,
   bad: readonly HashMismatch[],
   pool: HashPool,
   t: Date,
@@ -65,7 +66,7 @@ export async function settleDamaged(
     (f) => copies.get(f),
   );
   for (const h of plan.healed) {
-    const dst = join(p.staging, h.file);
+    const dst = join(staging, h.file);
     rmSync(dst, { force: true });
     mkdirSync(dirname(dst), { recursive: true, mode: 0o755 });
     linkSync(join(p.generations, h.from, h.file), dst);
@@ -74,7 +75,7 @@ export async function settleDamaged(
   if (plan.quarantined.length > 0) {
     out.dir = join(p.quarantine, `pull-${generationName(t)}`);
     for (const f of plan.quarantined) {
-      const from = join(p.staging, f);
+      const from = join(staging, f);
       if (!existsSync(from)) continue;
       mkdirSync(dirname(join(out.dir, f)), { recursive: true, mode: 0o700 });
       renameSync(from, join(out.dir, f));

@@ -1,9 +1,10 @@
 import { execa } from 'execa';
-import type { SshEndpoint } from './config.js';
-import { PiError } from './errors.js';
+import type { SshEndpoint } from '../config.js';
+import { PiError } from '../errors.js';
+import { tiedToRun } from './tied-child.js';
 import { classifyLinkFailure, rsyncRsh, sshArgs, type SshOptions } from './ssh.js';
 import type { SshMaster } from './ssh-master.js';
-import type { PiRunPhase } from '../../contract/pi-status.js';
+import type { PiRunPhase } from '../../../contract/pi-status.js';
 
 export interface RsyncResult {
   exitCode: number;
@@ -92,7 +93,7 @@ function spawnRsync(args: readonly string[], o: RsyncOptions) {
   ];
   let fileBytes = 0;
   const onFile = o.onFile;
-  const sub = execa(o.rsyncPath, full, {
+  const sub = execa(...tiedToRun(o.rsyncPath, full), {
     reject: false,
     stdin: 'ignore',
     stdout: onFile
@@ -118,7 +119,10 @@ function spawnRsync(args: readonly string[], o: RsyncOptions) {
   });
   const finish = async (): Promise<RsyncResult> => {
     const r = await sub;
-    if (r.failed && r.exitCode === undefined && !r.isCanceled && r.signal === undefined)
+    const notStarted =
+      (r.failed && r.exitCode === undefined && !r.isCanceled && r.signal === undefined) ||
+      (r.exitCode === 127 && /^setpriv: failed to execute/m.test(String(r.stderr ?? '')));
+    if (notStarted)
       throw new PiError('failed', `rsync could not be started (${o.rsyncPath}): ${r.shortMessage}`, {
         hint: 'Install rsync (apt install rsync).',
       });
@@ -149,12 +153,11 @@ function spawnRsync(args: readonly string[], o: RsyncOptions) {
 export async function runRemote(command: string, o: RsyncOptions): Promise<RsyncResult> {
   const viaMaster = o.master && !o.master.exited;
   const r = await execa(
-    'ssh',
-    [
+    ...tiedToRun('ssh', [
       ...(viaMaster ? o.master!.args : sshArgs(o.endpoint, o.ssh)),
       `${o.endpoint.user}@${o.endpoint.host}`,
       command,
-    ],
+    ]),
     {
       reject: false,
       stdin: 'ignore',

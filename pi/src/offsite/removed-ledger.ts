@@ -1,12 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { OffsiteConfig } from './config.js';
-import { readJson, writeJsonAtomic } from './fs-util.js';
-import { parseGenerationName } from './generation-name.js';
-import { listGenerations, type OffsitePaths } from './offsite-store.js';
-import { fileId } from './repo-files.js';
-import { decideRetention, removedDataHolds, type RetentionDecision } from './retention.js';
+import type { OffsiteConfig } from '../config.js';
+import { readJson, writeJsonAtomic } from '../fs-util.js';
+import { parseGenerationName } from '../generation-name.js';
+import { listGenerations, type OffsitePaths } from './store.js';
+import { fileId } from '../repo-files.js';
+import { decideRetention, removedDataHolds, type RetentionDecision } from '../retention.js';
 
 /**
  * The ledger of removed data (state/removed.json): for each generation already compared with the one after

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { offsitePaths } from './offsite-store.js';
+import { offsitePaths } from './store.js';
 import { generationFileNames, updateRemovedLedger } from './removed-ledger.js';
 
 const id = (c: string) => c.repeat(64);
