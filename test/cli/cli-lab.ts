@@ -1,8 +1,10 @@
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { userLikeDir } from '../lab/user-like-dir.js';
+import { writeTree } from '../restic/restic-lab.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'restray.mjs');
 const bundle = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'restray.cjs');
@@ -66,4 +68,23 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A local repository `usb` (created with `repo add --init`, the password on stdin) outside the home, and a plan
+ * `home` over a fresh folder holding `files` (see writeTree), with `planArgs` added to `plan add`. Throws with
+ * the CLI's stderr when a step fails.
+ */
+export async function localPlan(
+  ws: Workstation,
+  o: { password: string; files: Record<string, string | number>; planArgs?: string[] },
+): Promise<{ src: string; repo: string }> {
+  const src = mkdtempSync(join(tmpdir(), 'restray-src-'));
+  writeTree(src, o.files);
+  const repo = join(mkdtempSync(join(tmpdir(), 'restray-repo-')), 'repo');
+  const add = await ws.run(['repo', 'add', 'usb', '--url', repo, '--init'], { input: `${o.password}\n` });
+  if (add.exitCode !== 0) throw new Error(`repo add failed (${add.exitCode}): ${add.stderr}`);
+  const plan = await ws.run(['plan', 'add', 'home', '--repo', 'usb', '--path', src, ...(o.planArgs ?? [])]);
+  if (plan.exitCode !== 0) throw new Error(`plan add failed (${plan.exitCode}): ${plan.stderr}`);
+  return { src, repo };
 }

@@ -1,30 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { waitFor, workstation } from './cli-lab.js';
+import { localPlan, waitFor, workstation } from './cli-lab.js';
 
 describe('one scheduling process per configuration', () => {
   it('a second daemon leaves the schedules to the first, says so, and takes over when the first is killed', async () => {
     const ws = workstation();
-    const src = mkdtempSync(join(tmpdir(), 'restray-daemon-src-'));
-    writeFileSync(join(src, 'a.txt'), 'a');
-    const repo = join(mkdtempSync(join(tmpdir(), 'restray-daemon-repo-')), 'repo');
-    expect(
-      (await ws.run(['repo', 'add', 'usb', '--url', repo, '--init'], { input: 'daemon-lock-pw\n' })).exitCode,
-    ).toBe(0);
-    const plan = await ws.run([
-      'plan',
-      'add',
-      'home',
-      '--repo',
-      'usb',
-      '--path',
-      src,
-      '--schedule',
-      '0 3 * * *',
-    ]);
-    expect(plan.exitCode, plan.stderr).toBe(0);
+    await localPlan(ws, {
+      password: 'daemon-lock-pw',
+      files: { 'a.txt': 'a' },
+      planArgs: ['--schedule', '0 3 * * *'],
+    });
 
     const before = await ws.run(['status']);
     expect(before.stdout).toMatch(

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launchAgentPlist, systemdExecLine } from '../../core/cli/daemon-service.js';
 import { userLikeDir } from '../lab/user-like-dir.js';
-import { filesBelow, waitFor, workstation } from './cli-lab.js';
+import { filesBelow, localPlan, waitFor, workstation } from './cli-lab.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'restray.mjs');
 
@@ -194,23 +194,7 @@ describe('the daemon log', () => {
   it('a daemon run that backs up leaves timestamped lines (never the password) in the log folder', async () => {
     const ws = workstation();
     const password = 'daemon-log-secret-pw';
-    const src = mkdtempSync(join(tmpdir(), 'restray-dlog-src-'));
-    writeFileSync(join(src, 'a.txt'), 'a');
-    const repo = join(mkdtempSync(join(tmpdir(), 'restray-dlog-repo-')), 'repo');
-    const added = await ws.run(['repo', 'add', 'usb', '--url', repo, '--init'], { input: `${password}\n` });
-    expect(added.exitCode, added.stderr).toBe(0);
-    const plan = await ws.run([
-      'plan',
-      'add',
-      'home',
-      '--repo',
-      'usb',
-      '--path',
-      src,
-      '--schedule',
-      '0 3 * * *',
-    ]);
-    expect(plan.exitCode, plan.stderr).toBe(0);
+    await localPlan(ws, { password, files: { 'a.txt': 'a' }, planArgs: ['--schedule', '0 3 * * *'] });
     // The 03:00 slot counts as missed (last handled two days ago): the daemon makes it up at start.
     mkdirSync(join(ws.home, 'state'), { recursive: true });
     writeFileSync(

@@ -1,11 +1,10 @@
 import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startKeyringSession, type KeyringSession } from '../lab/keyring-session.js';
 import { writeTree } from '../restic/restic-lab.js';
-import { workstation, type Workstation } from './cli-lab.js';
+import { localPlan, workstation, type Workstation } from './cli-lab.js';
 
 const PASSWORD = 'failures test password 4242';
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'restray.mjs');
@@ -13,24 +12,12 @@ const bin = join(import.meta.dirname, '..', '..', 'bin', 'restray.mjs');
 /** A workstation with a local repository `usb` and a plan `home` of a small tree. */
 async function withRepo(): Promise<{ ws: Workstation; repo: string; src: string }> {
   const ws = workstation();
-  const src = mkdtempSync(join(tmpdir(), 'restray-fail-src-'));
-  writeTree(src, { 'a.txt': 'alpha\n', 'sub/b.txt': 'beta\n' });
-  // Outside the home, which some tests make read-only or full.
-  const repo = join(mkdtempSync(join(tmpdir(), 'restray-fail-repo-')), 'repo');
-  const add = await ws.run(['repo', 'add', 'usb', '--url', repo, '--init'], { input: `${PASSWORD}\n` });
-  expect(add.exitCode, add.stderr).toBe(0);
-  const plan = await ws.run([
-    'plan',
-    'add',
-    'home',
-    '--repo',
-    'usb',
-    '--path',
-    src,
-    '--schedule',
-    '0 * * * *',
-  ]);
-  expect(plan.exitCode, plan.stderr).toBe(0);
+  // The repository lies outside the home, which some tests make read-only or full.
+  const { repo, src } = await localPlan(ws, {
+    password: PASSWORD,
+    files: { 'a.txt': 'alpha\n', 'sub/b.txt': 'beta\n' },
+    planArgs: ['--schedule', '0 * * * *'],
+  });
   return { ws, repo, src };
 }
 

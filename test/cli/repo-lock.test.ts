@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { waitFor, workstation, type Workstation } from './cli-lab.js';
+import { localPlan, waitFor, workstation, type Workstation } from './cli-lab.js';
 
 const PASSWORD = 'repo-lock-test-password';
 
@@ -25,26 +22,9 @@ function resticsOn(repo: string): { pid: number; ppid: number }[] {
 }
 
 async function slowPlan(ws: Workstation): Promise<string> {
-  const src = mkdtempSync(join(tmpdir(), 'restray-lock-src-'));
-  mkdirSync(join(src, 'data'));
-  for (let i = 0; i < 6; i++) writeFileSync(join(src, 'data', `f${i}`), randomBytes(4_000_000));
-  const repo = join(mkdtempSync(join(tmpdir(), 'restray-lock-repo-')), 'repo');
-  const add = await ws.run(['repo', 'add', 'usb', '--url', repo, '--init'], { input: `${PASSWORD}\n` });
-  expect(add.exitCode, add.stderr).toBe(0);
+  const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`data/f${i}`, 4_000_000]));
   // A slow upload keeps the first backup running long enough for the second to find it.
-  const plan = await ws.run([
-    'plan',
-    'add',
-    'home',
-    '--repo',
-    'usb',
-    '--path',
-    src,
-    '--limit-upload',
-    '1500',
-  ]);
-  expect(plan.exitCode, plan.stderr).toBe(0);
-  return repo;
+  return (await localPlan(ws, { password: PASSWORD, files, planArgs: ['--limit-upload', '1500'] })).repo;
 }
 
 describe('one restic per repository across Restray processes', () => {
