@@ -7,10 +7,9 @@ import type { ChainStatus } from '../../contract/app-state.js';
 import type { Repository } from '../../contract/config.js';
 import { resolvePaths } from '../../core/config/paths.js';
 import { Engine } from '../../core/engine/engine.js';
-import type { SecretStore } from '../../core/secrets/secret-store.js';
 import { waitFor } from '../cli/cli-lab.js';
 import { listTree, writeRandomFiles } from '../pi/lab-two-pi.js';
-import { deadPort, startChainLab, type ChainLab } from './chain-lab.js';
+import { deadPort, memorySecrets, startChainLab, type ChainLab } from './chain-lab.js';
 
 const temps: string[] = [];
 /** A temporary folder removed after the tests. */
@@ -18,15 +17,6 @@ function temp(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
   temps.push(d);
   return d;
-}
-
-function memorySecrets(): SecretStore {
-  const m = new Map<string, string>();
-  return {
-    get: async (a) => m.get(a),
-    set: async (a, s) => void m.set(a, s),
-    delete: async (a) => m.delete(a),
-  };
 }
 
 /**

@@ -223,25 +223,20 @@ export async function connectCliWorkstation(lab: ChainLab, ws: Workstation): Pro
     ],
     `${lab.pis.workstation.password}\n`,
   );
-  const offsiteArgs = [
-    'repo',
-    'offsite',
-    'pi',
-    '--status-user',
-    lab.pis.onsite.users.status,
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(lab.offsiteSshd.port),
-    '--user',
-    lab.restoreUser,
-    '--path',
-    lab.offsiteRoot,
-  ];
+  const offsiteArgs = cliOffsiteArgs(lab);
   const step = JSON.parse(await must([...offsiteArgs, '--json'])) as {
     provisionCommand: string;
     hostKey: { fingerprint: string };
   };
   await runPrintedOffsiteCommand(lab, step.provisionCommand);
   await must([...offsiteArgs, '--fingerprint', step.hostKey.fingerprint]);
+}
+
+/** `restray repo offsite pi …` for this lab: the status account and the offsite Pi's read-only restore access. */
+export function cliOffsiteArgs(lab: ChainLab): string[] {
+  return [
+    ...['repo', 'offsite', 'pi', '--status-user', lab.pis.onsite.users.status],
+    ...['--host', '127.0.0.1', '--port', String(lab.offsiteSshd.port)],
+    ...['--user', lab.restoreUser, '--path', lab.offsiteRoot],
+  ];
 }

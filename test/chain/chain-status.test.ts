@@ -7,9 +7,8 @@ import type { ChainStatus, EngineEvent } from '../../contract/app-state.js';
 import type { Repository } from '../../contract/config.js';
 import { resolvePaths } from '../../core/config/paths.js';
 import { Engine } from '../../core/engine/engine.js';
-import type { SecretStore } from '../../core/secrets/secret-store.js';
 import { listTree, writeRandomFiles } from '../pi/lab-two-pi.js';
-import { deadPort, startChainLab, type ChainLab } from './chain-lab.js';
+import { deadPort, memorySecrets, startChainLab, type ChainLab } from './chain-lab.js';
 
 /** The keychain is not what these tests are about: a map behind the SecretStore interface. */
 
@@ -19,15 +18,6 @@ function temp(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
   temps.push(d);
   return d;
-}
-
-function memorySecrets(): SecretStore {
-  const m = new Map<string, string>();
-  return {
-    get: async (a) => m.get(a),
-    set: async (a, s) => void m.set(a, s),
-    delete: async (a) => m.delete(a),
-  };
 }
 
 describe('chain status across the hops (real sshd, restic, rclone, restray-pi sync)', () => {

@@ -6,7 +6,13 @@ import { rmSync } from 'node:fs';
 import type { AppState } from '../../contract/app-state.js';
 import { workstation, type Workstation } from '../cli/cli-lab.js';
 import { listTree, writeRandomFiles } from '../pi/lab-two-pi.js';
-import { deadPort, runPrintedOffsiteCommand, startChainLab, type ChainLab } from './chain-lab.js';
+import {
+  cliOffsiteArgs,
+  deadPort,
+  runPrintedOffsiteCommand,
+  startChainLab,
+  type ChainLab,
+} from './chain-lab.js';
 
 const temps: string[] = [];
 /** A temporary folder removed after the tests. */
@@ -64,21 +70,7 @@ describe('restray status and restore --from offsite (CLI, real sshd, restic, res
     expect(add.exitCode, add.stderr).toBe(0);
     // The offsite step, as on the CLI: the command and the host key first, nothing saved; the administrator
     // runs the command on the offsite Pi; then the tested save with the compared fingerprint.
-    const offsiteArgs = [
-      'repo',
-      'offsite',
-      'pi',
-      '--status-user',
-      lab.pis.onsite.users.status,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(lab.offsiteSshd.port),
-      '--user',
-      lab.restoreUser,
-      '--path',
-      lab.offsiteRoot,
-    ];
+    const offsiteArgs = cliOffsiteArgs(lab);
     const first = await ws.run([...offsiteArgs, '--json']);
     expect(first.exitCode, first.stderr).toBe(0);
     const step = JSON.parse(first.stdout) as {
