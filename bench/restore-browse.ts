@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolvePaths } from '../core/config/paths.js';
-import { AppEngine } from '../core/engine/app-engine.js';
 import { Engine } from '../core/engine/engine.js';
 import { KeytarStore } from '../core/secrets/keytar-store.js';
 import { fmt, median, ratio, timed } from './lib.js';
@@ -55,10 +54,9 @@ export async function benchRestoreBrowse(env: Record<string, string>): Promise<s
     // cache under home/state stays.
     rmSync(join(home, 'config.json'), { force: true });
     Object.assign(process.env, env, { RESTRAY_HOME: home });
-    const engine = await Engine.open({
-      paths: resolvePaths(process.platform, process.env, work),
-      secrets: new KeytarStore(),
-    });
+    const open = () =>
+      Engine.open({ paths: resolvePaths(process.platform, process.env, work), secrets: new KeytarStore() });
+    const engine = await open();
     let snap: string;
     if (reuse) {
       const saved = JSON.parse(readFileSync(marker, 'utf8')) as { files: number; snapshot: string };
@@ -117,8 +115,9 @@ export async function benchRestoreBrowse(env: Record<string, string>): Promise<s
           }),
         ),
       );
-      // A new AppEngine per round: a cold tree cache, as after opening the restore wizard.
-      const app = new AppEngine(engine);
+      // A new engine per round: a cold tree cache, as after opening the restore wizard.
+      const round = await open();
+      const app = round.browsing;
       const before = heapMiB();
       const t0 = performance.now();
       const first = await app.listDir({ repo: 'big', snapshot: snap, path: dir, source: 'onsite' });
@@ -133,6 +132,7 @@ export async function benchRestoreBrowse(env: Record<string, string>): Promise<s
         );
       }
       held = Math.max(held, heapMiB() - before);
+      await round.close();
     }
     await engine.close();
     const ok = (v: boolean) => (v ? 'met' : 'NOT met');

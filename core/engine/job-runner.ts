@@ -117,11 +117,6 @@ export class JobRunner {
     await this.queue.idle();
   }
 
-  /** Resolves when no job is pending. */
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
   private async run(queued: Job, abort: AbortController, spec: JobSpec): Promise<RunRecord> {
     const startedAt = this.clock.now().toISOString();
     const entry = this.active.get(queued.id);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Config, Repository, RepoTarget } from '../../contract/config.js';
+import type { Config, Plan, Repository, RepoTarget } from '../../contract/config.js';
 import { RestrayError } from '../errors.js';
 import type { ResticContext } from '../restic/index.js';
 import { repoPasswordAccount, type SecretStore } from '../secrets/secret-store.js';
@@ -37,6 +37,18 @@ export function findRepository(config: Config, name: string): Repository {
     });
   }
   return repo;
+}
+
+/** Finds a plan by name; `not-found` naming the known ones otherwise. */
+export function findPlan(config: Config, name: string): Plan {
+  const plan = config.plans.find((p) => p.name === name);
+  if (!plan) {
+    const known = config.plans.map((p) => p.name).join(', ') || 'none yet';
+    throw new RestrayError('not-found', `There is no plan named "${name}" (known: ${known}).`, {
+      hint: 'Add one with `restray plan add` or in the app.',
+    });
+  }
+  return plan;
 }
 
 /**

@@ -65,9 +65,7 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o: OffsiteOptions) => {
       const engine = await ctx.engine();
-      // Loaded here: the tray's facade (and its connection test's http2) costs every other command start-up time.
-      const { AppEngine } = await import('../../engine/app-engine.js');
-      const app = new AppEngine(engine);
+      const setup = engine.setup;
       const current = findRepository(engine.getConfig(), name);
       const host = o.host ?? current.offsite?.host;
       const port = o.port ?? (o.host === undefined ? current.offsite?.port : undefined) ?? 22;
@@ -77,8 +75,8 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
         path: o.path ?? current.offsite?.path ?? '/srv/restray-offsite',
       };
       if (o.restore && o.host !== undefined && o.fingerprint === undefined) {
-        const command = await app.offsiteCommand({ repo: name, ...endpoint });
-        const [key] = await app.scanHostKey({ host: o.host, port });
+        const command = await setup.offsiteCommand({ repo: name, ...endpoint });
+        const [key] = await setup.scanHostKey({ host: o.host, port });
         if (o.json) printJson(ctx, { ...command, hostKey: key, saved: false });
         else
           ctx.out.write(
@@ -95,7 +93,7 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
       if (o.restore && o.fingerprint !== undefined) {
         if (host === undefined)
           throw new RestrayError('invalid-argument', '--fingerprint: give the offsite Pi with --host too.');
-        await app.confirmHostKey({ repo: name, host, port, fingerprint: o.fingerprint, hop: 'offsite' });
+        await setup.confirmHostKey({ repo: name, host, port, fingerprint: o.fingerprint, hop: 'offsite' });
       }
       const report = await engine.setOffsite({
         repo: name,

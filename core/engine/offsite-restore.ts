@@ -1,7 +1,7 @@
 import type { Destination } from '../../contract/browse.js';
-import type { JobControl, JobOutcome } from '../engine/job-runner.js';
-import { runRestoreJob } from '../engine/restore-job.js';
-import type { GenerationChoice, OffsiteContext } from './offsite-access.js';
+import type { GenerationChoice, OffsiteContext } from '../status/offsite-access.js';
+import type { JobControl, JobOutcome } from './job-runner.js';
+import { runRestoreJob } from './restore-job.js';
 
 /** A restore from the offsite Pi, as the restore wizard and `restray restore --from offsite` ask for it. */
 export interface OffsiteRestoreInput {
