@@ -13,6 +13,24 @@ const layer = (patterns, paths = [noElectron]) => ({
   'no-restricted-imports': ['error', { paths, patterns }],
 });
 
+/** What core/ as a whole may not import: it depends only on contract/. */
+const coreOutside = [
+  {
+    group: ['**/electron/**', '**/renderer/**', '**/pi/**'],
+    message: 'core/ depends only on contract/.',
+  },
+];
+/** The layers inside core/, lowest first (see README, Architecture). */
+const coreLayers = [
+  ['errors.ts', 'config', 'secrets', 'logging'],
+  ['ssh'],
+  ['restic'],
+  ['jobs', 'schedule'],
+  ['status'],
+  ['engine'],
+  ['cli'],
+];
+
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'release', 'coverage', 'test-results', '.lab'] },
   js.configs.recommended,
@@ -35,13 +53,29 @@ export default tseslint.config(
   },
   {
     files: ['core/**'],
-    rules: layer([
-      {
-        group: ['**/electron/**', '**/renderer/**', '**/pi/**'],
-        message: 'core/ depends only on contract/.',
-      },
-    ]),
+    rules: layer(coreOutside),
   },
+  // The layers inside core/, lowest first: a folder imports only from its own layer and the ones below it
+  // (a later block replaces the rule of core/** for its files, so each repeats what core/ as a whole may not).
+  ...coreLayers.map((folders, rank) => ({
+    files: folders.map((f) => (f.endsWith('.ts') ? `core/${f}` : `core/${f}/**`)),
+    rules: layer([
+      ...coreOutside,
+      ...(rank + 1 < coreLayers.length
+        ? [
+            {
+              group: coreLayers
+                .slice(rank + 1)
+                .flatMap((up) => up.map((f) => `**/${f.replace(/\.ts$/, '.js')}/**`)),
+              message: `core/${folders.join(', core/')} may import only lower layers of core/ (${coreLayers
+                .slice(0, rank + 1)
+                .map((l) => l.join(' '))
+                .join(' <- ')}).`,
+            },
+          ]
+        : []),
+    ]),
+  })),
   {
     files: ['pi/**'],
     rules: layer([
