@@ -8,7 +8,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['core/**/*.test.ts', 'contract/**/*.test.ts', 'pi/**/*.test.ts', 'electron/**/*.test.ts'],
+          include: [
+            'cli/**/*.test.ts',
+            'core/**/*.test.ts',
+            'contract/**/*.test.ts',
+            'pi/**/*.test.ts',
+            'electron/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

@@ -37,14 +37,14 @@ const zodEnglishOnly = {
 };
 
 const jobs = [];
-const cli = existsSync('core/cli/main.ts');
+const cli = existsSync('cli/main.ts');
 if (cli) {
   // Stale chunks of earlier layouts and the code cache of the previous bundle go; the launcher rebuilds the cache.
   rmSync('dist/cli', { recursive: true, force: true });
   jobs.push(
     build({
       ...common,
-      entryPoints: { restray: 'core/cli/main.ts' },
+      entryPoints: { restray: 'cli/main.ts' },
       outdir: 'dist/cli',
       outExtension: { '.js': '.cjs' },
       // One CommonJS script, minified: bin/restray.mjs compiles it with a V8 code cache (vm.Script), which

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppState, ChainStatus, EngineEvent } from '../../contract/app-state.js';
 import { PassThrough } from 'node:stream';
-import { runCli } from '../../core/cli/main.js';
+import { runCli } from '../../cli/main.js';
 import { resolvePaths } from '../../core/config/paths.js';
 import { AppEngine } from '../../core/engine/app-engine.js';
 import { Engine } from '../../core/engine/engine.js';

@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { launchAgentPlist, systemdExecLine } from '../../core/cli/daemon-service.js';
+import { launchAgentPlist, systemdExecLine } from '../../cli/daemon-service.js';
 import { userLikeDir } from '../lab/user-like-dir.js';
 import { filesBelow, localPlan, waitFor, workstation } from './cli-lab.js';
 

@@ -1,5 +1,5 @@
 import { join, posix, win32 } from 'node:path';
-import { RestrayError } from '../errors.js';
+import { RestrayError } from '../core/errors.js';
 
 /** What the service starts: `<node> <bin> daemon`, with the caller's RESTRAY_HOME and PATH. */
 export interface DaemonCommand {

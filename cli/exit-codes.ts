@@ -1,4 +1,4 @@
-import type { ErrorKind } from '../../contract/errors.js';
+import type { ErrorKind } from '../contract/errors.js';
 
 /**
  * `restray` exit statuses. They follow restic's where restic has one, so scripts that know restic's codes

@@ -1,4 +1,4 @@
-import { boundText, RestrayError, toErrorInfo } from '../errors.js';
+import { boundText, RestrayError, toErrorInfo } from '../core/errors.js';
 import { exitCodeFor } from './exit-codes.js';
 
 /**

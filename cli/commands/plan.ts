@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_RETENTION, type Retention } from '../../../contract/config.js';
+import { DEFAULT_RETENTION, type Retention } from '../../contract/config.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { collect, intOption } from '../options.js';
 import { planRunText } from '../format.js';

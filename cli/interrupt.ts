@@ -1,4 +1,4 @@
-import type { RunRecord } from '../../contract/app-state.js';
+import type { RunRecord } from '../contract/app-state.js';
 
 /** What {@link awaitJob} needs of the engine. */
 export interface Cancellable {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { RestrayError } from '../../errors.js';
-import { parseRepoUrl } from '../../ssh/repo-args.js';
+import { RestrayError } from '../../core/errors.js';
+import { parseRepoUrl } from '../../core/ssh/repo-args.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { intOption } from '../options.js';
 import { readSecret } from '../read-secret.js';

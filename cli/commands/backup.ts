@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { RunRecord } from '../../../contract/app-state.js';
-import { RestrayError } from '../../errors.js';
+import type { RunRecord } from '../../contract/app-state.js';
+import { RestrayError } from '../../core/errors.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
 import { noticeWaiting } from '../waiting-notice.js';

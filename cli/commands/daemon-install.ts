@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { AdviceLang } from '../../../contract/chain-advice.js';
-import { ensureDir, writeFileAtomic } from '../../config/atomic-write.js';
-import { resolvePaths } from '../../config/paths.js';
-import { boundText, RestrayError } from '../../errors.js';
+import type { AdviceLang } from '../../contract/chain-advice.js';
+import { ensureDir, writeFileAtomic } from '../../core/config/atomic-write.js';
+import { resolvePaths } from '../../core/config/paths.js';
+import { boundText, RestrayError } from '../../core/errors.js';
 import type { CliContext } from '../cli-context.js';
 import {
   launchAgentPlist,

@@ -1,5 +1,5 @@
-import type { Job } from '../../contract/app-state.js';
-import type { Engine } from '../engine/engine.js';
+import type { Job } from '../contract/app-state.js';
+import type { Engine } from '../core/engine/engine.js';
 import type { CliContext } from './cli-context.js';
 
 const WHERE: Record<NonNullable<Job['waitingFor']>['role'], string> = {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { RestrayError } from '../../errors.js';
+import { RestrayError } from '../../core/errors.js';
 import { resolve } from 'node:path';
 import { printJson, type CliContext } from '../cli-context.js';
 import { formatBytes } from '../format.js';

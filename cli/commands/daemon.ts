@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
-import { resolvePaths } from '../../config/paths.js';
-import { RestrayError } from '../../errors.js';
-import { LOG_NAMES, openEngineLog } from '../../logging/engine-log.js';
+import { resolvePaths } from '../../core/config/paths.js';
+import { RestrayError } from '../../core/errors.js';
+import { LOG_NAMES, openEngineLog } from '../../core/logging/engine-log.js';
 import type { CliContext } from '../cli-context.js';
 import { installService, uninstallService } from './daemon-install.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { boundText } from '../errors.js';
-import { appendRotated } from '../logging/rotating-file.js';
+import { boundText } from '../core/errors.js';
+import { appendRotated } from '../core/logging/rotating-file.js';
 
 /** The CLI's log file inside the log folder. */
 export const CLI_LOG_NAME = 'restray-cli.log';

@@ -1,4 +1,4 @@
-import type { PlanState } from '../../contract/app-state.js';
+import type { PlanState } from '../contract/app-state.js';
 /** Human-readable byte counts in binary units (KiB, MiB, …), as restic prints them. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { RestrayError } from '../../errors.js';
-import { findRepository } from '../../engine/repo-context.js';
+import { RestrayError } from '../../core/errors.js';
+import { findRepository } from '../../core/engine/repo-context.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { intOption } from '../options.js';
 import { readSecret } from '../read-secret.js';

@@ -1,4 +1,4 @@
-import { RestrayError } from '../errors.js';
+import { RestrayError } from '../core/errors.js';
 
 /**
  * Reads a password from standard input: the first line, without its line ending. On a terminal the typed

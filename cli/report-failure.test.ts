@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RestrayError } from '../errors.js';
+import { RestrayError } from '../core/errors.js';
 import { CLI_LOG_NAME, logUnexpected } from './bug-log.js';
 import { reportFailure } from './report-failure.js';
 

@@ -1,8 +1,8 @@
 import { homedir } from 'node:os';
-import { resolvePaths } from '../config/paths.js';
-import { Engine } from '../engine/engine.js';
-import type { ProcessRole } from '../jobs/repo-lock.js';
-import { KeytarStore } from '../secrets/keytar-store.js';
+import { resolvePaths } from '../core/config/paths.js';
+import { Engine } from '../core/engine/engine.js';
+import type { ProcessRole } from '../core/jobs/repo-lock.js';
+import { KeytarStore } from '../core/secrets/keytar-store.js';
 import { logUnexpected } from './bug-log.js';
 import { reportFailure } from './report-failure.js';
 
