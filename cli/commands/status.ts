@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
 import type { ChainStatus } from '../../contract/app-state.js';
-import {
-  hopAdvice,
-  type Advice,
-  type AdviceFormat,
-  type AdviceLang,
-} from '../../contract/chain-advice.js';
+import { hopAdvice, type Advice, type AdviceFormat, type AdviceLang } from '../../contract/chain-advice.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { planRunText } from '../format.js';
 
