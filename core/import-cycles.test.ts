@@ -73,7 +73,7 @@ describe('imports', () => {
     const graph = importGraph();
     expect(graph.get('core/engine/engine.ts')).toContain('core/engine/jobs.ts');
     expect(graph.get('core/engine/app-engine.ts')).toContain('core/engine/engine.ts'); // import type
-    expect(graph.get('core/engine/config-edits.ts')).toContain('core/schedule/slots.ts'); // import()
+    expect(graph.get('core/engine/scheduling.ts')).toContain('core/schedule/scheduler.ts'); // import()
     expect(graph.size).toBeGreaterThan(100);
   });
 

@@ -2,6 +2,7 @@ import { keepsNothing, Plan, type Config, type Notifications, type Settings } fr
 import { validateConfig } from '../config/config-store.js';
 import { describeZodError } from '../config/validation-message.js';
 import { RestrayError } from '../errors.js';
+import { validateCron } from '../schedule/slots.js';
 import type { EngineDeps } from './engine-deps.js';
 import { findPlan, findRepository } from './repo-context.js';
 
@@ -19,8 +20,7 @@ export class ConfigEdits {
     if (!parsed.success)
       throw new RestrayError('invalid-argument', describeZodError(parsed.error, 'plan').join('; '));
     const plan = parsed.data;
-    // Loaded on demand: the cron maths pull in luxon, which a one-shot `restray backup` never needs.
-    if (plan.schedule !== undefined) (await import('../schedule/slots.js')).validateCron(plan.schedule);
+    if (plan.schedule !== undefined) validateCron(plan.schedule);
     const config = this.deps.config.get();
     findRepository(config, plan.repo);
     if (plan.prune && plan.retention && keepsNothing(plan.retention))
