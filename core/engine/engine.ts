@@ -24,6 +24,7 @@ import type { Scheduler } from '../schedule/scheduler.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { AcceptedStatusStore } from '../status/accepted-status-store.js';
 import { ChainMonitor, listOnsiteSnapshots } from '../status/chain-monitor.js';
+import { QuarantineAnswerStore, quarantineChecker } from '../status/quarantine-check.js';
 import { offsiteAccessOf, resolveOffsiteContext, type GenerationChoice } from '../status/offsite-access.js';
 import type { OffsiteSetupReport, OffsiteSetupRequest } from '../../contract/setup.js';
 import { checkOffsiteSetup } from './offsite-setup.js';
@@ -100,6 +101,10 @@ export class Engine {
       listOnsite: async (repo, signal) =>
         listOnsiteSnapshots(await this.context(repo), signal, resticHost(this.config.settings)),
       accepted: new AcceptedStatusStore(join(options.paths.stateDir, 'offsite-status')),
+      checkQuarantine: quarantineChecker(
+        new QuarantineAnswerStore(join(options.paths.stateDir, 'quarantine-check')),
+        (repo, generation, signal) => this.quarantineContext(repo, generation, signal),
+      ),
       clock: this.clock,
       freshness: () => ({
         plans: this.config.plans,
@@ -625,6 +630,22 @@ export class Engine {
    * `not-found` when the repository has no offsite access configured or no usable generation; ssh kinds when
    * the offsite Pi cannot be reached.
    */
+  /**
+   * Where to ask restic about the files an offsite generation set aside (quarantine-check.ts): that generation
+   * itself through the read-only account when configured (the files are missing there, so restic reads their
+   * blobs from the index), else the onsite repository without a lock.
+   */
+  private async quarantineContext(
+    repo: Repository,
+    generation: string,
+    signal: AbortSignal,
+  ): Promise<restic.ResticContext> {
+    const onsite = await this.context(repo);
+    if (!repo.offsite) return { ...onsite, repoArgs: [...onsite.repoArgs, '--no-lock'] };
+    const stateDir = this.options.paths.stateDir;
+    return (await resolveOffsiteContext(onsite, repo, stateDir, { generation }, { signal })).ctx;
+  }
+
   async offsiteContextFor(repo: Repository, choice: GenerationChoice = {}): Promise<restic.ResticContext> {
     offsiteAccessOf(repo);
     return (
