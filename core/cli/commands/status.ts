@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ChainStatus } from '../../../contract/app-state.js';
 import {
   hopAdvice,
+  safeNote,
   type Advice,
   type AdviceFormat,
   type AdviceLang,
@@ -110,8 +111,9 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const fmt: AdviceFormat = { when: (iso) => when.format(new Date(iso)), duration };
       for (const r of state.repos) {
         const c = r.chain;
+        const note = safeNote(c, lang);
         ctx.out.write(
-          `${r.name}: ${verdictText[lang][c.verdict]}${r.hasPassword === false ? ' (no password in keychain)' : ''}\n`,
+          `${r.name}: ${verdictText[lang][c.verdict]}${note ? ` (${note})` : ''}${r.hasPassword === false ? ' (no password in keychain)' : ''}\n`,
         );
         for (const l of chainLines(c, lang, fmt)) ctx.out.write(`${l}\n`);
       }
