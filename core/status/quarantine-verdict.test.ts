@@ -39,6 +39,16 @@ describe('classifySetAside: what a set-aside repository path is', () => {
     expect(classifySetAside(`locks/${id('d')}`).kind).toBe('other');
     expect(classifySetAside(`../data/dd/${id('d')}`).kind).toBe('other');
   });
+  it('names a forged status could carry never reach restic as arguments: only 64-hex pack IDs do', () => {
+    const q = question([
+      'data/--password-command=sh',
+      'data/-r',
+      `data/dd/${id('d')} --no-lock`,
+      'data/dd/DD',
+    ]);
+    expect(q.packs).toEqual([]);
+    expect(q.files.map((f) => f.kind)).toEqual(['other', 'other', 'other', 'other']);
+  });
 });
 
 describe('decideQuarantine: does the newest snapshot need what the offsite Pi set aside', () => {
