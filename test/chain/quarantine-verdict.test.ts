@@ -111,11 +111,12 @@ describe('quarantine-aware verdict (CLI, chain lab, real restic)', () => {
     expect(c.offsite).toMatchObject({ state: 'failed', setAside: { files: 2, needed: 1 } });
     expect(c.offsite.reason).toContain(rel);
     const text = (await ws.run(['status'])).stdout;
-    expect(text).toContain('pi: at risk');
+    expect(text).toContain('pi: not safe: the offsite copy of your newest backup is missing data\n');
     expect(text).toContain(
       `why: The offsite copy of your newest backup is missing data: the offsite Pi set aside 1 damaged file it needs (affected: ${src}/thesis.pdf).`,
     );
     const de = (await ws.run(['status'], { env: { LANG: 'de_DE.UTF-8' } })).stdout;
+    expect(de).toContain('pi: nicht sicher: der externen Kopie Ihrer neuesten Sicherung fehlen Daten\n');
     expect(de).toContain('warum: Der externen Kopie Ihrer neuesten Sicherung fehlen Daten');
   });
 });

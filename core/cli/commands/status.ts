@@ -28,6 +28,11 @@ const verdictText: Record<AdviceLang, Record<ChainStatus['verdict'], string>> = 
     'at-risk': 'gefährdet: die neueste Arbeit ist nicht gesichert',
   },
 };
+/** The at-risk line when the offsite copy itself lacks data the newest snapshot needs (quarantine-verdict.ts). */
+const missingOffsiteText: Record<AdviceLang, string> = {
+  en: 'not safe: the offsite copy of your newest backup is missing data',
+  de: 'nicht sicher: der externen Kopie Ihrer neuesten Sicherung fehlen Daten',
+};
 const label = {
   en: { why: 'why', next: 'next step' },
   de: { why: 'warum', next: 'nächster Schritt' },
@@ -113,7 +118,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         const c = r.chain;
         const note = safeNote(c, lang);
         ctx.out.write(
-          `${r.name}: ${verdictText[lang][c.verdict]}${note ? ` (${note})` : ''}${r.hasPassword === false ? ' (no password in keychain)' : ''}\n`,
+          `${r.name}: ${c.risk?.cause === 'missing-offsite' ? missingOffsiteText[lang] : verdictText[lang][c.verdict]}${note ? ` (${note})` : ''}${r.hasPassword === false ? ' (no password in keychain)' : ''}\n`,
         );
         for (const l of chainLines(c, lang, fmt)) ctx.out.write(`${l}\n`);
       }
