@@ -158,11 +158,17 @@ export type SnapshotRef = z.infer<typeof SnapshotRef>;
  * first failure after its last success), or its newest snapshot is `too-old` for its schedule (interval plus a
  * tolerance) or, without a schedule, for its maximum age. `hop` is where the fault lies: `onsite` when the
  * backup's error came from the Pi or the repository (network, full disk, lock, …), else `workstation`.
+ * `missing-offsite` (hop `offsite`, no plan): the offsite Pi set aside files (quarantine) that the newest
+ * snapshot needs, so its offsite copy is incomplete (core/status/quarantine-verdict.ts).
  */
 export const BackupRisk = z.object({
-  plan: Name,
-  cause: z.enum(['failed', 'too-old']),
-  hop: z.enum(['workstation', 'onsite']),
+  /** The plan at fault; absent for `missing-offsite` (a repository's snapshot, not a plan's run). */
+  plan: Name.optional(),
+  cause: z.enum(['failed', 'too-old', 'missing-offsite']),
+  hop: z.enum(['workstation', 'onsite', 'offsite']),
+  /** `missing-offsite`: how many set-aside files the newest snapshot needs, and a few of its paths they hold. */
+  missingFiles: int.optional(),
+  paths: z.array(z.string()).max(5).optional(),
   /** `failed`: end of the first failed run in the current streak. */
   since: IsoTime.optional(),
   /** `failed`: the newest failure's error; its run for the log link. */
@@ -215,6 +221,11 @@ export const ChainStatus = z.object({
     reason: z.string().optional(),
     /** Whether the status was the offsite Pi's own word; absent when no status was read. */
     trust: StatusTrust.optional(),
+    /**
+     * Files the offsite Pi set aside (quarantined) in the generation holding the newest snapshot, and how many of
+     * them that snapshot needs (the workstation asked restic; absent: not known, the verdict is then `unknown`).
+     */
+    setAside: z.object({ generation: z.string(), files: int, needed: int.optional() }).optional(),
   }),
   checkedAt: IsoTime.optional(),
 });

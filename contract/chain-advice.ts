@@ -50,6 +50,11 @@ type Texts = {
   nextOffsiteUnreachable: string;
   offsiteUnknown: (detail: string) => string;
   nextOffsiteUnknown: string;
+  missingOffsite: (count: number, paths: string) => string;
+  nextMissingOffsite: string;
+  setAsideUnchecked: (count: number, detail: string) => string;
+  nextSetAsideUnchecked: string;
+  setAsideNote: (count: number) => string;
 };
 
 const en: Texts = {
@@ -114,6 +119,15 @@ const en: Texts = {
   offsiteUnknown: (d) => `The offsite status is missing or cannot be trusted${d}.`,
   nextOffsiteUnknown:
     'Run `sudo restray-pi status` on the offsite Pi; until its status is confirmed, Restray does not call the backup safe.',
+  missingOffsite: (n, paths) =>
+    `The offsite copy of your newest backup is missing data: the offsite Pi set aside ${n} damaged ${n === 1 ? 'file' : 'files'} it needs${paths ? ` (affected: ${paths})` : ''}.`,
+  nextMissingOffsite:
+    'Do not rely on the offsite copy of this backup. Check the repository on the onsite Pi (`restic check --read-data`); once the damaged files are removed and the index is rebuilt (`restic rebuild-index`), back up now so that the missing data is stored and copied offsite again.',
+  setAsideUnchecked: (n, d) =>
+    `The offsite Pi set aside ${n} ${n === 1 ? 'file' : 'files'} from the copy of your newest backup; whether the backup needs ${n === 1 ? 'it' : 'them'} could not be checked yet${d}.`,
+  nextSetAsideUnchecked:
+    'Restray asks restic again at the next check (every 10 minutes); it needs the repository password in the keychain and the onsite Pi or the offsite Pi’s restore access.',
+  setAsideNote: (n) => `The offsite Pi set aside ${n} unrelated ${n === 1 ? 'file' : 'files'}.`,
 };
 
 const de: Texts = {
@@ -183,6 +197,16 @@ const de: Texts = {
   offsiteUnknown: (d) => `Der externe Status fehlt oder ist nicht vertrauenswürdig${d}.`,
   nextOffsiteUnknown:
     'Führen Sie auf dem externen Pi `sudo restray-pi status` aus; bis sein Status bestätigt ist, gilt die Sicherung nicht als sicher.',
+  missingOffsite: (n, paths) =>
+    `Der externen Kopie Ihrer neuesten Sicherung fehlen Daten: Der externe Pi hat ${n} beschädigte ${n === 1 ? 'Datei' : 'Dateien'} beiseitegelegt, die sie braucht${paths ? ` (betroffen: ${paths})` : ''}.`,
+  nextMissingOffsite:
+    'Verlassen Sie sich nicht auf die externe Kopie dieser Sicherung. Prüfen Sie das Repository auf dem Pi vor Ort (`restic check --read-data`); sind die beschädigten Dateien entfernt und ist der Index neu aufgebaut (`restic rebuild-index`), sichern Sie jetzt, damit die fehlenden Daten wieder gespeichert und extern kopiert werden.',
+  setAsideUnchecked: (n, d) =>
+    `Der externe Pi hat ${n} ${n === 1 ? 'Datei' : 'Dateien'} aus der Kopie Ihrer neuesten Sicherung beiseitegelegt; ob die Sicherung sie braucht, konnte noch nicht geprüft werden${d}.`,
+  nextSetAsideUnchecked:
+    'Restray fragt restic bei der nächsten Prüfung erneut (alle 10 Minuten); dafür braucht es das Repository-Passwort im Schlüsselbund und den Pi vor Ort oder den Wiederherstellungszugang des externen Pi.',
+  setAsideNote: (n) =>
+    `Der externe Pi hat ${n} nicht benötigte ${n === 1 ? 'Datei' : 'Dateien'} beiseitegelegt.`,
 };
 
 const TEXTS: Record<AdviceLang, Texts> = { en, de };
@@ -201,17 +225,23 @@ function cause(t: Texts, error: ErrorInfo | undefined): string {
 /** The at-risk verdict in words: "Backups of “home” have failed since 09:47: the backup disk is full." */
 export function riskAdvice(risk: BackupRisk, lang: AdviceLang, fmt: AdviceFormat): Advice {
   const t = TEXTS[lang];
+  if (risk.cause === 'missing-offsite')
+    return {
+      reason: t.missingOffsite(risk.missingFiles ?? 1, (risk.paths ?? []).join(', ')),
+      next: t.nextMissingOffsite,
+    };
+  const plan = risk.plan ?? '?';
   if (risk.cause === 'failed') {
     return {
-      reason: t.failedSince(risk.plan, risk.since ? fmt.when(risk.since) : '?', cause(t, risk.error)),
+      reason: t.failedSince(plan, risk.since ? fmt.when(risk.since) : '?', cause(t, risk.error)),
       next: (risk.error && t.fix[risk.error.kind]) ?? t.fix.default,
     };
   }
   const age = fmt.duration(risk.ageSeconds ?? 0);
   const limit = fmt.duration(risk.limitSeconds ?? 0);
   return risk.scheduled
-    ? { reason: t.tooOldScheduled(risk.plan, age, limit), next: t.nextScheduled }
-    : { reason: t.tooOldManual(risk.plan, age, limit), next: t.nextManual };
+    ? { reason: t.tooOldScheduled(plan, age, limit), next: t.nextScheduled }
+    : { reason: t.tooOldManual(plan, age, limit), next: t.nextManual };
 }
 
 /**
@@ -259,6 +289,11 @@ export function hopAdvice(
     }
   }
   const o = chain.offsite;
+  const aside = o.setAside;
+  if (aside && aside.needed !== undefined && aside.needed > 0 && o.state === 'failed')
+    return { reason: t.missingOffsite(aside.needed, ''), next: t.nextMissingOffsite };
+  if (aside && aside.needed === undefined && o.state === 'unknown')
+    return { reason: t.setAsideUnchecked(aside.files, detail(o.reason)), next: t.nextSetAsideUnchecked };
   switch (o.state) {
     case 'blocked':
       return { reason: t.offsiteBlocked(detail(o.reason)), next: t.nextOffsiteBlocked };
@@ -292,4 +327,14 @@ export function chainAdvice(chain: ChainStatus, lang: AdviceLang, fmt: AdviceFor
     hopAdvice(chain, 'onsite', lang, fmt) ??
     hopAdvice(chain, 'offsite', lang, fmt)
   );
+}
+
+/**
+ * The note a safe chain carries when the offsite Pi set aside files its newest snapshot does not need:
+ * "The offsite Pi set aside 2 unrelated files." undefined otherwise.
+ */
+export function safeNote(chain: ChainStatus, lang: AdviceLang): string | undefined {
+  const a = chain.offsite.setAside;
+  if (chain.verdict !== 'safe' || !a || a.needed !== 0 || a.files === 0) return undefined;
+  return TEXTS[lang].setAsideNote(a.files);
 }

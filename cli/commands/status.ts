@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import type { ChainStatus } from '../../contract/app-state.js';
-import { hopAdvice, type Advice, type AdviceFormat, type AdviceLang } from '../../contract/chain-advice.js';
+import {
+  hopAdvice,
+  safeNote,
+  type Advice,
+  type AdviceFormat,
+  type AdviceLang,
+} from '../../contract/chain-advice.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { planRunText } from '../format.js';
 
@@ -21,6 +27,11 @@ const verdictText: Record<AdviceLang, Record<ChainStatus['verdict'], string>> = 
     unknown: 'unbekannt',
     'at-risk': 'gefährdet: die neueste Arbeit ist nicht gesichert',
   },
+};
+/** The at-risk line when the offsite copy itself lacks data the newest snapshot needs (quarantine-verdict.ts). */
+const missingOffsiteText: Record<AdviceLang, string> = {
+  en: 'not safe: the offsite copy of your newest backup is missing data',
+  de: 'nicht sicher: der externen Kopie Ihrer neuesten Sicherung fehlen Daten',
 };
 const label = {
   en: { why: 'why', next: 'next step' },
@@ -105,8 +116,9 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const fmt: AdviceFormat = { when: (iso) => when.format(new Date(iso)), duration };
       for (const r of state.repos) {
         const c = r.chain;
+        const note = safeNote(c, lang);
         ctx.out.write(
-          `${r.name}: ${verdictText[lang][c.verdict]}${r.hasPassword === false ? ' (no password in keychain)' : ''}\n`,
+          `${r.name}: ${c.risk?.cause === 'missing-offsite' ? missingOffsiteText[lang] : verdictText[lang][c.verdict]}${note ? ` (${note})` : ''}${r.hasPassword === false ? ' (no password in keychain)' : ''}\n`,
         );
         for (const l of chainLines(c, lang, fmt)) ctx.out.write(`${l}\n`);
       }

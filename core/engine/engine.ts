@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppState, ChainStatus, RepoState, RunRecord, Trigger } from '../../contract/app-state.js';
 import type { Config, Plan, Repository } from '../../contract/config.js';
+import type { ResticContext } from '../restic/index.js';
 import type { ForgetResult, LsEntry, Snapshot } from '../../contract/restic.js';
 import type { OffsiteSetupReport, OffsiteSetupRequest } from '../../contract/setup.js';
 import { loadConfig } from '../config/config-store.js';
@@ -14,6 +15,8 @@ import { ChainMonitor, listOnsiteSnapshots } from '../status/chain-monitor.js';
 import { Browsing } from './browsing.js';
 import { ConfigEdits } from './config-edits.js';
 import { ConfigState, hostOf, recentRuns, repoContext, type EngineDeps } from './engine-deps.js';
+import { QuarantineAnswerStore, quarantineChecker } from '../status/quarantine-check.js';
+import { resolveOffsiteContext } from '../status/offsite-access.js';
 import { EventBus } from './event-bus.js';
 import { JobRunner } from './job-runner.js';
 import { Jobs, type StartedJob } from './jobs.js';
@@ -106,6 +109,10 @@ export class Engine {
       listOnsite: async (repo, signal) =>
         listOnsiteSnapshots(await repoContext(deps, repo), signal, hostOf(deps)),
       accepted: new AcceptedStatusStore(join(options.paths.stateDir, 'offsite-status')),
+      checkQuarantine: quarantineChecker(
+        new QuarantineAnswerStore(join(options.paths.stateDir, 'quarantine-check')),
+        (repo, generation, signal) => quarantineContext(deps, repo, generation, signal),
+      ),
       clock,
       freshness: () => ({
         plans: configState.get().plans,
@@ -315,4 +322,20 @@ export class Engine {
     this.deps.bus.emit({ type: 'config-changed', config: next, repos });
     await this.scheduling.plansChanged(next.plans);
   }
+}
+
+/**
+ * Where to ask restic about the files an offsite generation set aside (quarantine-check.ts): that generation
+ * itself through the read-only account when configured (the files are missing there, so restic reads their
+ * blobs from the index), else the onsite repository without a lock.
+ */
+async function quarantineContext(
+  deps: EngineDeps,
+  repo: Repository,
+  generation: string,
+  signal: AbortSignal,
+): Promise<ResticContext> {
+  const onsite = await repoContext(deps, repo);
+  if (!repo.offsite) return { ...onsite, repoArgs: [...onsite.repoArgs, '--no-lock'] };
+  return (await resolveOffsiteContext(onsite, repo, deps.paths.stateDir, { generation }, { signal })).ctx;
 }

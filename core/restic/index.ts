@@ -12,7 +12,7 @@ export { prune, type PruneOptions, type PruneResult } from './prune.js';
 export { check, validReadDataSubset, type CheckOptions, type CheckResult } from './check.js';
 export { ls, type LsOptions, type LsResult } from './ls.js';
 export { lsStream, type LsStreamOptions, type LsStreamResult } from './ls-stream.js';
-export { find, type FindOptions } from './find.js';
+export { find, findPacks, type FindOptions, type FindPacksOptions, type FindPacksResult } from './find.js';
 export { diff, type DiffOptions, type DiffResult } from './diff.js';
 export { restore, type RestoreOptions } from './restore.js';
 export { unlock, type UnlockOptions } from './unlock.js';

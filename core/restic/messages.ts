@@ -153,6 +153,11 @@ export const FindMsg = z.array(
 );
 export type FindMsg = z.infer<typeof FindMsg>;
 
+/** `find --pack … --json`: one array of the blobs found, each with the snapshot and path that use it. */
+export const FindPackMsg = z.array(
+  z.looseObject({ object_type: z.string().optional(), snapshot: z.string(), path: z.string().optional() }),
+);
+
 export const DiffChangeMsg = z.looseObject({
   message_type: z.literal('change'),
   path: z.string(),

@@ -4,6 +4,7 @@ import { Config, CONFIG_VERSION } from '../../contract/config.js';
 import type { PiStatus } from '../../contract/pi-status.js';
 import { ChainMonitor } from './chain-monitor.js';
 import type { StatusObservation } from './observations.js';
+import type { QuarantineQuestion } from './quarantine-verdict.js';
 
 const A = 'a'.repeat(64);
 const config = Config.parse({
@@ -126,5 +127,69 @@ describe('ChainMonitor', () => {
     const { m, reads } = monitor();
     await Promise.all([m.refresh(), m.refresh(['pi'])]);
     expect(reads()).toBe(1);
+  });
+});
+
+describe('ChainMonitor and files set aside offsite', () => {
+  beforeEach(() => void vi.useFakeTimers({ now: new Date('2025-03-10T12:00:00Z') }));
+  afterEach(() => void vi.useRealTimers());
+
+  const pack = 'd'.repeat(64);
+  const aside = (): PiStatus => {
+    const s = status([A]);
+    return {
+      ...s,
+      schemaVersion: 2,
+      generations: [{ ...s.generations[0]!, quarantined: [`data/dd/${pack}`] }],
+    };
+  };
+
+  function monitor(pinned: string | undefined, used: boolean) {
+    const asked: QuarantineQuestion[] = [];
+    const m = new ChainMonitor({
+      config: () => ({
+        ...config,
+        repositories: [{ ...config.repositories[0]!, ...(pinned ? { offsiteStatusKey: pinned } : {}) }],
+      }),
+      runs: async () => [run],
+      readStatus: async () => ({ ok: true, via: 'onsite', at: new Date().toISOString(), status: aside() }),
+      checkQuarantine: async (_repo, q) => {
+        asked.push(q);
+        return { ok: true, key: q.key, used: used ? [{ pack, paths: ['/home/a.txt'] }] : [] };
+      },
+      clock: { now: () => new Date() },
+      emit: () => undefined,
+      onBug: (e) => {
+        throw e;
+      },
+    });
+    return { m, asked };
+  }
+
+  it('asks about the newest snapshot and its generation, and judges by the answer', async () => {
+    const needed = monitor(undefined, true);
+    const [c] = await needed.m.refresh();
+    expect(needed.asked).toHaveLength(1);
+    expect(needed.asked[0]).toMatchObject({
+      generation: '20250310T110000Z',
+      snapshotId: 'aaaaaaaa',
+      packs: [pack],
+    });
+    expect(c).toMatchObject({ verdict: 'at-risk', risk: { cause: 'missing-offsite', hop: 'offsite' } });
+    // The chain between checks (getState) keeps the answer: no "unknown" flicker, no new question.
+    expect(needed.m.chain('pi', [run]).verdict).toBe('at-risk');
+    expect(needed.asked).toHaveLength(1);
+    const unrelated = monitor(undefined, false);
+    expect((await unrelated.m.refresh())[0]).toMatchObject({
+      verdict: 'safe',
+      offsite: { setAside: { needed: 0 } },
+    });
+  });
+
+  it('does not ask about a status it rejects (an unsigned document for a pinned key)', async () => {
+    const { m, asked } = monitor(`SHA256:${'A'.repeat(43)}`, false);
+    const [c] = await m.refresh();
+    expect(asked).toHaveLength(0);
+    expect(c?.verdict).toBe('unknown');
   });
 });

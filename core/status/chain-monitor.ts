@@ -4,7 +4,8 @@ import type { Config, Repository } from '../../contract/config.js';
 import { RestrayError, toErrorInfo } from '../errors.js';
 import * as restic from '../restic/index.js';
 import type { Clock } from '../schedule/clock.js';
-import { deriveChain } from './chain.js';
+import { deriveChain, knownSnapshots } from './chain.js';
+import { quarantineQuestion, type QuarantineAnswer, type QuarantineQuestion } from './quarantine-verdict.js';
 import type { FreshnessInput } from './freshness.js';
 import type { SnapshotsObservation, StatusObservation } from './observations.js';
 import { inspectOffsite } from './offsite-access.js';
@@ -35,6 +36,15 @@ export interface ChainMonitorOptions {
   clock: Clock;
   /** Plans, the scheduler's handled slots and running backups, for the freshness rule; absent: not judged. */
   freshness?: () => FreshnessInput;
+  /**
+   * Whether the newest snapshot needs the files the offsite Pi set aside (quarantine-check.ts quarantineChecker);
+   * absent: not asked (such a chain stays `unknown`, never safe).
+   */
+  checkQuarantine?: (
+    repo: Repository,
+    q: QuarantineQuestion,
+    signal: AbortSignal,
+  ) => Promise<QuarantineAnswer>;
   /** Called with a repository's chain when it changed in a way the UI shows (see chainKey). */
   emit: (chain: ChainStatus) => void;
   onBug: (e: unknown) => void;
@@ -49,6 +59,7 @@ interface Observed {
   onsite?: SnapshotsObservation | undefined;
   offsite?: StatusObservation | undefined;
   trust?: TrustResult | undefined;
+  quarantine?: QuarantineAnswer | undefined;
 }
 
 /**
@@ -176,6 +187,7 @@ export class ChainMonitor {
       onsite: fresh?.onsite,
       offsite: fresh?.offsite,
       trust: fresh?.trust,
+      quarantine: fresh?.quarantine,
       freshness: this.o.freshness?.(),
     });
   }
@@ -263,8 +275,16 @@ export class ChainMonitor {
           assessed.accept.sequence > last.sequence)
       )
         await accepted.set(repo, assessed.accept);
-      this.observed.set(repo.name, { repoKey, onsite, offsite: assessed.observation, trust: assessed.trust });
-      const chain = this.chain(repo.name, await this.o.runs());
+      const runs = await this.o.runs();
+      const quarantine = await this.askQuarantine(repo, runs, onsite, assessed, abort.signal);
+      this.observed.set(repo.name, {
+        repoKey,
+        onsite,
+        offsite: assessed.observation,
+        trust: assessed.trust,
+        quarantine,
+      });
+      const chain = this.chain(repo.name, runs);
       const key = chainKey(chain, this.o.config().notifications.offsiteLagHours * 3600);
       if (this.emitted.get(repo.name) !== key) {
         this.emitted.set(repo.name, key);
@@ -282,6 +302,22 @@ export class ChainMonitor {
       });
     this.inflight.set(repo.name, work);
     return work;
+  }
+
+  /** restic's answer about the set-aside files of the newest snapshot's generation, when there are any. */
+  private async askQuarantine(
+    repo: Repository,
+    runs: readonly RunRecord[],
+    onsite: SnapshotsObservation | undefined,
+    assessed: { observation: StatusObservation | undefined; trust?: TrustResult },
+    signal: AbortSignal,
+  ): Promise<QuarantineAnswer | undefined> {
+    const obs = assessed.observation;
+    const newest = knownSnapshots(repo.name, runs, onsite)[0];
+    if (!this.o.checkQuarantine || !newest || !obs?.ok || assessed.trust?.state === 'rejected')
+      return undefined;
+    const q = quarantineQuestion(obs.status, newest.id);
+    return q ? this.o.checkQuarantine(repo, q, signal) : undefined;
   }
 
   private async observeOnsite(

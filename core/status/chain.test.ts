@@ -4,6 +4,10 @@ import type { PiGeneration, PiStatus } from '../../contract/pi-status.js';
 import { deriveChain, knownSnapshots, offsiteSince, sameSnapshot, type ChainInput } from './chain.js';
 import { chainKey } from './chain-monitor.js';
 import type { StatusObservation } from './observations.js';
+import { quarantineQuestion } from './quarantine-verdict.js';
+import { chainAdvice, hopAdvice, safeNote, type AdviceFormat } from '../../contract/chain-advice.js';
+
+const FMT: AdviceFormat = { when: (iso) => iso, duration: (s) => `${s} s` };
 
 const NOW = new Date('2025-03-10T12:00:00.000Z');
 const DAY = 24 * 3600;
@@ -379,5 +383,87 @@ describe('chainKey', () => {
     expect(k('2025-03-10T11:10:00Z')).not.toBe(k('2025-03-10T12:10:00Z'));
     // Crossing the limit always changes the key (the tray warns then).
     expect(k('2025-03-11T10:59:00Z')).not.toBe(k('2025-03-11T11:01:00Z'));
+  });
+});
+
+describe('deriveChain with files the offsite Pi set aside (quarantine)', () => {
+  const runs = [backup('bbbbbbbb', '2025-03-10T10:00:00.000Z')];
+  const pack = `data/dd/${'d'.repeat(64)}`;
+  const asideStatus = (names: string[]) =>
+    pi([{ ...generation('20250310T105900Z', [A, B]), quarantined: names }], { schemaVersion: 2 });
+  const withAside = (names: string[]) => seen(asideStatus(names));
+  const keyOf = (names: string[]) => quarantineQuestion(asideStatus(names), 'bbbbbbbb')!.key;
+
+  it('a set-aside pack the newest snapshot needs: at risk, the offsite hop at fault, never safe', () => {
+    const c = deriveChain(
+      input({
+        runs,
+        offsite: withAside([pack]),
+        quarantine: {
+          ok: true,
+          key: keyOf([pack]),
+          used: [{ pack: 'd'.repeat(64), paths: ['/home/a.txt'] }],
+        },
+      }),
+    );
+    expect(c.verdict).toBe('at-risk');
+    expect(c.risk).toEqual({
+      cause: 'missing-offsite',
+      hop: 'offsite',
+      missingFiles: 1,
+      paths: ['/home/a.txt'],
+    });
+    expect(c.offsite).toMatchObject({
+      state: 'failed',
+      setAside: { generation: '20250310T105900Z', files: 1, needed: 1 },
+    });
+    expect(c.offsite.reason).toContain(pack);
+    const en = chainAdvice(c, 'en', FMT)!;
+    expect(en.reason).toBe(
+      'The offsite copy of your newest backup is missing data: the offsite Pi set aside 1 damaged file it needs (affected: /home/a.txt).',
+    );
+    expect(chainAdvice(c, 'de', FMT)!.reason).toMatch(
+      /^Der externen Kopie Ihrer neuesten Sicherung fehlen Daten/,
+    );
+    expect(hopAdvice(c, 'offsite', 'en', FMT)).toEqual(en);
+  });
+
+  it('set-aside files the newest snapshot does not need: safe, with the note', () => {
+    const names = [pack, `snapshots/${C}`];
+    const c = deriveChain(
+      input({ runs, offsite: withAside(names), quarantine: { ok: true, key: keyOf(names), used: [] } }),
+    );
+    expect(c.verdict).toBe('safe');
+    expect(c.offsite).toMatchObject({ state: 'ok', setAside: { files: 2, needed: 0 } });
+    expect(safeNote(c, 'en')).toBe('The offsite Pi set aside 2 unrelated files.');
+    expect(safeNote(c, 'de')).toBe('Der externe Pi hat 2 nicht benötigte Dateien beiseitegelegt.');
+  });
+
+  it('not asked yet, asked about another snapshot or set, or restic failed: unknown, never safe', () => {
+    for (const quarantine of [
+      undefined,
+      { ok: true as const, key: keyOf([`index/${C}`]), used: [] },
+      { ok: false as const, key: keyOf([pack]), error: { kind: 'network' as const, message: 'no route' } },
+    ]) {
+      const c = deriveChain(input({ runs, offsite: withAside([pack]), quarantine }));
+      expect(c.verdict).toBe('unknown');
+      expect(c.offsite.state).toBe('unknown');
+      expect(c.offsite.setAside).toEqual({ generation: '20250310T105900Z', files: 1 });
+      expect(hopAdvice(c, 'offsite', 'en', FMT)!.reason).toMatch(
+        /^The offsite Pi set aside 1 file from the copy of your newest backup; whether the backup needs it could not be checked yet/,
+      );
+    }
+  });
+
+  it('a rejected status is not asked about: unknown for its own reason, no set-aside finding', () => {
+    const c = deriveChain(
+      input({
+        runs,
+        offsite: withAside([pack]),
+        trust: { state: 'rejected', problem: 'unsigned', reason: 'not signed' },
+      }),
+    );
+    expect(c.verdict).toBe('unknown');
+    expect(c.offsite.setAside).toBeUndefined();
   });
 });

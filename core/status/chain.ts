@@ -1,9 +1,15 @@
-import type { ChainStatus, HopState, RunRecord, SnapshotRef } from '../../contract/app-state.js';
+import type { BackupRisk, ChainStatus, HopState, RunRecord, SnapshotRef } from '../../contract/app-state.js';
 import type { Repository } from '../../contract/config.js';
 import type { ErrorKind } from '../../contract/errors.js';
 import { offsiteHolds, type PiStatus } from '../../contract/pi-status.js';
 import { backupRisk, faultHop, type FreshnessInput } from './freshness.js';
 import type { SnapshotsObservation, StatusObservation } from './observations.js';
+import {
+  decideQuarantine,
+  quarantineQuestion,
+  type QuarantineAnswer,
+  type QuarantineFinding,
+} from './quarantine-verdict.js';
 import type { TrustResult } from './status-trust.js';
 
 /** Everything {@link deriveChain} looks at; all of it already read, so derivation is pure. */
@@ -22,6 +28,11 @@ export interface ChainInput {
   freshness?: FreshnessInput | undefined;
   /** Whether that status is the offsite Pi's own word (status-trust.ts); absent: not assessed. */
   trust?: TrustResult | undefined;
+  /**
+   * restic's answer about the files the offsite Pi set aside in the generation holding the newest snapshot
+   * (quarantine-check.ts); used only when it answers the question for that snapshot and set (same key).
+   */
+  quarantine?: QuarantineAnswer | undefined;
 }
 
 /** A snapshot of this workstation, with where it was seen. */
@@ -97,6 +108,10 @@ function hours(seconds: number): string {
  * - verdict `safe` only when the workstation's newest snapshot is in a verified offsite generation of a status
  *   that was read and validated; `not-yet-offsite` when it is not; `unknown` when no status could be read or it
  *   did not validate (never safe); `no-backup` before the first snapshot; `no-offsite` without an offsite Pi.
+ * - quarantine (quarantine-verdict.ts): when that generation left files out, `at-risk` (risk `missing-offsite`,
+ *   hop `offsite`, offsite state `failed`) if the newest snapshot needs one of them, `unknown` while restic's
+ *   answer (`input.quarantine`) for this snapshot and set is missing or failed, else `safe` with
+ *   `offsite.setAside` for the note. Freshness risks come first.
  * - `offsite.lagSeconds` is how long this workstation's work has been waiting to reach the offsite Pi: the age of
  *   the OLDEST snapshot not yet offsite (newer than the newest confirmed one), not of the newest. With frequent
  *   backups the newest is always young, so only this measure grows while the offsite Pi is cut off and lets the
@@ -122,17 +137,20 @@ export function deriveChain(input: ChainInput): ChainStatus {
   };
 
   const onsite = onsiteHop(input, newest, last, lastOk, known);
-  const offsite = withTrust(offsiteHop(input, known, newest), input.trust);
+  const finding = setAsideFinding(input, newest);
+  const offsite = withSetAside(withTrust(offsiteHop(input, known, newest), input.trust), finding, newest);
   const hasOffsite = repo.offsiteStatusUser !== undefined || repo.offsite !== undefined;
   const risk = input.freshness
     ? backupRisk(repo.name, input.now, input.runs, input.freshness, newest?.time)
     : undefined;
   let verdict: ChainStatus['verdict'];
-  if (risk) verdict = 'at-risk';
+  const missing = !risk && finding?.needed ? missingRisk(finding) : undefined;
+  if (risk ?? missing) verdict = 'at-risk';
   else if (!newest) verdict = 'no-backup';
   else if (!hasOffsite) verdict = 'no-offsite';
   else if (!input.offsite?.ok || input.trust?.state === 'rejected') verdict = 'unknown';
-  else verdict = offsiteHolds(input.offsite.status, newest.id) ? 'safe' : 'not-yet-offsite';
+  else if (!offsiteHolds(input.offsite.status, newest.id)) verdict = 'not-yet-offsite';
+  else verdict = finding && finding.needed === undefined ? 'unknown' : 'safe';
 
   const checkedAt = [input.onsite?.at, input.offsite?.at]
     .filter((t): t is string => t !== undefined)
@@ -140,12 +158,72 @@ export function deriveChain(input: ChainInput): ChainStatus {
   return {
     repo: repo.name,
     verdict,
-    ...(risk ? { risk } : {}),
+    ...(risk ? { risk } : missing ? { risk: missing } : {}),
     workstation,
     onsite,
     offsite,
     ...(checkedAt ? { checkedAt } : {}),
   };
+}
+
+/**
+ * The quarantine rule: when the newest snapshot is in a verified generation of a trusted (or unpinned) status
+ * and that generation left files out, whether the snapshot needs them (quarantine-verdict.ts). undefined when
+ * there is nothing to judge.
+ */
+function setAsideFinding(
+  input: ChainInput,
+  newest: KnownSnapshot | undefined,
+): QuarantineFinding | undefined {
+  const obs = input.offsite;
+  if (!newest || !obs?.ok || input.trust?.state === 'rejected') return undefined;
+  const q = quarantineQuestion(obs.status, newest.id);
+  return q ? decideQuarantine(q, input.quarantine) : undefined;
+}
+
+function missingRisk(f: QuarantineFinding): BackupRisk {
+  return {
+    cause: 'missing-offsite',
+    hop: 'offsite',
+    missingFiles: f.needed ?? 0,
+    ...(f.paths ? { paths: f.paths } : {}),
+  };
+}
+
+/**
+ * The offsite hop with the quarantine finding: `failed` when the newest snapshot needs a set-aside file (its
+ * offsite copy is incomplete), `unknown` while that is not known; a hop that is already not ok keeps its state.
+ */
+function withSetAside(
+  hop: ChainStatus['offsite'],
+  f: QuarantineFinding | undefined,
+  newest: KnownSnapshot | undefined,
+): ChainStatus['offsite'] {
+  if (!f || !newest) return hop;
+  const setAside = {
+    generation: f.generation,
+    files: f.files,
+    ...(f.needed === undefined ? {} : { needed: f.needed }),
+  };
+  if (hop.state !== 'ok') return { ...hop, setAside };
+  const id = newest.id.slice(0, 8);
+  if (f.needed === undefined)
+    return {
+      ...hop,
+      state: 'unknown',
+      setAside,
+      reason: f.error
+        ? f.error.message
+        : `Whether snapshot ${id} needs the ${f.files} file(s) the offsite Pi set aside in generation ${f.generation} has not been checked yet.`,
+    };
+  if (f.needed > 0)
+    return {
+      ...hop,
+      state: 'failed',
+      setAside,
+      reason: `The offsite Pi set aside ${f.needed} file(s) that snapshot ${id} needs in generation ${f.generation} (${(f.neededNames ?? []).join(', ')}): its offsite copy is incomplete.`,
+    };
+  return { ...hop, setAside };
 }
 
 /**

@@ -48,7 +48,7 @@ function atRiskNotices(prev: ChainStatus | undefined, next: ChainStatus, ctx: No
       title: strings[ctx.lang].nAtRiskTitle,
       body: adviceLine(advice),
       open: risk.runId ? { screen: 'logs', runId: risk.runId } : { screen: 'dashboard' },
-      key: `at-risk:${next.repo}:${risk.plan}:${risk.since ?? next.workstation.newestSnapshot?.id ?? ''}`,
+      key: `at-risk:${next.repo}:${risk.plan ?? risk.cause}:${risk.since ?? next.workstation.newestSnapshot?.id ?? ''}`,
     },
   ];
 }

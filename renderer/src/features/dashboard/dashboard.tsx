@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { AppState, ChainStatus, HopState, RunRecord } from '../../../../contract/app-state.js';
 import {
   chainAdvice,
+  safeNote,
   hopAdvice,
   workstationState,
   type Advice,
@@ -74,6 +75,7 @@ function Verdict({ chain }: { chain: ChainStatus }) {
   const advice = useAdvice();
   const lag = chain.offsite.lagSeconds;
   const risk = chain.verdict === 'at-risk' ? chainAdvice(chain, advice.lang, advice.fmt) : undefined;
+  const note = safeNote(chain, advice.lang);
   const text = risk
     ? t('dashboard.verdict.at-risk', { reason: risk.reason })
     : chain.verdict === 'not-yet-offsite'
@@ -93,6 +95,7 @@ function Verdict({ chain }: { chain: ChainStatus }) {
       {chain.verdict === 'not-yet-offsite' && chain.offsite.snapshotsBehind ? (
         <> — {t('dashboard.snapshotsBehind', { count: chain.offsite.snapshotsBehind })}</>
       ) : null}
+      {note ? <span className="verdict-note"> ({note})</span> : null}
       {risk ? <span className="verdict-next"> {t('dashboard.nextStep', { next: risk.next })}</span> : null}
     </p>
   );
