@@ -16,6 +16,8 @@ export default defineConfig({
             'electron/**/*.test.ts',
           ],
           environment: 'node',
+          // Some unit tests start a small child (a stand-in restic, git): 5 s is too short on a loaded 2-core CI.
+          testTimeout: 30_000,
         },
       },
       {
@@ -23,6 +25,7 @@ export default defineConfig({
           name: 'ui',
           include: ['renderer/**/*.test.tsx', 'renderer/**/*.test.ts'],
           environment: 'jsdom',
+          testTimeout: 30_000,
         },
       },
       {
