@@ -37,7 +37,8 @@ const until = async (cond: () => boolean) => {
   expect(cond()).toBe(true);
 };
 
-describe('BrowseService.listDir', () => {
+// A case starts up to a dozen stand-in restic processes: seconds on a loaded machine, so a generous deadline.
+describe('BrowseService.listDir', { timeout: 60_000 }, () => {
   it('lists the first folder with restic, the tree alongside, then every folder from the tree, with the same entries', async () => {
     const { ctx, calls } = setup();
     const browse = new BrowseService();

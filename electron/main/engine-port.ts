@@ -4,7 +4,7 @@ import type { EngineRequestName, ParsedInput, RequestOutput } from '../../contra
 /**
  * What the tray app needs from the core engine: one async method per engine request in contract/ipc.ts
  * (same name, input already validated with defaults applied, same output), plus the event stream and two host
- * hooks. core/engine.ts implements it; the e2e harness binds the same port to a WebSocket.
+ * hooks. core/engine/app-engine.ts implements it; the e2e harness binds the same port to a WebSocket.
  *
  * Errors: throw `RestrayError` (core/errors.ts) for expected failures; the IPC binding turns it into an
  * ErrorInfo value. Anything else thrown is logged as a bug and reaches the UI as kind `failed`.
