@@ -108,7 +108,7 @@ describe('pairing lines', () => {
       expect(en).not.toEqual(de);
       expect(en.length).toBeGreaterThan(20);
     }
-    expect(pairingErrorText({ problem: 'checksum' }, 'offsite', 'de')).toMatch(/Offsite-Pi.*vollständig/);
+    expect(pairingErrorText({ problem: 'checksum' }, 'offsite', 'de')).toMatch(/externen Pi.*vollständig/);
   });
 });
 

@@ -134,8 +134,8 @@ const kindName = {
   en: { workstation: "the app's line", offsite: "the offsite Pi's line", onsite: "the onsite Pi's line" },
   de: {
     workstation: 'die Zeile der App',
-    offsite: 'die Zeile des Offsite-Pi',
-    onsite: 'die Zeile des Onsite-Pi',
+    offsite: 'die Zeile des externen Pi',
+    onsite: 'die Zeile des Pi vor Ort',
   },
 } as const;
 
