@@ -114,13 +114,18 @@ describe('pairing lines', () => {
 
 /** A line with a valid checksum around any JSON (what a hand-made or hostile line looks like). */
 function forge(kind: string, payload: unknown): string {
-  const body = `restray-pair:1:${kind}:${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  const body = `restray-pair:1:${kind}:${btoa(
+    String.fromCharCode(...new TextEncoder().encode(JSON.stringify(payload))),
+  )
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')}`;
   return `${body}:${crc32(body)}`;
 }
 
 function crc32(s: string): string {
   let crc = 0xffffffff;
-  for (const b of Buffer.from(s)) {
+  for (const b of new TextEncoder().encode(s)) {
     crc ^= b;
     for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
   }
