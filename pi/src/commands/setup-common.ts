@@ -28,7 +28,7 @@ export async function printAndApply(
     return EXIT.ok;
   }
   io.out(t.changes(changes.length));
-  for (const c of changes) io.out(`  ${dryRun ? 'would ' : ''}${c.describe}`);
+  for (const c of changes) io.out(`  ${dryRun ? t.would : ''}${c.describe}`);
   if (dryRun) {
     io.out(t.dryRun);
     return EXIT.ok;

@@ -118,7 +118,7 @@ export async function setupOnsiteCommand(argv: string[], io: CommandIo, deps: Se
         statusDir: input.statusDir,
       });
       io.out(`\n${t.lineFollows(t.offsitePi)}\n\n${line}\n`);
-      io.out(t.compareHost(sshFingerprint(hostKey), values.host, port));
+      io.out(t.thisHostKey(sshFingerprint(hostKey), values.host, port));
     }
   }
   return code;

@@ -22,6 +22,9 @@ export function setupLang(env: NodeJS.ProcessEnv): Lang {
 
 const en = {
   nothing: 'Nothing to change: this step is done.',
+  would: 'would ',
+  thisHostKey: (fp: string, host: string, port: number) =>
+    `This Pi's host key is ${fp} (the offsite Pi reaches it as ${host} port ${port}): the offsite Pi shows it when the line is pasted there; compare.`,
   changes: (n: number) => `${n} change${n === 1 ? '' : 's'}:`,
   dryRun: 'Dry run: nothing was changed. Run the same command without --dry-run to apply.',
   firstSyncChange: 'run the first sync (restray-pi sync: pull, verify, publish the status)',
@@ -67,6 +70,9 @@ const en = {
 
 const de: typeof en = {
   nothing: 'Nichts zu ändern: dieser Schritt ist erledigt.',
+  would: '(Probelauf) ',
+  thisHostKey: (fp, host, port) =>
+    `Der Host-Schlüssel dieses Pi ist ${fp} (der externe Pi erreicht ihn als ${host} Port ${port}): der externe Pi zeigt ihn, wenn die Zeile dort eingefügt wird; vergleichen.`,
   changes: (n) => `${n} Änderung${n === 1 ? '' : 'en'}:`,
   dryRun: 'Probelauf: nichts wurde geändert. Denselben Befehl ohne --dry-run ausführen, um anzuwenden.',
   firstSyncChange: 'den ersten Abgleich ausführen (restray-pi sync: abholen, prüfen, Status veröffentlichen)',
