@@ -33,7 +33,13 @@ const onsite = {
 describe('pairing lines', () => {
   it('round-trip each kind, as one line of URL-safe characters', () => {
     const lines = [
-      encodePairingLine('workstation', { name: 'laptop', key, mode: 'append-only' }),
+      encodePairingLine('workstation', {
+        name: 'laptop',
+        key,
+        mode: 'append-only',
+        user: 'restray',
+        path: '/srv/restray/laptop/repo',
+      }),
       encodePairingLine('offsite', offsite),
       encodePairingLine('onsite', onsite),
     ];
@@ -80,10 +86,28 @@ describe('pairing lines', () => {
     expect(OffsitePairing.safeParse(secretish).success).toBe(false);
     expect(parsePairingLine(forge('offsite', secretish), 'offsite')).toMatchObject({ problem: 'payload' });
     expect(
-      WorkstationPairing.safeParse({ name: 'x', key: '-----BEGIN OPENSSH PRIVATE KEY-----', mode: 'sftp' })
-        .success,
+      WorkstationPairing.safeParse({
+        name: 'x',
+        key: '-----BEGIN OPENSSH PRIVATE KEY-----',
+        mode: 'sftp',
+        user: 'restray',
+        path: '/srv/x',
+      }).success,
     ).toBe(false);
     expect(OnsitePairing.safeParse({ ...onsite, token: 'x' }).success).toBe(false);
+    // Paths: absolute, normal, no quotes or control characters (they end up in forced commands).
+    for (const repo of [
+      'relative',
+      '/srv/../etc',
+      '/srv/./x',
+      '/srv//x',
+      "/srv/a'b",
+      '/srv/a\nb',
+      '/srv/a"b',
+      '/',
+    ])
+      expect(OnsitePairing.safeParse({ ...onsite, repo }).success, repo).toBe(false);
+    expect(OnsitePairing.safeParse({ ...onsite, repo: '/srv/my backups/repo' }).success).toBe(true);
     expect(() => encodePairingLine('offsite', secretish)).toThrow();
     // Every string field of each schema is a key, fingerprint, name, host, account or path (listed here, so
     // a new field makes this test fail until someone decides it is public).
@@ -91,7 +115,7 @@ describe('pairing lines', () => {
       ['keys', 'name', 'pullKey', 'signingKey', 'statusKey'].sort(),
     );
     expect(Object.keys(OnsitePairing.shape).sort()).toEqual(Object.keys(onsite).sort());
-    expect(Object.keys(WorkstationPairing.shape).sort()).toEqual(['key', 'mode', 'name']);
+    expect(Object.keys(WorkstationPairing.shape).sort()).toEqual(['key', 'mode', 'name', 'path', 'user']);
   });
 
   it('explain each refusal in English and German', () => {

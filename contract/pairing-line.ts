@@ -22,7 +22,16 @@ export const SshPublicKeyLine = z
   );
 
 const Port = z.number().int().min(1).max(65535);
-const AbsPath = z.string().regex(/^\/[^\0\r\n"']*$/, 'an absolute path');
+// Absolute and normal: no `.` or `..` segment, no empty segment, no quote or control character.
+const AbsPath = z
+  .string()
+  .max(1024)
+  .regex(/^(\/[^/"'\\]+)+$/, 'an absolute path')
+  .refine(
+    (p) => ![...p].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127),
+    'no control characters',
+  )
+  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'an absolute path without . or ..');
 const Account = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'an account name');
 const Host = z.string().regex(/^[A-Za-z0-9._:-]{1,253}$/, 'a host name or address');
 
@@ -34,6 +43,9 @@ export const WorkstationPairing = z
     /** The repository's SSH public key. */
     key: SshPublicKeyLine,
     mode: z.enum(['append-only', 'sftp']),
+    /** The account the app logs in as and the repository folder, as typed in the setup wizard. */
+    user: Account,
+    path: AbsPath,
   })
   .strict();
 export type WorkstationPairing = z.infer<typeof WorkstationPairing>;

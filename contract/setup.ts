@@ -32,9 +32,10 @@ export const GeneratedKey = z.object({
   provisionCommand: z.string().min(1),
   /**
    * The workstation's pairing line (contract/pairing-line.ts: repository name, public key, profile) for
-   * `restray-pi setup onsite --workstation '…'`; public, safe to show and copy.
+   * `restray-pi setup onsite --workstation '…'`; public, safe to show and copy. Absent when the account or
+   * folder cannot travel in a line (e.g. a relative folder): the provisioning command still works then.
    */
-  pairingLine: z.string().min(1),
+  pairingLine: z.string().min(1).optional(),
 });
 export type GeneratedKey = z.infer<typeof GeneratedKey>;
 

@@ -26,7 +26,7 @@ import { resticHost } from './backup-job.js';
 import { BrowseService, requireSnapshot, toUiSnapshot } from './browse-service.js';
 import type { Engine } from './engine.js';
 import { recoverySheet, shellQuote } from './recovery-sheet.js';
-import { workstationPairingLine } from './pairing-lines.js';
+import { pairingLineOf } from './pairing-lines.js';
 import { findRepository } from './repo-context.js';
 import { offsiteKnownHosts, offsiteProvisionCommand, sshTargetOf } from './offsite-setup.js';
 
@@ -195,7 +195,7 @@ export class AppEngine {
       knownHosts: join(sshDir, `${input.repo}.known_hosts`),
       publicKey,
       provisionCommand,
-      pairingLine: workstationPairingLine(input.repo, publicKey, input.profile),
+      ...pairingLineOf(input, publicKey),
     };
   }
 

@@ -5,14 +5,43 @@ import { RestrayError } from '../errors.js';
 
 /**
  * The line the setup wizard shows for a repository on a Pi, to paste into `restray-pi setup onsite
- * --workstation '…'`: the repository's name, its public key and the profile. Pure; throws RestrayError
- * `invalid-argument` when the key is not an OpenSSH public key line or the name is not a repository name.
+ * --workstation '…'`: the repository's name, its public key, the profile, and the account and folder the app
+ * will use on the Pi. Pure; throws RestrayError `invalid-argument` when the key is not an OpenSSH public key
+ * line, the name not a repository name, the account not a Unix account name or the folder not absolute.
  */
-export function workstationPairingLine(repo: string, publicKey: string, profile: PiProfile): string {
+export function workstationPairingLine(w: {
+  repo: string;
+  publicKey: string;
+  profile: PiProfile;
+  user: string;
+  path: string;
+}): string {
   try {
-    return encodePairingLine('workstation', { name: repo, key: publicKey.trim(), mode: profile });
+    return encodePairingLine('workstation', {
+      name: w.repo,
+      key: w.publicKey.trim(),
+      mode: w.profile,
+      user: w.user,
+      path: w.path,
+    });
   } catch {
-    throw new RestrayError('invalid-argument', `Cannot make a pairing line for "${repo}" with this key.`);
+    throw new RestrayError(
+      'invalid-argument',
+      `Cannot make a pairing line for "${w.repo}": check the key, the account name and that the folder is absolute.`,
+    );
+  }
+}
+
+/** The wizard's pairing line when its settings fit in one ({@link workstationPairingLine}), else nothing. */
+export function pairingLineOf(
+  input: { repo: string; profile: PiProfile; user: string; path: string },
+  publicKey: string,
+): { pairingLine?: string } {
+  try {
+    return { pairingLine: workstationPairingLine({ ...input, publicKey }) };
+  } catch (e) {
+    if (e instanceof RestrayError) return {};
+    throw e;
   }
 }
 

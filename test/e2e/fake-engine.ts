@@ -412,6 +412,8 @@ export class FakeEngine implements EnginePort {
         name: input.repo,
         key: publicKey,
         mode: input.profile,
+        user: input.user,
+        path: input.path,
       }),
     };
   }

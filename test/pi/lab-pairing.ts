@@ -52,6 +52,8 @@ export interface PairingLab {
     line: string;
     password: string;
     env: NodeJS.ProcessEnv;
+    /** The app's line for another repository or workstation key (lab account, folder under the lab base). */
+    lineFor(repo: string, publicKey: string, path?: string): string;
     /** restic through the append-only key once `setup onsite` allowed it. */
     restic(args: string[]): Promise<string>;
   };
@@ -110,6 +112,8 @@ export async function startPairingLab(repoName = 'laptop'): Promise<PairingLab> 
       sshKey: ws.privatePath,
       knownHosts,
     });
+    const lineFor = (repo: string, publicKey: string, path = join(onsite.base, repo, 'repo')) =>
+      workstationPairingLine({ repo, publicKey, profile: 'append-only', user: users.workstation, path });
     const flags = {
       offsite: ['--config-dir', offsite.configDir, '--store-dir', offsite.storeDir, '--name', 'offsite-lab'],
       onsite: [
@@ -121,8 +125,8 @@ export async function startPairingLab(repoName = 'laptop'): Promise<PairingLab> 
         `${sshd.hostKeyPath}.pub`,
         '--base',
         onsite.base,
-        '--user',
-        users.workstation,
+        '--repos-under',
+        onsite.base,
         '--pull-user',
         users.pull,
         '--status-user',
@@ -141,7 +145,8 @@ export async function startPairingLab(repoName = 'laptop'): Promise<PairingLab> 
       onsite,
       workstation: {
         key: ws.privatePath,
-        line: workstationPairingLine(repoName, ws.publicLine, 'append-only'),
+        line: lineFor(repoName, ws.publicLine),
+        lineFor,
         password,
         env,
         restic: async (args) =>

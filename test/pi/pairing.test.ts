@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePairingLine, parsePairingLine } from '../../contract/pairing-line.js';
 import { keyWithoutComment, sshFingerprint } from '../../pi/src/pairing/host-key.js';
 import { generateKey } from '../lab/sshd.js';
-import { workstationPairingLine } from '../../core/engine/pairing-lines.js';
 import { checkStatus } from '../../core/status/status-trust.js';
 import { statusFromBytes } from '../../core/status/status-reader.js';
 import { statusKeyFromPaste } from '../../core/engine/pairing-lines.js';
@@ -221,6 +220,13 @@ describe('paired setup: from two fresh Pis to a verified offsite generation with
         /keine Restray-Kopplungszeile/,
       ],
     ];
+    // A line naming a system folder for the repository (careless or hostile): refused before any chown.
+    const etc = lab.workstation.lineFor('laptop', readFileSync(`${lab.workstation.key}.pub`, 'utf8'), '/etc');
+    cases.push([
+      ['onsite', '--workstation', etc, '--offsite', offLine, ...lab.flags.onsite],
+      /folder \/etc is not inside/,
+      /Ordner \/etc .* liegt nicht in/,
+    ]);
     for (const [argv, en, de] of cases) {
       const r = await lab.setup(argv);
       expect(r.code).not.toBe(0);
@@ -281,7 +287,7 @@ describe('paired setup: from two fresh Pis to a verified offsite generation with
     const ak = join(lab.sshd.dir, 'authorized_keys', lab.users.workstation);
     const linesBefore = readFileSync(ak, 'utf8').trim().split('\n');
     const k = await generateKey(join(lab.dir, 'ws2'), 'desktop');
-    const line2 = workstationPairingLine('laptop', k.publicLine, 'append-only');
+    const line2 = lab.workstation.lineFor('laptop', k.publicLine);
     const dry2 = await lab.setup(['onsite', '--workstation', line2, '--dry-run', ...lab.flags.onsite]);
     expect(dry2.out).toMatch(/would write .*rtpq\w+w:\n\s+\+ command=".*--append-only/);
     expect(readFileSync(ak, 'utf8').trim().split('\n')).toEqual(linesBefore);
@@ -299,7 +305,7 @@ describe('paired setup: from two fresh Pis to a verified offsite generation with
     const r = await lab.setup([
       'onsite',
       '--workstation',
-      workstationPairingLine('photos', k.publicLine, 'append-only'),
+      lab.workstation.lineFor('photos', k.publicLine),
       '--offsite',
       offLine,
       ...lab.flags.onsite,

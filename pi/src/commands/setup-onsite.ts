@@ -17,16 +17,17 @@ import { printAndApply, type SetupDeps } from './setup-common.js';
 export const setupOnsiteHelp = `sudo restray-pi setup onsite --workstation LINE [--workstation LINE…] [--offsite LINE] [options]
 
 Step 2 of the pairing, on the onsite Pi: provisions the repository NAME (from the workstation line) as
-\`restray-pi provision onsite\` does, under /srv/restray/NAME/{repo,status}, with the workstation keys and the
-offsite Pi's pull and status keys, and prints one line to paste on the offsite Pi (this Pi's host key, port,
+\`restray-pi provision onsite\` does: the account and repository folder typed in the app (in the line), the
+status folder /srv/restray/NAME/status, the workstation keys and the offsite Pi's pull and status keys, and prints one line to paste on the offsite Pi (this Pi's host key, port,
 accounts and paths). Another workstation later: run it again with only --workstation.
   --workstation LINE    the line the app shows for the repository (repeatable)
   --offsite LINE        the line \`setup offsite\` printed on the offsite Pi
   --host NAME           how the offsite Pi reaches this Pi (default: this host's name)
   --port N              this Pi's sshd port (default 22)
   --host-key FILE       sshd's public host key (default /etc/ssh/ssh_host_ed25519_key.pub)
-  --base DIR            where repositories live (default /srv/restray)
-  --user, --pull-user, --status-user, --authorized-keys-dir, --sshd-config-dir, --rclone, --rrsync
+  --base DIR            where status folders live: DIR/NAME/status (default /srv/restray)
+  --repos-under DIR     repository folders named in workstation lines must lie inside DIR (default /srv)
+  --pull-user, --status-user, --authorized-keys-dir, --sshd-config-dir, --rclone, --rrsync
                         as for \`restray-pi provision onsite\`
   --dry-run             print the changes only
 Exit: 0 done (or nothing to do), 1 failed (a bad or cut line: said why, nothing changed), 2 usage.`;
@@ -47,7 +48,7 @@ export async function setupOnsiteCommand(argv: string[], io: CommandIo, deps: Se
       port: { type: 'string', default: '22' },
       'host-key': { type: 'string', default: '/etc/ssh/ssh_host_ed25519_key.pub' },
       base: { type: 'string', default: '/srv/restray' },
-      user: { type: 'string', default: 'restray' },
+      'repos-under': { type: 'string', default: '/srv' },
       'pull-user': { type: 'string', default: 'restray-pull' },
       'status-user': { type: 'string', default: 'restray-status' },
       'authorized-keys-dir': { type: 'string' },
@@ -64,7 +65,11 @@ export async function setupOnsiteCommand(argv: string[], io: CommandIo, deps: Se
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new PiError('invalid-argument', '--port: 1-65535.');
-  if (!values.base.startsWith('/')) throw new PiError('invalid-argument', '--base: use an absolute path.');
+  for (const [flag, v] of [
+    ['--base', values.base],
+    ['--repos-under', values['repos-under']],
+  ] as const)
+    if (!v.startsWith('/')) throw new PiError('invalid-argument', `${flag}: use an absolute path.`);
   if (values.workstation.length === 0) throw new PiError('invalid-argument', t.needsWorkstation);
   // Every line first: a bad one stops here, before anything is read from or changed on this Pi.
   const workstations = values.workstation.map((l) => readLine(l, 'workstation', '--workstation', lang));
@@ -73,8 +78,17 @@ export async function setupOnsiteCommand(argv: string[], io: CommandIo, deps: Se
   const byName = new Map<string, WorkstationPairing[]>();
   for (const w of workstations) byName.set(w.name, [...(byName.get(w.name) ?? []), w]);
   if (offsite && byName.size > 1) throw new PiError('invalid-argument', t.manyNames);
-  for (const [name, ws] of byName)
-    if (new Set(ws.map((w) => w.mode)).size > 1) throw new PiError('invalid-argument', t.modes(name));
+  for (const [name, ws] of byName) {
+    if (new Set(ws.map((w) => `${w.mode} ${w.user} ${w.path}`)).size > 1)
+      throw new PiError('invalid-argument', t.modes(name));
+    // A line names the folder that gets the repository's owner and mode: never a system folder.
+    const under = values['repos-under'].replace(/\/+$/, '');
+    if (!ws[0]!.path.startsWith(`${under}/`))
+      throw new PiError('invalid-argument', t.outsideRepos(ws[0]!.path, under));
+  }
+  for (const v of [values.host, values['pull-user'], values['status-user']])
+    if (!/^[A-Za-z0-9._:-]{1,253}$/.test(v) || v.startsWith('-'))
+      throw new PiError('invalid-argument', `--host/--pull-user/--status-user: not a name: ${v}`);
   const hostKey = offsite ? readHostKey(values['host-key']) : undefined;
 
   const akDir = values['authorized-keys-dir'];
@@ -84,12 +98,12 @@ export async function setupOnsiteCommand(argv: string[], io: CommandIo, deps: Se
   const cat = await resolveProgram('cat');
   let code: number = EXIT.ok;
   for (const [name, ws] of byName) {
-    const mode = ws[0]!.mode;
+    const { mode, user, path } = ws[0]!;
     const input = {
-      repo: join(values.base, name, 'repo'),
+      repo: path,
       statusDir: join(values.base, name, 'status'),
       mode,
-      user: values.user,
+      user,
       pullUser: values['pull-user'],
       statusUser: values['status-user'],
       workstationKeys: ws.map((w) => w.key),

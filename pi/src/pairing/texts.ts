@@ -57,7 +57,9 @@ const en = {
     'On the offsite Pi: sudo restray-pi setup offsite --keys <new name>, then paste that line here.',
   manyNames: 'The workstation lines name different repositories; give one --offsite line per repository run.',
   modes: (name: string) =>
-    `The workstation lines for ${name} ask for different modes (append-only and sftp).`,
+    `The workstation lines for ${name} differ in mode, account or folder: make them again in the app with the same settings.`,
+  outsideRepos: (path: string, under: string) =>
+    `The workstation line's folder ${path} is not inside ${under}: choose a folder there in the app, or give --repos-under.`,
   needsWorkstation: 'setup onsite needs at least one --workstation line (the app shows it).',
   firstSync: 'First sync (the timers run the next ones):',
   firstSyncFailed: (code: number) =>
@@ -105,7 +107,9 @@ const de: typeof en = {
   manyNames:
     'Die Zeilen der Arbeitsplätze nennen verschiedene Repositories; eine --offsite-Zeile je Repository und Aufruf.',
   modes: (name) =>
-    `Die Zeilen der Arbeitsplätze für ${name} verlangen verschiedene Modi (append-only und sftp).`,
+    `Die Zeilen der Arbeitsplätze für ${name} unterscheiden sich in Modus, Konto oder Ordner: in der App mit denselben Einstellungen neu erzeugen.`,
+  outsideRepos: (path, under) =>
+    `Der Ordner ${path} aus der Zeile des Arbeitsplatzes liegt nicht in ${under}: in der App einen Ordner dort wählen oder --repos-under angeben.`,
   needsWorkstation: 'setup onsite braucht mindestens eine --workstation-Zeile (die App zeigt sie).',
   firstSync: 'Erster Abgleich (die Timer machen die nächsten):',
   firstSyncFailed: (code) =>
