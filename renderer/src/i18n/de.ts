@@ -195,7 +195,7 @@ export const de: Resources = {
       publicKey: 'Öffentlicher Schlüssel',
       copyLine: 'Zeile kopieren',
       pairingIntro:
-        'Oder die Pis koppeln (restray-pi setup): Fügen Sie diese Zeile auf dem Pi vor Ort in „sudo restray-pi setup onsite“ nach --workstation ein. Sie enthält nur den öffentlichen Schlüssel:',
+        'Oder die Pis koppeln (restray-pi setup): Fügen Sie diese Zeile auf dem Pi vor Ort in „sudo restray-pi setup onsite“ nach --workstation ein. Sie enthält kein Geheimnis (Name, öffentlichen Schlüssel, Konto und Ordner):',
       scan: 'Erledigt — Pi prüfen',
       fingerprintIntro:
         'Der Pi weist sich mit diesem Fingerabdruck aus. Vergleichen Sie ihn mit der Ausgabe von `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` auf dem Pi:',

@@ -190,7 +190,7 @@ export const en = {
       publicKey: 'Public key',
       copyLine: 'Copy the line',
       pairingIntro:
-        'Or pair the Pis (restray-pi setup): paste this line after --workstation in “sudo restray-pi setup onsite” on the onsite Pi. It holds the public key only:',
+        'Or pair the Pis (restray-pi setup): paste this line after --workstation in “sudo restray-pi setup onsite” on the onsite Pi. It holds no secret (the name, public key, account and folder):',
       scan: 'I ran it — check the Pi',
       fingerprintIntro:
         'The Pi identifies itself with this fingerprint. Compare it with what `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints on the Pi:',
