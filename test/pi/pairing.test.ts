@@ -63,6 +63,22 @@ function secretForms(secret: Buffer): string[] {
   });
 }
 
+/** An onsite line for the paired lab's sshd with its real host key (as `setup onsite` prints it). */
+function encodeHostLine(lab: PairingLab): string {
+  return encodePairingLine('onsite', {
+    name: 'laptop',
+    keys: 'main',
+    host: '127.0.0.1',
+    port: lab.sshd.port,
+    hostKey: lab.sshd.hostKeyPublic,
+    hostKeyFingerprint: sshFingerprint(lab.sshd.hostKeyPublic),
+    pullUser: lab.users.pull,
+    statusUser: lab.users.status,
+    repo: join(lab.onsite.base, 'laptop', 'repo'),
+    statusDir: join(lab.onsite.base, 'laptop', 'status'),
+  });
+}
+
 /** Every file under a folder with its content: to prove that a refused step changed nothing. */
 function snapshot(dirs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -269,6 +285,21 @@ describe('paired setup: from two fresh Pis to a verified offsite generation with
     const m = await lab.setup(['offsite', '--onsite', mismatched, ...lab.flags.offsite]);
     expect(m.err).toMatch(/host key and its fingerprint do not match/);
     expect(snapshot(dirs)).toEqual(before);
+
+    // The store already signs with key set main's key (pinned in the app): an onsite line answering another
+    // key set for the same repository must not silently switch the signing key.
+    const other2 = await lab.setup(['offsite', '--keys', 'other', ...lab.flags.offsite]);
+    expect(other2.code, other2.err).toBe(0);
+    const real = parsePairingLine(encodeHostLine(lab), 'onsite');
+    if (!real.ok) throw new Error('no line');
+    const before2 = snapshot([lab.offsite.configDir, lab.offsite.storeDir]);
+    const switched = encodePairingLine('onsite', { ...real.payload, keys: 'other' });
+    const sw = await lab.setup(['offsite', '--onsite', switched, ...lab.flags.offsite]);
+    expect(sw.code).toBe(4);
+    expect(sw.err).toMatch(
+      /holds another status signing key than the one in the offsite line: nothing was changed/,
+    );
+    expect(snapshot([lab.offsite.configDir, lab.offsite.storeDir])).toEqual(before2);
   }, 120_000);
 
   it('--dry-run lists the changes and makes none; a second workstation is one more line', async () => {
