@@ -80,7 +80,9 @@ export async function setupOffsiteCommand(argv: string[], io: CommandIo, deps: S
 function printOffsiteLine(dir: string, name: string, set: string, io: CommandIo, lang: Lang): void {
   const t = texts(lang);
   const keys = readOffsiteKeys(dir, name, set, t.noKeys(dir));
-  io.out(`\n${t.lineFollows(t.onsitePi)}\n\n${encodePairingLine('offsite', keys)}\n`);
+  io.out(
+    `\n${t.lineFollows(t.onsitePi, "sudo restray-pi setup onsite --workstation '…' --offsite '…'")}\n\n${encodePairingLine('offsite', keys)}\n`,
+  );
   io.out(t.signing(keys.signingKey));
 }
 

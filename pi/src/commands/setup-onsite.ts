@@ -131,7 +131,7 @@ export async function setupOnsiteCommand(argv: string[], io: CommandIo, deps: Se
         repo: input.repo,
         statusDir: input.statusDir,
       });
-      io.out(`\n${t.lineFollows(t.offsitePi)}\n\n${line}\n`);
+      io.out(`\n${t.lineFollows(t.offsitePi, "sudo restray-pi setup offsite --onsite '…'")}\n\n${line}\n`);
       io.out(t.thisHostKey(sshFingerprint(hostKey), values.host, port));
     }
   }

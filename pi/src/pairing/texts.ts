@@ -28,10 +28,10 @@ const en = {
   changes: (n: number) => `${n} change${n === 1 ? '' : 's'}:`,
   dryRun: 'Dry run: nothing was changed. Run the same command without --dry-run to apply.',
   firstSyncChange: 'run the first sync (restray-pi sync: pull, verify, publish the status)',
-  lineFollows: (where: string) =>
-    `Paste this line on ${where} (it holds public keys and names only, no secret):`,
-  onsitePi: 'the onsite Pi: sudo restray-pi setup onsite --workstation … --offsite',
-  offsitePi: 'the offsite Pi: sudo restray-pi setup offsite --onsite',
+  lineFollows: (where: string, command: string) =>
+    `Paste this line on ${where}, into \`${command}\` (it holds public keys, fingerprints and names only, no secret):`,
+  onsitePi: 'the onsite Pi',
+  offsitePi: 'the offsite Pi',
   noLineYet: 'The line is printed once the keys exist (run without --dry-run).',
   signing: (fp: string) =>
     `Status key ${fp}: the app asks for the offsite Pi's line (or this fingerprint) to trust its status.`,
@@ -78,10 +78,10 @@ const de: typeof en = {
   changes: (n) => `${n} Änderung${n === 1 ? '' : 'en'}:`,
   dryRun: 'Probelauf: nichts wurde geändert. Denselben Befehl ohne --dry-run ausführen, um anzuwenden.',
   firstSyncChange: 'den ersten Abgleich ausführen (restray-pi sync: abholen, prüfen, Status veröffentlichen)',
-  lineFollows: (where) =>
-    `Diese Zeile auf ${where} einfügen (sie enthält nur öffentliche Schlüssel und Namen, kein Geheimnis):`,
-  onsitePi: 'dem Pi vor Ort: sudo restray-pi setup onsite --workstation … --offsite',
-  offsitePi: 'dem externen Pi: sudo restray-pi setup offsite --onsite',
+  lineFollows: (where, command) =>
+    `Diese Zeile auf ${where} in \`${command}\` einfügen (sie enthält nur öffentliche Schlüssel, Fingerabdrücke und Namen, kein Geheimnis):`,
+  onsitePi: 'dem Pi vor Ort',
+  offsitePi: 'dem externen Pi',
   noLineYet: 'Die Zeile erscheint, sobald die Schlüssel existieren (ohne --dry-run ausführen).',
   signing: (fp) =>
     `Statusschlüssel ${fp}: die App fragt nach der Zeile des externen Pi (oder diesem Fingerabdruck), um seinem Status zu trauen.`,
