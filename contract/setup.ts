@@ -30,6 +30,12 @@ export const GeneratedKey = z.object({
   publicKey: z.string().min(1),
   /** The exact `restray-pi provision onsite …` command to run on the Pi, public key included. */
   provisionCommand: z.string().min(1),
+  /**
+   * The workstation's pairing line (contract/pairing-line.ts: repository name, public key, profile) for
+   * `restray-pi setup onsite --workstation '…'`; public, safe to show and copy. Absent when the account or
+   * folder cannot travel in a line (e.g. a relative folder): the provisioning command still works then.
+   */
+  pairingLine: z.string().min(1).optional(),
 });
 export type GeneratedKey = z.infer<typeof GeneratedKey>;
 
@@ -115,10 +121,14 @@ export const OffsiteSetupRequest = z.object({
   statusUser: z.string().min(1).nullable(),
   access: OffsiteEndpoint.nullable(),
   /**
-   * The offsite Pi's status key fingerprint to pin (`restray-pi status --signing-key` prints it); null removes
-   * the pin; absent keeps what is configured. Without a status account no key is kept.
+   * The offsite Pi's status key to pin: its fingerprint (`restray-pi status --signing-key` prints it) or the
+   * offsite Pi's pairing line (`restray-pi setup offsite` prints it; the engine takes the fingerprint from it);
+   * null removes the pin; absent keeps what is configured. Without a status account no key is kept.
    */
-  statusKey: StatusKeyFingerprint.nullable().optional(),
+  statusKey: z
+    .union([StatusKeyFingerprint, z.string().trim().startsWith('restray-pair:').max(4096)])
+    .nullable()
+    .optional(),
 });
 export type OffsiteSetupRequest = z.infer<typeof OffsiteSetupRequest>;
 

@@ -58,8 +58,8 @@ export function registerRepoOffsite(repo: Command, ctx: CliContext): void {
       "the offsite Pi's host key fingerprint you compared (without it: print the command and the fingerprint)",
     )
     .option(
-      '--status-key <fingerprint>',
-      "pin the offsite Pi's status key (`restray-pi status --signing-key` there prints it; `none` removes the pin)",
+      '--status-key <fingerprint|line>',
+      "pin the offsite Pi's status key: its line from `restray-pi setup offsite` or the fingerprint `restray-pi status --signing-key` prints there (`none` removes the pin)",
     )
     .option('--no-restore', 'remove the restore access')
     .option('--json', 'print the result as JSON')

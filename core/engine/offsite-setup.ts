@@ -6,6 +6,7 @@ import { inspectOffsite } from '../status/offsite-access.js';
 import type { StatusObservation } from '../status/observations.js';
 import { readOffsiteStatus } from '../status/status-reader.js';
 import { statusKeyFingerprint } from '../status/status-trust.js';
+import { statusKeyFromPaste } from './pairing-lines.js';
 import { shellQuote } from './recovery-sheet.js';
 
 /** Restray's known_hosts file for a repository's offsite Pi (the onsite one is `<repo>.known_hosts`). */
@@ -86,7 +87,9 @@ export async function checkOffsiteSetup(
     ? undefined
     : input.statusKey === undefined
       ? pinned
-      : (input.statusKey ?? undefined);
+      : input.statusKey === null
+        ? undefined
+        : statusKeyFromPaste(input.statusKey);
   const next: Repository = {
     ...rest,
     ...(input.statusUser !== null ? { offsiteStatusUser: input.statusUser } : {}),

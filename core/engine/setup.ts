@@ -15,6 +15,7 @@ import { generateRepoKey, readPublicKey } from '../ssh/keys.js';
 import type { EngineDeps } from './engine-deps.js';
 import { offsiteKnownHosts, offsiteProvisionCommand, sshTargetOf } from './offsite-setup.js';
 import { recoverySheet, shellQuote } from './recovery-sheet.js';
+import { pairingLineOf } from './pairing-lines.js';
 import { findRepository } from './repo-context.js';
 import type { Repositories } from './repositories.js';
 
@@ -71,6 +72,7 @@ export class Setup {
       knownHosts: join(sshDir, `${input.repo}.known_hosts`),
       publicKey,
       provisionCommand,
+      ...pairingLineOf(input, publicKey),
     };
   }
 

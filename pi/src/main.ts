@@ -4,13 +4,23 @@ import { maintainCommand, maintainHelp } from './commands/maintain.js';
 import { provisionCommand, provisionHelp } from './commands/provision.js';
 import { pruneCommand, pruneHelp } from './commands/prune.js';
 import { pushCommand, pushHelp } from './commands/push.js';
+import type { SetupDeps } from './commands/setup-common.js';
+import { setupCommand, setupHelp } from './commands/setup.js';
 import { reverifyCommand, reverifyHelp } from './commands/reverify.js';
 import { statusCommand, statusHelp } from './commands/status.js';
 import { syncCommand, syncHelp } from './commands/sync.js';
 import { EXIT, PiError } from './errors.js';
 import { version } from './version.js';
 
-const commands: Record<string, { run: (argv: string[], io: CommandIo) => Promise<number>; help: string }> = {
+/** What a command may reach beyond its io; tests pass their own (e.g. a service manager for setup). */
+export interface CommandDeps {
+  setup?: SetupDeps;
+}
+
+const commands: Record<
+  string,
+  { run: (argv: string[], io: CommandIo, deps: CommandDeps) => Promise<number>; help: string }
+> = {
   sync: { run: syncCommand, help: syncHelp },
   status: { run: statusCommand, help: statusHelp },
   approve: { run: approveCommand, help: approveHelp },
@@ -19,6 +29,7 @@ const commands: Record<string, { run: (argv: string[], io: CommandIo) => Promise
   provision: { run: provisionCommand, help: provisionHelp },
   maintain: { run: maintainCommand, help: maintainHelp },
   push: { run: pushCommand, help: pushHelp },
+  setup: { run: (argv, io, deps) => setupCommand(argv, io, deps.setup), help: setupHelp },
 };
 
 export const usage = `restray-pi — onsite target and verified offsite copies of a restic repository
@@ -26,6 +37,8 @@ export const usage = `restray-pi — onsite target and verified offsite copies o
 Usage: restray-pi <command> [options]     (every command takes --config FILE, default /etc/restray-pi/config.json)
        restray-pi --version
 
+Pairing (three commands per Pi, only pasted lines between them):
+  setup       setup offsite | setup onsite --workstation LINE --offsite LINE | setup offsite --onsite LINE
 Offsite Pi:
   sync        pull a new verified generation from the onsite Pi (push mode: promote what it pushed)
   status      show the offsite status (--json: the published document)
@@ -41,7 +54,11 @@ Exit statuses: 0 ok, 1 failed, 2 usage, 3 blocked by the guard, 4 invalid config
 6 stale. \`restray-pi <command> --help\` for details.`;
 
 /** Runs the CLI; returns the exit status. Expected failures print one plain line (and a hint); bugs a stack. */
-export async function main(argv: string[], io: CommandIo = defaultIo): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CommandIo = defaultIo,
+  deps: CommandDeps = {},
+): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage);
@@ -61,7 +78,7 @@ export async function main(argv: string[], io: CommandIo = defaultIo): Promise<n
     return EXIT.ok;
   }
   try {
-    return await cmd.run(rest, io);
+    return await cmd.run(rest, io, deps);
   } catch (e) {
     if (e instanceof PiError) {
       io.err(`restray-pi ${name}: ${e.message}${e.hint ? `\n${e.hint}` : ''}`);

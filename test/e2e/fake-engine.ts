@@ -1,6 +1,7 @@
 import type { AppState, EngineEvent, Job, RunRecord } from '../../contract/app-state.js';
 import { CONFIG_VERSION } from '../../contract/config.js';
 import type { DirEntry, Snapshot } from '../../contract/browse.js';
+import { encodePairingLine } from '../../contract/pairing-line.js';
 import type { ParsedInput, RequestOutput } from '../../contract/ipc.js';
 import { RestrayError } from '../../core/errors.js';
 import type { EnginePort } from '../../electron/main/engine-port.js';
@@ -407,6 +408,13 @@ export class FakeEngine implements EnginePort {
       knownHosts: `/home/ada/.config/restray/keys/${input.repo}.known_hosts`,
       publicKey,
       provisionCommand: `sudo restray-pi provision onsite --repo ${input.path} --user ${input.user} --profile ${input.profile} --key '${publicKey}'`,
+      pairingLine: encodePairingLine('workstation', {
+        name: input.repo,
+        key: publicKey,
+        mode: input.profile,
+        user: input.user,
+        path: input.path,
+      }),
     };
   }
   async scanHostKey(input: ParsedInput<'scanHostKey'>) {

@@ -193,6 +193,9 @@ export const de: Resources = {
       keyIntro:
         'Führen Sie diesen Befehl auf dem Pi (als Administrator) aus, um diesem Computer Zugriff zu geben:',
       publicKey: 'Öffentlicher Schlüssel',
+      copyLine: 'Zeile kopieren',
+      pairingIntro:
+        'Oder die Pis koppeln (restray-pi setup): Fügen Sie diese Zeile auf dem Pi vor Ort in „sudo restray-pi setup onsite“ nach --workstation ein. Sie enthält kein Geheimnis (Name, öffentlichen Schlüssel, Konto und Ordner):',
       scan: 'Erledigt — Pi prüfen',
       fingerprintIntro:
         'Der Pi weist sich mit diesem Fingerabdruck aus. Vergleichen Sie ihn mit der Ausgabe von `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` auf dem Pi:',
@@ -385,7 +388,7 @@ export const de: Resources = {
       'Ein externer Pi kopiert dieses Repository: anzeigen, ob meine Sicherungen dort angekommen sind',
     statusUser: 'Status-Konto auf dem Pi vor Ort',
     statusKey:
-      'Statusschlüssel des externen Pi (zeigt dort „restray-pi status --signing-key“; nur von ihm signierte Status gelten)',
+      'Statusschlüssel des externen Pi: seine Zeile aus „restray-pi setup offsite“ oder der Fingerabdruck, den dort „restray-pi status --signing-key“ zeigt (nur von ihm signierte Status gelten)',
     restoreOn: 'Aus dem externen Pi wiederherstellen, wenn der Pi vor Ort nicht erreichbar ist (nur lesend)',
     restoreAccess: 'Lesezugriff auf den externen Pi',
     host: 'Adresse des externen Pi (Hostname oder IP)',

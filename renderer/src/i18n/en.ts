@@ -188,6 +188,9 @@ export const en = {
       generateKey: 'Create access key',
       keyIntro: 'Run this command on the Pi (as an administrator) to give this computer access:',
       publicKey: 'Public key',
+      copyLine: 'Copy the line',
+      pairingIntro:
+        'Or pair the Pis (restray-pi setup): paste this line after --workstation in “sudo restray-pi setup onsite” on the onsite Pi. It holds no secret (the name, public key, account and folder):',
       scan: 'I ran it — check the Pi',
       fingerprintIntro:
         'The Pi identifies itself with this fingerprint. Compare it with what `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints on the Pi:',
@@ -377,7 +380,7 @@ export const en = {
     statusOn: 'An offsite Pi copies this repository: show whether my backups reached it',
     statusUser: 'Status account on the onsite Pi',
     statusKey:
-      'The offsite Pi’s status key (shown by “restray-pi status --signing-key” there; only statuses it signed are trusted)',
+      'The offsite Pi’s status key: its line from “restray-pi setup offsite” or the fingerprint “restray-pi status --signing-key” shows there (only statuses it signed are trusted)',
     restoreOn: 'Restore from the offsite Pi when the onsite Pi is unreachable (read-only access)',
     restoreAccess: 'Read-only access to the offsite Pi',
     host: 'Offsite Pi address (host name or IP)',

@@ -64,7 +64,7 @@ export function OffsiteForm({ repo, idPrefix }: { repo: Repository; idPrefix: st
           <input
             id={id('status-key')}
             value={statusKey}
-            placeholder="SHA256:…"
+            placeholder="restray-pair:1:offsite:… / SHA256:…"
             autoComplete="off"
             spellCheck={false}
             onChange={(e) => setStatusKey(e.target.value)}

@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { FakeEngine } from '../../../../test/e2e/fake-engine.js';
 import { expectAccessible, renderApp } from '../../test/harness.js';
+import { parsePairingLine } from '../../../../contract/pairing-line.js';
 import { looksLikeCron, presetOf } from './defaults.js';
 
 const emptyEngine = () => {
@@ -44,6 +45,11 @@ describe('SetupWizard', () => {
     );
     await userEvent.click(screen.getByRole('button', { name: 'Copy' }));
     expect(h.shellCalls.find((c) => c.name === 'copyText')).toBeDefined();
+    // The pairing line for `restray-pi setup onsite --workstation`, parsed as the Pi parses it.
+    const pairing = parsePairingLine(screen.getByTestId('pairing-line').textContent ?? '', 'workstation');
+    expect(pairing).toMatchObject({ ok: true, payload: { name: 'pi', mode: 'append-only' } });
+    await userEvent.click(screen.getByRole('button', { name: 'Copy the line' }));
+    expect(h.shellCalls.filter((c) => c.name === 'copyText')).toHaveLength(2);
     await userEvent.click(screen.getByRole('button', { name: 'I ran it — check the Pi' }));
     expect(await screen.findByText(/SHA256:q8Xy/)).toBeInTheDocument();
     await expectAccessible(h.container);

@@ -238,6 +238,13 @@ export function SetupWizard({ state }: { state: AppState }) {
               <p>{t('setup.pi.keyIntro')}</p>
               <pre data-testid="provision-command">{key.provisionCommand}</pre>
               <CopyButton text={key.provisionCommand} />
+              {key.pairingLine ? (
+                <>
+                  <p>{t('setup.pi.pairingIntro')}</p>
+                  <pre data-testid="pairing-line">{key.pairingLine}</pre>
+                  <CopyButton text={key.pairingLine} label={t('setup.pi.copyLine')} />
+                </>
+              ) : null}
               <details>
                 <summary>{t('setup.pi.publicKey')}</summary>
                 <pre>{key.publicKey}</pre>
