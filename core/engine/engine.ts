@@ -39,6 +39,7 @@ import { restoreTarget, runRestoreJob } from './restore-job.js';
 import { findRepository, lazyResticContextFor, passwordAccount, resticContextFor } from './repo-context.js';
 import { retryAfterStaleLock } from './stale-locks.js';
 import { changeRepoPassword } from './password-change.js';
+import { drillJob, type DrillRequest } from '../drill/drill-job.js';
 
 export interface EngineOptions {
   paths: RestrayPaths;
@@ -544,6 +545,7 @@ export class Engine {
         name: r.name,
         ...(askKeychain ? { hasPassword: await this.hasPassword(r) } : {}),
         chain: this.chainFor(r.name, recentRuns),
+        ...(await this.lastDrill(r.name)),
       })),
     );
     const pausedUntil = this.pausedUntil();
@@ -659,6 +661,24 @@ export class Engine {
   }
 
   /**
+   * Queues a restore drill of a repository as a `drill` job in its queue (never beside its backup, also across
+   * processes: the repository lock): see runDrill in core/drill/drill-job.ts. `from` defaults to the offsite
+   * copy when read-only offsite access is configured, else the onsite repository. A second request while one
+   * is pending joins it. Throws `not-found` for an unknown repository; everything else is in the run record.
+   */
+  startDrill(input: DrillRequest): { jobId: string; done: Promise<RunRecord> } {
+    const repo = findRepository(this.config, input.repo);
+    const { stateDir } = this.options.paths;
+    return this.runner.submit(
+      drillJob(repo, input, {
+        context: () => this.context(repo),
+        stateDir,
+        host: resticHost(this.config.settings),
+      }),
+    );
+  }
+
+  /**
    * Changes the repository password crash-safely (see changeRepoPassword): add the new key, store it in the
    * keychain, then remove the old key. The new password is never written to a file. If the old key could not
    * be removed, both passwords open the repository and the result says so.
@@ -675,6 +695,11 @@ export class Engine {
       delete: async () => false,
     };
     return resticContextFor(this.config, repo, store, this.options.paths.stateDir);
+  }
+
+  private async lastDrill(repoName: string): Promise<{ lastDrill?: RunRecord }> {
+    const e = await this.history.latest((r) => r.kind === 'drill' && r.repo === repoName);
+    return e ? { lastDrill: e.run } : {};
   }
 
   private async hasPassword(repo: Repository): Promise<boolean> {

@@ -21,6 +21,9 @@ export interface JobOutcome {
   warnings?: string[];
   backup?: RunRecord['backup'];
   restore?: RunRecord['restore'];
+  drill?: RunRecord['drill'];
+  /** The work ran to the end and judged the run failed (a restore drill that found damage): recorded `failed`. */
+  failure?: ErrorInfo;
   log?: string[];
 }
 
@@ -160,7 +163,8 @@ export class JobRunner {
           this.bus.emit({ type: 'job-progress', jobId: queued.id, progress });
         },
       });
-      result = outcome.result;
+      result = outcome.failure ? 'failed' : outcome.result;
+      error = outcome.failure;
       log = outcome.log ?? [];
     } catch (e) {
       if (!(e instanceof RestrayError)) this.onBug(e);
@@ -186,6 +190,7 @@ export class JobRunner {
         : {}),
       ...(outcome?.backup === undefined ? {} : { backup: outcome.backup }),
       ...(outcome?.restore === undefined ? {} : { restore: outcome.restore }),
+      ...(outcome?.drill === undefined ? {} : { drill: outcome.drill }),
     };
     const record: HistoryEntry = { run, log: log.slice(-200) };
     let unrecorded: ErrorInfo | undefined;
