@@ -40,6 +40,7 @@ import { findRepository, lazyResticContextFor, passwordAccount, resticContextFor
 import { retryAfterStaleLock } from './stale-locks.js';
 import { changeRepoPassword } from './password-change.js';
 import { drillJob, type DrillRequest } from '../drill/drill-job.js';
+import { drillRepoOf, scheduledWithDrills } from '../drill/drill-schedule.js';
 
 export interface EngineOptions {
   paths: RestrayPaths;
@@ -467,13 +468,15 @@ export class Engine {
       onBattery: () => this.onBattery,
       trigger: (plan, reason) => {
         try {
-          this.startBackup(plan, reason);
+          const drillRepo = drillRepoOf(plan);
+          if (drillRepo !== undefined) this.startDrill({ repo: drillRepo, trigger: reason });
+          else this.startBackup(plan, reason);
         } catch (e) {
           this.options.onBug?.(e);
         }
       },
     });
-    await this.scheduler.start(this.config.plans, this.pausedUntil());
+    await this.scheduler.start(scheduledWithDrills(this.config), this.pausedUntil());
     this.emitSchedule();
     this.chains.start();
   }
@@ -759,7 +762,7 @@ export class Engine {
     const repos = (await this.getState()).repos;
     this.bus.emit({ type: 'config-changed', config: next, repos });
     if (this.scheduler) {
-      await this.scheduler.setPlans(next.plans);
+      await this.scheduler.setPlans(scheduledWithDrills(next));
       this.emitSchedule();
     }
   }
