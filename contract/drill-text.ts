@@ -22,7 +22,13 @@ export function drillLine(
   return t.line(from, first ? t.failedFile(first.path) : t.couldNotRun, when);
 }
 
+/** The title of the notification for a failed drill (its body is drillAdvice's reason and next step). */
+export function drillFailedTitle(lang: AdviceLang): string {
+  return TEXTS[lang].failedTitle;
+}
+
 type Texts = {
+  failedTitle: string;
   none: string;
   line: (from: 'offsite' | 'onsite', outcome: string, when: string) => string;
   passed: (files: number) => string;
@@ -33,6 +39,7 @@ type Texts = {
 
 const TEXTS: Record<AdviceLang, Texts> = {
   en: {
+    failedTitle: 'Restore test failed',
     none: 'No restore test yet.',
     line: (from, outcome, when) =>
       `Last restore test from the ${from === 'offsite' ? 'offsite' : 'onsite'} Pi: ${outcome}, ${when}`,
@@ -42,6 +49,7 @@ const TEXTS: Record<AdviceLang, Texts> = {
     cancelled: 'cancelled',
   },
   de: {
+    failedTitle: 'Wiederherstellungstest fehlgeschlagen',
     none: 'Noch kein Wiederherstellungstest.',
     line: (from, outcome, when) =>
       `Letzter Wiederherstellungstest vom ${from === 'offsite' ? 'externen Pi' : 'Pi vor Ort'}: ${outcome}, ${when}`,
