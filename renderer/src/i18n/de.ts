@@ -74,6 +74,7 @@ export const de: Resources = {
     prune: 'Bereinigen',
     check: 'Prüfung',
     restore: 'Wiederherstellung',
+    drill: 'Wiederherstellungstest',
   },
   trigger: {
     manual: 'von Ihnen gestartet',

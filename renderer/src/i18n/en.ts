@@ -72,6 +72,7 @@ export const en = {
     prune: 'Prune',
     check: 'Check',
     restore: 'Restore',
+    drill: 'Restore test',
   },
   trigger: {
     manual: 'started by you',
