@@ -66,6 +66,10 @@ export class AppEngine {
     return { jobId: this.engine.startBackup(input.plan, 'manual').jobId };
   }
 
+  async testRestore(input: { repo: string }): Promise<{ jobId: string }> {
+    return { jobId: this.engine.startDrill({ repo: input.repo }).jobId };
+  }
+
   async cancel(input: { jobId: string }): Promise<void> {
     this.engine.cancel(input.jobId);
   }

@@ -1,5 +1,6 @@
 import '../../test/setup.js';
-import { cleanup, screen } from '@testing-library/react';
+import { cleanup, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../../contract/app-state.js';
 import { FakeEngine } from '../../../../test/e2e/fake-engine.js';
@@ -43,6 +44,19 @@ describe('Dashboard: the last restore test', () => {
       h.abort.abort();
       cleanup();
     }
+  }, 20_000);
+
+  it('“Test a restore” runs a drill; its result becomes the line', async () => {
+    const engine = new FakeEngine({ stepMs: 5 });
+    const h = await renderApp({ engine, language: 'en' });
+    expect(screen.getByTestId('drill-line')).toHaveTextContent('No restore test yet.');
+    await userEvent.click(screen.getByRole('button', { name: 'Test a restore of “pi”' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('drill-line')).toHaveTextContent(
+        /^Last restore test from the offsite Pi: passed, 20 files, now/,
+      ),
+    );
+    expect(h.engine.calls.some((c) => c.name === 'testRestore')).toBe(true);
   }, 20_000);
 
   it('failed: names the file and the next step', async () => {
