@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../contract/app-state.js';
@@ -60,6 +60,9 @@ describe('restray drill (CLI, real sshd, restic, restray-pi sync)', () => {
   it('Ctrl-C during a drill cancels it (exit 130) and deletes the sample', async () => {
     const child = ws.run(['drill', 'pi']);
     await waitFor(() => leftovers().includes('drilled'), 'the drill to restore its sample', 120_000);
+    // The sample's folder is private to this user while it exists.
+    for (const d of readdirSync(drillsDir())) expect(statSync(join(drillsDir(), d)).mode & 0o777).toBe(0o700);
+    expect(statSync(drillsDir()).mode & 0o777).toBe(0o700);
     process.kill(child.pid!, 'SIGINT');
     const r = await child;
     expect(r.exitCode, r.stderr).toBe(130);
