@@ -123,6 +123,15 @@ function failureOf(summary: DrillSummary): ErrorInfo | undefined {
 export async function runDrill(deps: DrillDeps, input: DrillInput, control: JobControl): Promise<JobOutcome> {
   const { signal } = control;
   const log: string[] = [];
+  // Where a drill's time goes (listing, each restore, comparing), for the run log: drills over ssh are slow.
+  const started = performance.now();
+  const times: string[] = [];
+  let mark = started;
+  const lap = (what: string) => {
+    const now = performance.now();
+    times.push(`${what} ${((now - mark) / 1000).toFixed(1)} s`);
+    mark = now;
+  };
   const warnings: string[] = [];
   await rm(deps.sampleDir, { recursive: true, force: true });
   await mkdir(deps.sampleDir, { recursive: true, mode: 0o700 });
@@ -171,11 +180,13 @@ export async function runDrill(deps: DrillDeps, input: DrillInput, control: JobC
           });
       },
     });
+    lap('listing');
     const sample = sampleFiles(files, sampleLimits(input), deps.random);
     if (sample.length === 0)
       throw new RestrayError('not-found', `Snapshot ${snap.shortId} holds no file to test a restore with.`);
     step(0.1, 0, sample.length);
     const drilled = await restoreSample(drilledCtx, snap.id, sample, join(deps.sampleDir, 'drilled'), signal);
+    lap('restore');
     step(0.5, sample.length - drilled.unreadable.size, sample.length);
 
     let reference: RestoredSample | undefined;
@@ -194,8 +205,10 @@ export async function runDrill(deps: DrillDeps, input: DrillInput, control: JobC
         `The ${other} could not be read (${e.message}); the files were checked against the sizes and content IDs restic recorded.`,
       );
     }
+    lap('reference restore');
     step(0.8, sample.length, sample.length);
     const judged = await judgeSample(sample, drilled, reference);
+    lap('compare');
     for (const p of judged.unjudged)
       warnings.push(`${p}: the reference copy could not give it; checked against the recorded content IDs.`);
     const summary: DrillSummary = {
@@ -210,6 +223,7 @@ export async function runDrill(deps: DrillDeps, input: DrillInput, control: JobC
     log.push(
       `${sample.length} files (${judged.bytes} bytes) compared with ${comparedWith === 'recorded' ? 'the recorded sizes and content IDs' : `the ${comparedWith} copy`}`,
       ...judged.failures.map((f) => `FAILED ${f.path}: ${f.problem}`),
+      `took ${((performance.now() - started) / 1000).toFixed(1)} s: ${times.join(', ')}`,
     );
     const failure = failureOf(summary);
     return {

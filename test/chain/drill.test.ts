@@ -76,6 +76,8 @@ describe('restore drills from the offsite copy', () => {
     // Recorded in the run history and shown as the repository's last drill.
     const state = await engine.getState();
     expect(state.repos[0]!.lastDrill?.id).toBe(run.id);
+    // The run log says where the time went (listing, each restore, comparing).
+    console.log((await engine.runLog(run.id)).log);
     console.log(
       `drill timing: ${ms} ms for ${d.files} files, ${d.bytes} bytes from the offsite Pi (and as many from onsite)`,
     );
