@@ -28,7 +28,7 @@ const coreLayers = [
   ['restic'],
   ['jobs', 'schedule'],
   ['status'],
-  ['engine'],
+  ['engine', 'drill'],
 ];
 
 export default tseslint.config(

@@ -3,6 +3,7 @@ import { processContext, type CliContext } from './cli-context.js';
 import { registerBackup } from './commands/backup.js';
 import { registerBrowse } from './commands/browse.js';
 import { registerDaemon } from './commands/daemon.js';
+import { registerDrill } from './commands/drill.js';
 import { registerMaintenance } from './commands/maintenance.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRepo } from './commands/repo.js';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerBackup(program, ctx);
   registerBrowse(program, ctx);
   registerRestore(program, ctx);
+  registerDrill(program, ctx);
   registerMaintenance(program, ctx);
   registerStatus(program, ctx);
   registerDaemon(program, ctx);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppState, applyEvent, type EngineEvent } from './app-state.js';
+import { AppState, applyEvent, type EngineEvent, type RunRecord } from './app-state.js';
 import { sampleState } from '../test/e2e/fake-engine.js';
 
 const now = Date.parse('2026-03-10T12:00:00Z');
@@ -74,6 +74,32 @@ describe('applyEvent', () => {
     expect(r.state.jobs).toHaveLength(0);
     expect(r.state.recentRuns[0]).toEqual(run);
     expect(r.state.plans[0]!.lastRun).toEqual(run);
+  });
+
+  it("a finished drill becomes its repository's lastDrill, not a plan's lastRun", () => {
+    const s = sampleState(now);
+    const run: RunRecord = {
+      id: 'd1',
+      kind: 'drill',
+      repo: 'pi',
+      trigger: 'schedule',
+      startedAt: new Date(now).toISOString(),
+      endedAt: new Date(now).toISOString(),
+      result: 'success',
+      drill: {
+        from: 'offsite',
+        comparedWith: 'onsite',
+        snapshot: 'ab'.repeat(32),
+        files: 20,
+        bytes: 5,
+        failures: [],
+      },
+    };
+    const r = applyEvent(s, { type: 'job-finished', rev: s.rev + 1, jobId: 'j', run });
+    if (r.kind !== 'applied') throw new Error(r.kind);
+    expect(r.state.repos[0]!.lastDrill).toEqual(run);
+    expect(r.state.plans).toEqual(s.plans);
+    expect(AppState.safeParse(r.state).success).toBe(true);
   });
 
   it('schedule-changed sets and clears the pause', () => {

@@ -12,7 +12,7 @@ import { ErrorInfo } from './errors.js';
 export const IsoTime = z.iso.datetime({ offset: true });
 export type IsoTime = z.infer<typeof IsoTime>;
 
-export const JobKind = z.enum(['backup', 'forget', 'prune', 'check', 'restore']);
+export const JobKind = z.enum(['backup', 'forget', 'prune', 'check', 'restore', 'drill']);
 export type JobKind = z.infer<typeof JobKind>;
 
 /** Why a job runs: the user asked, its schedule fired, or a slot missed while asleep/off is made up. */
@@ -92,6 +92,29 @@ export const RestoreSummary = z.object({
 });
 export type RestoreSummary = z.infer<typeof RestoreSummary>;
 
+/**
+ * A restore drill (issue 12): a random sample of the newest snapshot restored from one copy (`from`) and compared
+ * byte for byte with the same files restored from the other (`comparedWith: 'onsite'`), or, when the onsite Pi
+ * was unreachable, with the sizes and content IDs restic recorded (`'recorded'`). `failures` names each sampled
+ * file that did not come back intact (bounded); empty exactly when the drill passed.
+ */
+export const DrillSummary = z.object({
+  from: z.enum(['offsite', 'onsite']),
+  comparedWith: z.enum(['onsite', 'offsite', 'recorded']),
+  snapshot: z.string().min(1),
+  /** The offsite generation read (when one was). */
+  generation: z.string().optional(),
+  files: int,
+  bytes: bytes,
+  failures: z.array(
+    z.object({
+      path: z.string(),
+      problem: z.enum(['unreadable', 'missing', 'size', 'content']),
+    }),
+  ),
+});
+export type DrillSummary = z.infer<typeof DrillSummary>;
+
 /** One finished job in the run history. */
 export const RunRecord = z.object({
   id: z.string().min(1),
@@ -109,6 +132,7 @@ export const RunRecord = z.object({
   warnings: z.array(z.string()).optional(),
   backup: BackupSummary.optional(),
   restore: RestoreSummary.optional(),
+  drill: DrillSummary.optional(),
   /**
    * Set only on the record a job hands back (never stored) when the run history could not be written: a
    * read-only or full disk. The job's own result stands.
@@ -239,6 +263,8 @@ export const RepoState = z.object({
   name: Name,
   hasPassword: z.boolean().optional(),
   chain: ChainStatus,
+  /** The newest restore drill of this repository (core/drill), however long ago. */
+  lastDrill: RunRecord.optional(),
 });
 export type RepoState = z.infer<typeof RepoState>;
 
@@ -283,7 +309,10 @@ export const EngineEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job-updated'), rev: int, job: Job }),
   /** Progress of a running job; sent at restic's status rate, at most a few per second. */
   z.object({ type: z.literal('job-progress'), rev: int, jobId: z.string(), progress: JobProgress }),
-  /** The job left the queue; its record is prepended to recentRuns and becomes its plan's lastRun. */
+  /**
+   * The job left the queue; its record is prepended to recentRuns and becomes its plan's lastRun (a backup) or
+   * its repository's lastDrill (a restore drill).
+   */
   z.object({ type: z.literal('job-finished'), rev: int, jobId: z.string(), run: RunRecord }),
   /** Config saved (by the UI, the CLI or a migration): replaces config and repos. */
   z.object({ type: z.literal('config-changed'), rev: int, config: Config, repos: z.array(RepoState) }),
@@ -339,6 +368,11 @@ export function applyEvent(state: AppState, event: EngineEvent): ApplyResult {
       const plans = run.plan
         ? state.plans.map((p) => (p.name === run.plan && run.kind === 'backup' ? { ...p, lastRun: run } : p))
         : state.plans;
+      // A restore drill becomes its repository's lastDrill (shown however many backups follow it).
+      const repos =
+        run.kind === 'drill'
+          ? state.repos.map((r) => (r.name === run.repo ? { ...r, lastDrill: run } : r))
+          : state.repos;
       return {
         kind: 'applied',
         state: {
@@ -347,6 +381,7 @@ export function applyEvent(state: AppState, event: EngineEvent): ApplyResult {
           jobs: state.jobs.filter((j) => j.id !== event.jobId),
           recentRuns: [run, ...state.recentRuns.filter((r) => r.id !== run.id)].slice(0, RECENT_RUNS_LIMIT),
           plans,
+          repos,
         },
       };
     }

@@ -17,6 +17,7 @@ export const REQUEST_NAMES = [
   'listDir',
   'searchFiles',
   'restore',
+  'testRestore',
   'forgetPreview',
   'generateKey',
   'scanHostKey',

@@ -1,4 +1,4 @@
-import type { BackupRisk, ChainStatus, HopState } from './app-state.js';
+import type { BackupRisk, ChainStatus, HopState, RunRecord } from './app-state.js';
 import type { ErrorInfo, ErrorKind } from './errors.js';
 
 /**
@@ -337,4 +337,80 @@ export function safeNote(chain: ChainStatus, lang: AdviceLang): string | undefin
   const a = chain.offsite.setAside;
   if (chain.verdict !== 'safe' || !a || a.needed !== 0 || a.files === 0) return undefined;
   return TEXTS[lang].setAsideNote(a.files);
+}
+
+// ---- restore drills (issue 12) ---------------------------------------------------------------------------
+
+type DrillTexts = {
+  copy: Record<'offsite' | 'onsite', string>;
+  problem: Record<DrillProblem, string>;
+  failed: (copy: string, path: string, problem: string, more: number) => string;
+  nextFailedOffsite: string;
+  nextFailedOnsite: string;
+  notRun: (copy: string, detail: string) => string;
+  nextNotRun: string;
+};
+
+type DrillProblem = NonNullable<RunRecord['drill']>['failures'][number]['problem'];
+
+const drillTexts: Record<AdviceLang, DrillTexts> = {
+  en: {
+    copy: { offsite: 'the offsite Pi', onsite: 'the onsite Pi' },
+    problem: {
+      unreadable: 'could not be restored',
+      missing: 'was missing after the restore',
+      size: 'came back with the wrong size',
+      content: 'came back with different bytes',
+    },
+    failed: (copy, path, problem, more) =>
+      `The restore test from ${copy} failed: “${path}” ${problem}${more ? ` (and ${more} more ${more === 1 ? 'file' : 'files'})` : ''}.`,
+    nextFailedOffsite:
+      'On the offsite Pi, run `sudo restray-pi reverify` (damaged files it finds are fetched again by the next sync), then test again with “Test a restore” or `restray drill`.',
+    nextFailedOnsite:
+      'Run `restray check REPO --read-data-subset 100%` to find the damage, back up again, then test again with `restray drill REPO --from onsite`.',
+    notRun: (copy, d) => `The last restore test from ${copy} could not run${d}.`,
+    nextNotRun:
+      'Check that the Pis are on and reachable, then test again with “Test a restore” or `restray drill`.',
+  },
+  de: {
+    copy: { offsite: 'dem externen Pi', onsite: 'dem Pi vor Ort' },
+    problem: {
+      unreadable: 'ließ sich nicht wiederherstellen',
+      missing: 'fehlte nach der Wiederherstellung',
+      size: 'kam mit falscher Größe zurück',
+      content: 'kam mit anderen Daten zurück',
+    },
+    failed: (copy, path, problem, more) =>
+      `Der Wiederherstellungstest von ${copy} ist fehlgeschlagen: „${path}“ ${problem}${more ? ` (und ${more} ${more === 1 ? 'weitere Datei' : 'weitere Dateien'})` : ''}.`,
+    nextFailedOffsite:
+      'Führen Sie auf dem externen Pi `sudo restray-pi reverify` aus (beschädigte Dateien, die es findet, holt die nächste Synchronisierung neu) und testen Sie dann erneut mit „Wiederherstellung testen“ oder `restray drill`.',
+    nextFailedOnsite:
+      'Suchen Sie den Schaden mit `restray check REPO --read-data-subset 100%`, sichern Sie erneut und testen Sie dann wieder mit `restray drill REPO --from onsite`.',
+    notRun: (copy, d) => `Der letzte Wiederherstellungstest von ${copy} konnte nicht laufen${d}.`,
+    nextNotRun:
+      'Prüfen Sie, ob die Pis laufen und erreichbar sind, und testen Sie dann erneut mit „Wiederherstellung testen“ oder `restray drill`.',
+  },
+};
+
+/**
+ * Reason and next step for a repository's last restore drill (RepoState.lastDrill), or undefined when it passed
+ * (or none ran yet). A drill that found damage names the first damaged file; one that could not run says why.
+ */
+export function drillAdvice(run: RunRecord | undefined, lang: AdviceLang): Advice | undefined {
+  if (!run || run.kind !== 'drill' || run.result === 'success' || run.result === 'cancelled')
+    return undefined;
+  const t = drillTexts[lang];
+  const d = run.drill;
+  const first = d?.failures[0];
+  if (d && first) {
+    const next = (d.from === 'offsite' ? t.nextFailedOffsite : t.nextFailedOnsite).replaceAll(
+      'REPO',
+      run.repo,
+    );
+    return {
+      reason: t.failed(t.copy[d.from], first.path, t.problem[first.problem], d.failures.length - 1),
+      next,
+    };
+  }
+  return { reason: t.notRun(t.copy[d?.from ?? 'offsite'], detail(run.error?.message)), next: t.nextNotRun };
 }

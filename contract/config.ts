@@ -68,6 +68,11 @@ export const Repository = z.object({
    */
   offsiteStatusKey: StatusKeyFingerprint.optional(),
   offsite: OffsiteAccess.optional(),
+  /**
+   * When restore drills run (core/drill): a cron expression, default monthly (`0 12 1 * *`), or `off`. Drills
+   * run only for repositories a plan backs up, never on battery and never beside a backup of the repository.
+   */
+  drillSchedule: z.string().min(1).optional(),
 });
 export type Repository = z.infer<typeof Repository>;
 

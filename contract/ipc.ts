@@ -77,6 +77,8 @@ export const engineRequests = {
     z.object({ hits: z.array(SearchHit), truncated: z.boolean() }),
   ),
   restore: spec(RestoreRequest, jobStarted),
+  /** “Test a restore”: a restore drill of the repository now (core/drill); the run carries `drill`. */
+  testRestore: spec(z.object({ repo: Name }), jobStarted),
   forgetPreview: spec(z.object({ repo: Name, retention: Retention, plan: Name.optional() }), ForgetPreview),
   generateKey: spec(PiEndpoint, GeneratedKey),
   scanHostKey: spec(

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { ChainStatus } from '../../contract/app-state.js';
+import { drillLine } from '../../contract/drill-text.js';
 import {
+  drillAdvice,
   hopAdvice,
   safeNote,
   type Advice,
@@ -46,6 +48,20 @@ export function cliLang(setting: string | undefined, env: NodeJS.ProcessEnv): Ad
   if (setting === 'en' || setting === 'de') return setting;
   const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
   return locale.toLowerCase().startsWith('de') ? 'de' : 'en';
+}
+
+/**
+ * "3 days ago" / "vor 3 Tagen" for a past instant, relative to `now` (Intl's relative time in the language).
+ */
+export function relativeTime(lang: AdviceLang, now: Date): (iso: string) => string {
+  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+  return (iso) => {
+    const s = Math.round((new Date(iso).getTime() - now.getTime()) / 1000);
+    const a = Math.abs(s);
+    if (a < 90 * 60) return rtf.format(Math.round(s / 60), 'minute');
+    if (a < 36 * 3600) return rtf.format(Math.round(s / 3600), 'hour');
+    return rtf.format(Math.round(s / 86400), 'day');
+  };
 }
 
 function adviceLines(a: Advice | undefined, lang: AdviceLang, indent: string): string[] {
@@ -121,6 +137,13 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           `${r.name}: ${c.risk?.cause === 'missing-offsite' ? missingOffsiteText[lang] : verdictText[lang][c.verdict]}${note ? ` (${note})` : ''}${r.hasPassword === false ? ' (no password in keychain)' : ''}\n`,
         );
         for (const l of chainLines(c, lang, fmt)) ctx.out.write(`${l}\n`);
+        if (r.lastDrill || c.offsite.state !== 'not-configured')
+          ctx.out.write(`  ${drillLine(r.lastDrill, lang, relativeTime(lang, new Date()))}\n`);
+        ctx.out.write(
+          adviceLines(drillAdvice(r.lastDrill, lang), lang, '    ')
+            .map((l) => `${l}\n`)
+            .join(''),
+        );
       }
       for (const p of state.plans) {
         ctx.out.write(`plan ${p.name}: ${planRunText(p)}\n`);

@@ -47,6 +47,10 @@ export class AppEngine {
     return { jobId: this.engine.jobs.startBackup(input.plan, 'manual').jobId };
   }
 
+  async testRestore(input: { repo: string }): Promise<{ jobId: string }> {
+    return { jobId: this.engine.startDrill({ repo: input.repo }).jobId };
+  }
+
   async cancel(input: { jobId: string }): Promise<void> {
     this.engine.jobs.cancel(input.jobId);
   }

@@ -25,6 +25,9 @@ import { Repositories } from './repositories.js';
 import { Retention } from './retention.js';
 import { Scheduling, type SchedulingProcess } from './scheduling.js';
 import { Setup } from './setup.js';
+import { drillJob, type DrillRequest } from '../drill/drill-job.js';
+import { drillRepoOf } from '../drill/drill-schedule.js';
+import { findRepository } from './repo-context.js';
 
 export interface EngineOptions {
   paths: RestrayPaths;
@@ -99,7 +102,11 @@ export class Engine {
     this.scheduling = new Scheduling(deps, {
       locks,
       role: options.role ?? 'cli',
-      trigger: (plan, reason) => this.jobs.startBackup(plan, reason),
+      trigger: (name, reason) => {
+        const drillRepo = drillRepoOf(name);
+        if (drillRepo !== undefined) this.startDrill({ repo: drillRepo, trigger: reason });
+        else this.jobs.startBackup(name, reason);
+      },
       onTriggerError: options.onBug,
       onArmed: () => this.chains.start(),
     });
@@ -304,7 +311,36 @@ export class Engine {
     return this.scheduling.resume();
   }
 
+  /**
+   * Queues a restore drill of a repository as a `drill` job in its queue (never beside its backup, also across
+   * processes: the repository lock): see runDrill in core/drill/drill-job.ts. `from` defaults to the offsite
+   * copy when read-only offsite access is configured, else the onsite repository. A second request while one
+   * is pending joins it. Throws `not-found` for an unknown repository; everything else is in the run record.
+   */
+  startDrill(input: DrillRequest): StartedJob {
+    const deps = this.deps;
+    const repo = findRepository(deps.config.get(), input.repo);
+    return deps.runner.submit(
+      drillJob(repo, input, {
+        context: () => repoContext(deps, repo),
+        stateDir: deps.paths.stateDir,
+        host: hostOf(deps),
+      }),
+    );
+  }
+
+  /** Resolves when no job is pending (tests and hosts that wait for the queue to drain). */
+  idle(): Promise<void> {
+    return this.deps.runner.idle();
+  }
+
   // ---- internals ------------------------------------------------------------------------------------------
+
+  /** The newest drill of a repository, however old (the run history keeps it beyond the recent runs). */
+  private async lastDrill(repoName: string): Promise<{ lastDrill?: RunRecord }> {
+    const e = await this.deps.history.latest((r) => r.kind === 'drill' && r.repo === repoName);
+    return e ? { lastDrill: e.run } : {};
+  }
 
   private repoStates(runs: RunRecord[], askKeychain: boolean): Promise<RepoState[]> {
     return Promise.all(
@@ -312,6 +348,7 @@ export class Engine {
         name: r.name,
         ...(askKeychain ? { hasPassword: await this.repos.hasPassword(r) } : {}),
         chain: this.chains.chain(r.name, runs),
+        ...(await this.lastDrill(r.name)),
       })),
     );
   }
@@ -320,7 +357,7 @@ export class Engine {
   private async committed(next: Config): Promise<void> {
     const repos = (await this.getState()).repos;
     this.deps.bus.emit({ type: 'config-changed', config: next, repos });
-    await this.scheduling.plansChanged(next.plans);
+    await this.scheduling.plansChanged(next);
   }
 }
 

@@ -21,6 +21,9 @@ export interface JobOutcome {
   warnings?: string[];
   backup?: RunRecord['backup'];
   restore?: RunRecord['restore'];
+  drill?: RunRecord['drill'];
+  /** The work ran to the end and judged the run failed (a restore drill that found damage): recorded `failed`. */
+  failure?: ErrorInfo;
   log?: string[];
 }
 
@@ -117,6 +120,11 @@ export class JobRunner {
     await this.queue.idle();
   }
 
+  /** Resolves when no job is pending. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
   private async run(queued: Job, abort: AbortController, spec: JobSpec): Promise<RunRecord> {
     const startedAt = this.clock.now().toISOString();
     const entry = this.active.get(queued.id);
@@ -155,7 +163,8 @@ export class JobRunner {
           this.bus.emit({ type: 'job-progress', jobId: queued.id, progress });
         },
       });
-      result = outcome.result;
+      result = outcome.failure ? 'failed' : outcome.result;
+      error = outcome.failure;
       log = outcome.log ?? [];
     } catch (e) {
       if (!(e instanceof RestrayError)) this.onBug(e);
@@ -181,6 +190,7 @@ export class JobRunner {
         : {}),
       ...(outcome?.backup === undefined ? {} : { backup: outcome.backup }),
       ...(outcome?.restore === undefined ? {} : { restore: outcome.restore }),
+      ...(outcome?.drill === undefined ? {} : { drill: outcome.drill }),
     };
     const record: HistoryEntry = { run, log: log.slice(-200) };
     let unrecorded: ErrorInfo | undefined;

@@ -1,11 +1,12 @@
 import type { PlanState, RunRecord, Trigger } from '../../contract/app-state.js';
-import type { Config, Plan } from '../../contract/config.js';
+import type { Config } from '../../contract/config.js';
 import { validateConfig } from '../config/config-store.js';
 import type { ProcessRole, RepoLocks } from '../jobs/repo-lock.js';
 import { readHandledSlots } from '../schedule/schedule-state.js';
 import type { Scheduler } from '../schedule/scheduler.js';
 import { nextSlot } from '../schedule/slots.js';
 import { recentRuns, scheduleStatePath, type EngineDeps } from './engine-deps.js';
+import { scheduledWithDrills } from '../drill/drill-schedule.js';
 
 const SCHEDULER_LOCK = '.scheduler';
 
@@ -126,10 +127,10 @@ export class Scheduling {
     this.emit();
   }
 
-  /** The configuration was saved: a running scheduler takes the new plans. */
-  async plansChanged(plans: Plan[]): Promise<void> {
+  /** The configuration was saved: a running scheduler takes the new plans and restore drills. */
+  async plansChanged(config: Config): Promise<void> {
     if (!this.scheduler) return;
-    await this.scheduler.setPlans(plans);
+    await this.scheduler.setPlans(scheduledWithDrills(config));
     this.emit();
   }
 
@@ -193,7 +194,7 @@ export class Scheduling {
         }
       },
     });
-    await this.scheduler.start(this.deps.config.get().plans, this.pausedUntil());
+    await this.scheduler.start(scheduledWithDrills(this.deps.config.get()), this.pausedUntil());
     this.emit();
     this.options.onArmed();
   }

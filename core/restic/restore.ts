@@ -13,6 +13,11 @@ export interface RestoreOptions extends CallOptions {
   excludes?: string[];
   /** With snapshot `latest`: the newest snapshot of this host (several workstations share a repository). */
   host?: string;
+  /**
+   * `--verify`: restic reads the restored files back and checks each one's size and every chunk's SHA-256
+   * against the content IDs in the snapshot; a mismatch is a per-file error (`ignoring error for PATH: …`).
+   */
+  verify?: boolean;
   /** First an `indeterminate` event, then `determinate` ones when restic ≥ 0.16 reports JSON progress. */
   onProgress?: (p: RestoreProgress) => void;
 }
@@ -37,6 +42,7 @@ export async function restore(ctx: ResticContext, opts: RestoreOptions): Promise
     ...repeated('--include', opts.includes),
     ...repeated('--exclude', opts.excludes),
     ...(opts.host === undefined ? [] : ['--host', opts.host]),
+    ...(opts.verify ? ['--verify'] : []),
   ];
   const result: RestoreResult = {};
   opts.onProgress?.({ kind: 'indeterminate' });

@@ -61,6 +61,7 @@ export function failedEngine(error: ErrorInfo): EnginePort {
     listDir: fail,
     searchFiles: fail,
     restore: fail,
+    testRestore: fail,
     forgetPreview: fail,
     generateKey: fail,
     scanHostKey: fail,

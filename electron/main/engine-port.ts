@@ -38,6 +38,8 @@ export interface EnginePort {
    * applies the conflict choice. Progress via job-progress; the job-finished run carries `restore` (summary).
    */
   restore(input: ParsedInput<'restore'>): Promise<RequestOutput<'restore'>>;
+  /** Queue a restore drill (from the offsite Pi when configured); coalesces with a pending one. not-found for an unknown repository. */
+  testRestore(input: ParsedInput<'testRestore'>): Promise<RequestOutput<'testRestore'>>;
   /** restic forget --dry-run with the policy: what stays (with reasons) and what would go. Changes nothing. */
   forgetPreview(input: ParsedInput<'forgetPreview'>): Promise<RequestOutput<'forgetPreview'>>;
   /** Make an ed25519 key for the repository (file 0600 in the config dir) and the provisioning command for the Pi. */

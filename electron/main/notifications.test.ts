@@ -175,6 +175,37 @@ describe('noticesForEvent', () => {
     const after = { ...s, repos: [{ ...s.repos[0]!, chain: forged }] };
     expect(noticesForEvent(after, event, ctx)).toEqual([]);
   });
+  it('a failed restore drill is one warning naming the damaged file; a passed one is silent', () => {
+    const drill = run({
+      kind: 'drill',
+      plan: undefined,
+      result: 'failed',
+      error: { kind: 'failed', message: 'Restore test failed: /home/a/x could not be restored.' },
+      drill: {
+        from: 'offsite',
+        comparedWith: 'onsite',
+        snapshot: 'ab'.repeat(32),
+        files: 20,
+        bytes: 1,
+        failures: [{ path: '/home/a/x', problem: 'unreadable' }],
+      },
+    });
+    const event = { type: 'job-finished' as const, rev: 1, jobId: 'j', run: drill };
+    expect(noticesForEvent(s, event, ctx)).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        title: 'Restore test failed',
+        body: expect.stringContaining('“/home/a/x” could not be restored'),
+        open: { screen: 'logs', runId: 'r1' },
+      }),
+    ]);
+    expect(noticesForEvent(s, event, { ...ctx, lang: 'de' })[0]).toMatchObject({
+      title: 'Wiederherstellungstest fehlgeschlagen',
+      body: expect.stringContaining('„/home/a/x“ ließ sich nicht wiederherstellen'),
+    });
+    const passed = { ...drill, result: 'success' as const, drill: { ...drill.drill!, failures: [] } };
+    expect(noticesForEvent(s, { ...event, run: passed }, ctx)).toEqual([]);
+  });
   it('stale plans warn', () => {
     const old = sampleState(now.getTime() - 5 * 86_400_000);
     expect(staleNotices(old, ctx)).toMatchObject([

@@ -3,7 +3,8 @@ import type { NotificationLevel } from '../../contract/config.js';
 import type { z } from 'zod';
 import type { Screen } from '../../contract/ipc.js';
 import { stalePlans } from './tray-icon.js';
-import { chainAdvice } from '../../contract/chain-advice.js';
+import { chainAdvice, drillAdvice } from '../../contract/chain-advice.js';
+import { drillFailedTitle } from '../../contract/drill-text.js';
 import { adviceFormat, adviceLine, formatDuration, strings, type Lang } from './strings.js';
 
 /** A notification to show: its severity decides whether the user's level lets it through. */
@@ -154,6 +155,21 @@ export function noticesForEvent(prev: AppState, event: EngineEvent, ctx: NoticeC
       ];
     }
     return [];
+  }
+  if (run.kind === 'drill') {
+    // One warning per failed drill, naming the damaged file (or why it could not run); a pass is silent.
+    const advice = drillAdvice(run, ctx.lang);
+    return advice && !seenInWindow
+      ? [
+          {
+            severity: 'warning',
+            title: drillFailedTitle(ctx.lang),
+            body: adviceLine(advice),
+            open: { screen: 'logs', runId: run.id },
+            key: `run:${run.id}`,
+          },
+        ]
+      : [];
   }
   if (run.kind !== 'backup') {
     // forget/prune/check failures matter too (e.g. a locked or damaged repository), as errors.

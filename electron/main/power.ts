@@ -1,8 +1,10 @@
 import type { AppState } from '../../contract/app-state.js';
 
-/** Pure: keep the machine awake while a backup or restore is actually running (not merely queued). */
+/** Pure: keep the machine awake while a backup, restore or restore drill is actually running (not merely queued). */
 export function needsWakeLock(state: AppState | undefined): boolean {
-  return !!state?.jobs.some((j) => j.state !== 'queued' && (j.kind === 'backup' || j.kind === 'restore'));
+  return !!state?.jobs.some(
+    (j) => j.state !== 'queued' && (j.kind === 'backup' || j.kind === 'restore' || j.kind === 'drill'),
+  );
 }
 
 /** Structural subsets of Electron's powerMonitor and powerSaveBlocker, so the glue is testable with fakes. */

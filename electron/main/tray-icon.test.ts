@@ -122,6 +122,37 @@ describe('trayStatus for a Pi that does not answer', () => {
   });
 });
 
+describe('trayStatus and restore drills', () => {
+  it('a failed last drill is a warning naming the file, in English and German, until a drill passes', () => {
+    const s = sampleState(now.getTime());
+    const drill = {
+      id: 'd1',
+      kind: 'drill' as const,
+      repo: 'pi',
+      trigger: 'schedule' as const,
+      startedAt: '2026-03-09T12:00:00.000Z',
+      endedAt: '2026-03-09T12:01:00.000Z',
+      result: 'failed' as const,
+      drill: {
+        from: 'offsite' as const,
+        comparedWith: 'onsite' as const,
+        snapshot: 'ab'.repeat(32),
+        files: 20,
+        bytes: 1,
+        failures: [{ path: '/home/a/x', problem: 'content' as const }],
+      },
+    };
+    s.repos = [{ ...s.repos[0]!, lastDrill: drill }];
+    expect(trayStatus(s, now, 'en')).toMatchObject({ look: 'warning' });
+    expect(trayStatus(s, now, 'en').tooltip).toContain('“/home/a/x” came back with different bytes');
+    expect(trayStatus(s, now, 'de').tooltip).toContain('„/home/a/x“ kam mit anderen Daten zurück');
+    s.repos = [
+      { ...s.repos[0]!, lastDrill: { ...drill, result: 'success', drill: { ...drill.drill, failures: [] } } },
+    ];
+    expect(trayStatus(s, now, 'en').look).toBe('ok');
+  });
+});
+
 describe('trayIconFile', () => {
   it('uses template images on macOS, .ico on Windows, PNG on Linux', () => {
     expect(trayIconFile('ok', 'darwin')).toBe('tray-okTemplate.png');

@@ -1,5 +1,5 @@
 import type { AppState, RunRecord } from '../../contract/app-state.js';
-import { chainAdvice } from '../../contract/chain-advice.js';
+import { chainAdvice, drillAdvice } from '../../contract/chain-advice.js';
 import { adviceFormat, adviceLine, formatPercent, formatWhen, strings, type Lang } from './strings.js';
 
 /** The five tray looks. */
@@ -72,6 +72,11 @@ export function trayStatus(state: AppState | undefined, now: Date, lang: Lang): 
     if (!needsAttention) continue;
     const advice = forged ? undefined : chainAdvice(repo.chain, lang, fmt);
     reasons.push(forged ? s.offsiteForged : advice ? adviceLine(advice) : s.offsiteUnknown);
+  }
+  for (const repo of state.repos) {
+    // The last restore drill found damage (or could not run): a warning until a drill passes.
+    const drill = drillAdvice(repo.lastDrill, lang);
+    if (drill) reasons.push(adviceLine(drill));
   }
   if (state.repos.some((r) => r.chain.offsite.trust?.state === 'not-pinned'))
     reasons.push(s.offsiteNotSigned);

@@ -86,7 +86,9 @@ function offsiteLine(state: AppState, lang: Lang, s: Strings): string {
 
 function jobLine(job: Job, lang: Lang, s: Strings): string {
   const pct = formatPercent(job.progress?.fraction, lang);
-  return (job.kind === 'restore' ? s.restoring(pct) : s.running(job.plan ?? job.repo, pct)).trim();
+  // A restore drill restores too (a sample, to compare it).
+  const restoring = job.kind === 'restore' || job.kind === 'drill';
+  return (restoring ? s.restoring(pct) : s.running(job.plan ?? job.repo, pct)).trim();
 }
 
 /**

@@ -264,6 +264,29 @@ export class FakeEngine implements EnginePort {
     this.record('getState');
     return structuredClone(this.state);
   }
+  async testRestore({ repo }: ParsedInput<'testRestore'>) {
+    this.record('testRestore', { repo });
+    if (!this.state.repos.some((r) => r.name === repo))
+      throw new RestrayError('not-found', `There is no repository named “${repo}”.`);
+    const jobId = this.startJob({ kind: 'drill', repo, trigger: 'manual' }, (job) => ({
+      id: `run-${job.id}`,
+      kind: 'drill' as const,
+      repo,
+      trigger: 'manual' as const,
+      startedAt: job.startedAt!,
+      endedAt: iso(this.now()),
+      result: 'success' as const,
+      drill: {
+        from: 'offsite' as const,
+        comparedWith: 'onsite' as const,
+        snapshot: 'a'.repeat(64),
+        files: 20,
+        bytes: 5_000_000,
+        failures: [],
+      },
+    }));
+    return { jobId };
+  }
   async backupNow({ plan }: ParsedInput<'backupNow'>) {
     this.record('backupNow', { plan });
     const p = this.state.config.plans.find((x) => x.name === plan);

@@ -74,6 +74,7 @@ export const de: Resources = {
     prune: 'Bereinigen',
     check: 'Prüfung',
     restore: 'Wiederherstellung',
+    drill: 'Wiederherstellungstest',
   },
   trigger: {
     manual: 'von Ihnen gestartet',
@@ -148,6 +149,7 @@ export const de: Resources = {
     paused: 'Sicherungen sind pausiert bis {{when}}.',
     resume: 'Jetzt fortsetzen',
     backupNow: '„{{plan}}“ jetzt sichern',
+    testRestore: 'Wiederherstellung von „{{repo}}“ testen',
     recent: 'Letzte Läufe',
     noRuns: 'Noch keine Läufe.',
     runLine: '{{kind}} „{{name}}“ — {{result}}',

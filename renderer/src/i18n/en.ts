@@ -72,6 +72,7 @@ export const en = {
     prune: 'Prune',
     check: 'Check',
     restore: 'Restore',
+    drill: 'Restore test',
   },
   trigger: {
     manual: 'started by you',
@@ -145,6 +146,7 @@ export const en = {
     paused: 'Backups are paused until {{when}}.',
     resume: 'Resume now',
     backupNow: 'Back up “{{plan}}” now',
+    testRestore: 'Test a restore of “{{repo}}”',
     recent: 'Recent runs',
     noRuns: 'No runs yet.',
     runLine: '{{kind}} “{{name}}” — {{result}}',

@@ -18,6 +18,7 @@ import { useLang, useNow } from '../../components/use-lang.js';
 import { formatDateTime, formatDuration, formatRelative } from '../../i18n/format.js';
 import { useNavStore } from '../../stores/nav-store.js';
 import { TrustNote } from './trust-note.js';
+import { DrillLine } from './drill-line.js';
 
 /** The chain texts (contract/chain-advice.ts) in the UI's language and formats. */
 function useAdvice(): { lang: AdviceLang; fmt: AdviceFormat } {
@@ -137,6 +138,7 @@ function Chains({ state, now }: { state: AppState; now: number }) {
                 advice={hopAdvice(c, 'offsite', lang, fmt)}
               />
             </ol>
+            <DrillLine repo={repo} now={now} />
           </div>
         );
       })}
