@@ -38,6 +38,7 @@ import type { Conflict } from './restore-placement.js';
 import { restoreTarget, runRestoreJob } from './restore-job.js';
 import { findRepository, lazyResticContextFor, passwordAccount, resticContextFor } from './repo-context.js';
 import { retryAfterStaleLock } from './stale-locks.js';
+import { onCancel } from '../restic/cancellation.js';
 import { changeRepoPassword } from './password-change.js';
 
 export interface EngineOptions {
@@ -313,8 +314,12 @@ export class Engine {
    * `restic forget` with the plan's policy, limited to this host's snapshots of the plan's paths; with
    * `dryRun` nothing changes and the result lists what would go and why the rest stays. On an append-only
    * target a real forget is refused before restic runs (`append-only`): retention runs on the Pi there.
+   * `signal` cancels it (restic removes its lock; `cancelled`).
    */
-  async forget(planName: string, opts: { dryRun: boolean; prune?: boolean }): Promise<ForgetResult> {
+  async forget(
+    planName: string,
+    opts: { dryRun: boolean; prune?: boolean; signal?: AbortSignal },
+  ): Promise<ForgetResult> {
     const plan = this.findPlan(planName);
     const repo = findRepository(this.config, plan.repo);
     if (!plan.retention || Object.values(plan.retention).every((v) => v === undefined)) {
@@ -333,22 +338,34 @@ export class Engine {
       );
     }
     const ctx = await this.context(repo);
-    return retryAfterStaleLock(ctx, () =>
-      restic.forget(ctx, {
-        retention: plan.retention!,
-        dryRun: opts.dryRun,
-        prune: !opts.dryRun && (opts.prune ?? true),
-        host: resticHost(this.config.settings),
-        paths: plan.paths,
-      }),
+    return retryAfterStaleLock(
+      ctx,
+      () =>
+        restic.forget(ctx, {
+          retention: plan.retention!,
+          dryRun: opts.dryRun,
+          prune: !opts.dryRun && (opts.prune ?? true),
+          host: resticHost(this.config.settings),
+          paths: plan.paths,
+          ...restic.callOptions(opts),
+        }),
+      undefined,
+      opts.signal,
     );
   }
 
-  /** `restic check`, optionally reading a subset of the data (e.g. `5%`). Runs in the repository's queue. */
-  async check(repoName: string, readDataSubset?: string): Promise<{ run: RunRecord; report: string }> {
+  /**
+   * `restic check`, optionally reading a subset of the data (e.g. `5%`). Runs in the repository's queue.
+   * `signal` cancels the job like {@link cancel} (a forced Cancellation kills restic at once).
+   */
+  async check(
+    repoName: string,
+    readDataSubset?: string,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ run: RunRecord; report: string }> {
     const repo = findRepository(this.config, repoName);
     let report = '';
-    const { done } = this.runner.submit({
+    const { jobId, done } = this.runner.submit({
       kind: 'check',
       repo: repo.name,
       trigger: 'manual',
@@ -370,7 +387,12 @@ export class Engine {
         return { result: 'success', log: [...log, ...r.report.split('\n')] };
       },
     });
-    return { run: await done, report };
+    const unlink = onCancel(opts.signal, (force) => this.cancel(jobId, { force }));
+    try {
+      return { run: await done, report };
+    } finally {
+      unlink();
+    }
   }
 
   /**
@@ -394,22 +416,40 @@ export class Engine {
 
   // ---- reading a repository (shared restic locks: these run alongside a backup) ----------------------------
 
-  /** Snapshots of a repository, oldest first. */
-  async snapshots(repoName: string): Promise<Snapshot[]> {
-    return restic.snapshots(await this.context(findRepository(this.config, repoName)));
+  /** Snapshots of a repository, oldest first. `signal` cancels (`cancelled`; restic removes its lock). */
+  async snapshots(repoName: string, opts: restic.CallOptions = {}): Promise<Snapshot[]> {
+    return restic.snapshots(
+      await this.context(findRepository(this.config, repoName)),
+      restic.callOptions(opts),
+    );
   }
 
-  /** The children of one directory of a snapshot. */
-  async ls(repoName: string, snapshot: string, dir: string): Promise<LsEntry[]> {
-    const r = await restic.ls(await this.context(findRepository(this.config, repoName)), { snapshot, dir });
+  /** The children of one directory of a snapshot. `signal` cancels (`cancelled`). */
+  async ls(
+    repoName: string,
+    snapshot: string,
+    dir: string,
+    opts: restic.CallOptions = {},
+  ): Promise<LsEntry[]> {
+    const r = await restic.ls(await this.context(findRepository(this.config, repoName)), {
+      snapshot,
+      dir,
+      ...restic.callOptions(opts),
+    });
     return r.entries;
   }
 
-  /** Streams every entry of a snapshot; returns the count. */
-  async lsAll(repoName: string, snapshot: string, onEntry: (e: LsEntry) => void): Promise<number> {
+  /** Streams every entry of a snapshot; returns the count. `signal` cancels (`cancelled`). */
+  async lsAll(
+    repoName: string,
+    snapshot: string,
+    onEntry: (e: LsEntry) => void,
+    opts: restic.CallOptions = {},
+  ): Promise<number> {
     const r = await restic.lsStream(await this.context(findRepository(this.config, repoName)), {
       snapshot,
       onEntry,
+      ...restic.callOptions(opts),
     });
     return r.count;
   }

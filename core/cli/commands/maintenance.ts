@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printJson, type CliContext } from '../cli-context.js';
+import { interruptible } from '../interrupt.js';
 import { throwIfFailed } from './backup.js';
 
 /** `restray forget PLAN [--dry-run]` and `restray check REPO [--read-data-subset N%]`. */
@@ -10,7 +11,10 @@ export function registerMaintenance(program: Command, ctx: CliContext): void {
     .option('--dry-run', 'change nothing; list what would be removed and why the rest stays')
     .option('--json', 'print JSON')
     .action(async (plan: string, o: { dryRun?: boolean; json?: boolean }) => {
-      const result = await (await ctx.engine()).forget(plan, { dryRun: o.dryRun === true });
+      const engine = await ctx.engine();
+      const result = await interruptible((signal) =>
+        engine.forget(plan, { dryRun: o.dryRun === true, signal }),
+      );
       if (o.json) return printJson(ctx, result);
       for (const g of result.groups) {
         for (const k of g.keep)
@@ -26,7 +30,10 @@ export function registerMaintenance(program: Command, ctx: CliContext): void {
     .option('--read-data-subset <subset>', 'also read this share of the data, e.g. 5% or 1/10')
     .option('--json', 'print JSON')
     .action(async (repo: string, o: { readDataSubset?: string; json?: boolean }) => {
-      const { run, report } = await (await ctx.engine()).check(repo, o.readDataSubset);
+      const engine = await ctx.engine();
+      const { run, report } = await interruptible((signal) =>
+        engine.check(repo, o.readDataSubset, { signal }),
+      );
       if (o.json) printJson(ctx, { run, report });
       throwIfFailed(run);
       if (!o.json) ctx.out.write(`${report.trim()}\nRepository "${repo}" is fine.\n`);
