@@ -1,5 +1,7 @@
 import type { RunRecord } from '../../contract/app-state.js';
 import { Cancellation } from '../restic/cancellation.js';
+import type { CliLang } from './cli-lang.js';
+import { cliText } from './cli-text.js';
 
 /** What {@link awaitJob} needs of the engine. */
 export interface Cancellable {
@@ -29,22 +31,24 @@ async function whileSignalled<T>(work: Promise<T>, onFirst: () => void, onAgain:
  * Waits for a job's run record while Ctrl-C (SIGINT) and SIGTERM cancel it through the engine: the first
  * signal asks restic to stop cleanly (it removes its lock), a second one kills it at once (the engine removes
  * the lock afterwards). The run is recorded either way; the caller turns a `cancelled` record into exit 130.
- * On a terminal, `onNotice` shows what happens in the progress line (the caller clears it).
+ * On a terminal, `onNotice` shows what happens in the progress line (the caller clears it), in `lang`.
  */
 export async function awaitJob(
   engine: Cancellable,
   jobId: string,
   done: Promise<RunRecord>,
   onNotice: (text: string) => void = () => {},
+  lang?: CliLang,
 ): Promise<RunRecord> {
+  const t = cliText(lang);
   return whileSignalled(
     done,
     () => {
-      onNotice('Cancelling… (press Ctrl-C again to stop at once)');
+      onNotice(t.cancelling);
       engine.cancel(jobId);
     },
     () => {
-      onNotice('Stopping at once…');
+      onNotice(t.stoppingNow);
       engine.cancel(jobId, { force: true });
     },
   );

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { printJson, type CliContext } from '../cli-context.js';
 import { formatBytes } from '../format.js';
 import { interruptible } from '../interrupt.js';
+import { cliText } from '../cli-text.js';
 
 /** `restray snapshots REPO` and `restray ls REPO SNAPSHOT [PATH]`. */
 export function registerBrowse(program: Command, ctx: CliContext): void {
@@ -14,7 +15,7 @@ export function registerBrowse(program: Command, ctx: CliContext): void {
       const list = await interruptible((signal) => engine.snapshots(repo, { signal }));
       if (o.json) return printJson(ctx, list);
       for (const s of list) ctx.out.write(`${s.shortId}  ${s.time}  ${s.hostname}  ${s.paths.join(' ')}\n`);
-      ctx.out.write(`${list.length} snapshot(s)\n`);
+      ctx.out.write(`${cliText(ctx.lang).snapshotCount(list.length)}\n`);
     });
 
   program

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { printJson, type CliContext } from '../cli-context.js';
 import { interruptible } from '../interrupt.js';
+import { cliText } from '../cli-text.js';
 import { throwIfFailed } from './backup.js';
 
 /** `restray forget PLAN [--dry-run]` and `restray check REPO [--read-data-subset N%]`. */
@@ -16,11 +17,14 @@ export function registerMaintenance(program: Command, ctx: CliContext): void {
         engine.forget(plan, { dryRun: o.dryRun === true, signal }),
       );
       if (o.json) return printJson(ctx, result);
+      const t = cliText(ctx.lang);
       for (const g of result.groups) {
         for (const k of g.keep)
-          ctx.out.write(`keep    ${k.snapshot.shortId}  ${k.snapshot.time}  (${k.reasons.join(', ')})\n`);
+          ctx.out.write(
+            `${t.keep.padEnd(7)} ${k.snapshot.shortId}  ${k.snapshot.time}  (${k.reasons.join(', ')})\n`,
+          );
         for (const r of g.remove)
-          ctx.out.write(`${result.dryRun ? 'would remove' : 'removed'} ${r.shortId}  ${r.time}\n`);
+          ctx.out.write(`${result.dryRun ? t.wouldRemove : t.removed} ${r.shortId}  ${r.time}\n`);
       }
     });
 
@@ -36,6 +40,6 @@ export function registerMaintenance(program: Command, ctx: CliContext): void {
       );
       if (o.json) printJson(ctx, { run, report });
       throwIfFailed(run);
-      if (!o.json) ctx.out.write(`${report.trim()}\nRepository "${repo}" is fine.\n`);
+      if (!o.json) ctx.out.write(`${report.trim()}\n${cliText(ctx.lang).checkFine(repo)}\n`);
     });
 }

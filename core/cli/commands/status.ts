@@ -8,6 +8,7 @@ import {
 } from '../../../contract/chain-advice.js';
 import { printJson, type CliContext } from '../cli-context.js';
 import { planRunText } from '../format.js';
+import { cliLang } from '../cli-lang.js';
 
 const verdictText: Record<AdviceLang, Record<ChainStatus['verdict'], string>> = {
   en: {
@@ -31,16 +32,6 @@ const label = {
   en: { why: 'why', next: 'next step' },
   de: { why: 'warum', next: 'nächster Schritt' },
 };
-
-/**
- * The language of `restray status`: the configured one, else German when the locale environment (LC_ALL,
- * LC_MESSAGES, LANG, in that order) names it, else English.
- */
-export function cliLang(setting: string | undefined, env: NodeJS.ProcessEnv): AdviceLang {
-  if (setting === 'en' || setting === 'de') return setting;
-  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
-  return locale.toLowerCase().startsWith('de') ? 'de' : 'en';
-}
 
 function adviceLines(a: Advice | undefined, lang: AdviceLang, indent: string): string[] {
   if (!a) return [];
