@@ -35,6 +35,12 @@ describe('restray in German (LANG=de_DE.UTF-8; real restic, real keychain)', () 
     expect(check.exitCode, check.stderr).toBe(0);
     expect(check.stdout).toMatch(/Repository „usb“ ist in Ordnung\.$/);
 
+    const status = await de(['status', '--no-check']);
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^usb: nur vor Ort \(kein externer Pi eingerichtet\)$/m);
+    expect(status.stdout).toMatch(/^ {2}letzte Sicherung: \S+ \(erfolgreich\)$/m);
+    expect(status.stdout).toMatch(/^Plan home: zuletzt erfolgreich \S+, nächster manuell$/m);
+
     // Errors: one line each, in German, with the exit status of their kind.
     const gone = await de(['snapshots', 'gibtsnicht']);
     expect(gone.stderr.split('\n').filter(Boolean)).toHaveLength(1);

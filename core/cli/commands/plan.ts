@@ -96,7 +96,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         for (const p of state.config.plans) {
           const r = runs.get(p.name);
           ctx.out.write(
-            `${p.name}\t→ ${p.repo}\t${p.paths.join(' ')}\t${p.schedule ?? 'manual'}${r ? `\t${planRunText(r)}` : ''}\n`,
+            `${p.name}\t→ ${p.repo}\t${p.paths.join(' ')}\t${p.schedule ?? (ctx.lang === 'de' ? 'manuell' : 'manual')}${r ? `\t${planRunText(r, ctx.lang)}` : ''}\n`,
           );
         }
     });
