@@ -245,4 +245,33 @@ describe('Ctrl-C in snapshots, ls, check and forget (real restic held inside the
       expect(JSON.parse((await ws.run(['snapshots', 'usb', '--json'])).stdout)).toHaveLength(1);
     });
   }
+
+  it('forget: a second Ctrl-C kills a restic that cannot react; its lock is removed afterwards', async () => {
+    const ws = workstation();
+    const { repo } = await localPlan(ws, { password: PASSWORD, files: { 'a.txt': 'a' } });
+    expect((await ws.run(['backup', 'home'])).exitCode).toBe(0);
+    const fifo = join(repo, 'snapshots', 'e'.repeat(64));
+    execFileSync('mkfifo', [fifo]);
+    let fd: number | undefined;
+    try {
+      const child = ws.run(['forget', 'home']);
+      fd = await waitFor(() => writerOnceRead(fifo), 'restic forget to read the repository', 120_000);
+      const [restic] = resticChildren(child.pid!);
+      expect(lockFiles(repo)).toHaveLength(1);
+      process.kill(restic!, 'SIGSTOP');
+      await waitFor(() => processState(restic!) === 'T', 'restic to stop', 60_000);
+      process.kill(child.pid!, 'SIGINT');
+      await waitFor(() => signalPending(restic!, 2), 'the first SIGINT to reach restic', 60_000);
+      process.kill(child.pid!, 'SIGINT');
+      const r = await child;
+      expect(r.exitCode, r.stderr).toBe(130);
+      expect(r.stderr.split('\n').filter(Boolean), r.stderr).toHaveLength(1);
+      expect(processAlive(restic!)).toBe(false);
+      expect(lockFiles(repo)).toEqual([]);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(fifo, { force: true });
+    }
+    expect(resticLocks(repo)).toEqual([]);
+  });
 });
