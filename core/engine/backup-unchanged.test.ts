@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memorySecrets } from '../../test/chain/chain-lab.js';
 import { resolvePaths } from '../config/paths.js';
+import { toUiSnapshot } from './browse-service.js';
 import { Engine } from './engine.js';
 
 // The engine with a restic that reports 0.18 (the stand-in in core/restic/fixtures: restic ≥ 0.16 cannot be
@@ -65,5 +66,44 @@ describe('a backup restic skipped because nothing changed (restic ≥ 0.17)', ()
     } finally {
       await later.close();
     }
+  });
+});
+
+describe('the data a snapshot added (snapshot list)', () => {
+  it('comes from the backup that made the snapshot, not from a later unchanged one naming it', () => {
+    const id = 'a'.repeat(64);
+    const run = (runId: string, dataAdded: number, unchanged: boolean) => ({
+      id: runId,
+      kind: 'backup' as const,
+      repo: 'pi',
+      plan: 'home',
+      trigger: 'schedule' as const,
+      startedAt: NOW.toISOString(),
+      endedAt: NOW.toISOString(),
+      result: 'success' as const,
+      backup: {
+        snapshotId: id,
+        filesNew: 0,
+        filesChanged: 0,
+        filesUnmodified: 2,
+        dataAdded,
+        totalFilesProcessed: 2,
+        totalBytesProcessed: 10,
+        ...(unchanged ? { unchanged: true as const } : {}),
+      },
+    });
+    const snapshot = {
+      id,
+      shortId: 'aaaaaaaa',
+      time: NOW.toISOString(),
+      paths: ['/home/u'],
+      hostname: 'ws',
+      username: 'u',
+      tags: [],
+      tree: 'b'.repeat(64),
+    };
+    // Newest first, as the history lists them.
+    const ui = toUiSnapshot(snapshot, [run('r2', 0, true), run('r1', 4096, false)]);
+    expect(ui.dataAdded).toBe(4096);
   });
 });
