@@ -4,6 +4,7 @@ import { Engine } from '../core/engine/engine.js';
 import type { ProcessRole } from '../core/jobs/repo-lock.js';
 import { KeytarStore } from '../core/secrets/keytar-store.js';
 import { logUnexpected } from './bug-log.js';
+import { cliLang, type CliLang } from './cli-lang.js';
 import { reportFailure } from './report-failure.js';
 
 /** What every command gets: the engine (opened on first use) and the output streams. */
@@ -12,6 +13,11 @@ export interface CliContext {
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   err: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /**
+   * The language of messages: from the locale environment at start, then the configured one once the engine
+   * is open (see cliLang). Unset: English.
+   */
+  lang?: CliLang;
   /** Set by a command that succeeds with a warning status (3: backup incomplete). */
   exitCode: number;
   /** Which Restray process this is, as other processes waiting for its work see it; set before engine(). */
@@ -39,11 +45,15 @@ export function processContext(): CliContext {
         keychainInState: false,
         // Through ctx so that a command may add a log of its own (the daemon's) before opening the engine.
         onBug: (e) => ctx.logBug(e),
+      }).then((opened) => {
+        ctx.lang = cliLang(opened.getConfig().settings.language, process.env);
+        return opened;
       })),
     out: process.stdout,
     err: process.stderr,
     stdin: process.stdin,
     exitCode: 0,
+    lang: cliLang(undefined, process.env),
     role: 'cli',
     logBug,
   };

@@ -1,4 +1,5 @@
 import type { PlanState } from '../contract/app-state.js';
+import type { CliLang } from './cli-lang.js';
 /** Human-readable byte counts in binary units (KiB, MiB, …), as restic prints them. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -57,23 +58,50 @@ export function progressLine(p: ProgressFigures, width: number): string {
   return line.slice(0, Math.max(10, width - 1));
 }
 
-const SCHEDULER_NAME = {
-  tray: 'the tray app',
-  daemon: 'the Restray daemon',
-  cli: 'a restray command',
+const RUN_WORDS = {
+  en: {
+    scheduler: { tray: 'the tray app', daemon: 'the Restray daemon', cli: 'a restray command' },
+    result: { success: 'success', partial: 'partial', failed: 'failed', cancelled: 'cancelled' },
+    never: 'never',
+    manual: 'manual',
+    nobody: 'not scheduled: neither the tray app nor the Restray daemon is running',
+    paused: 'paused',
+    line: (last: string, next: string) => `last ${last}, next ${next}`,
+  },
+  de: {
+    scheduler: { tray: 'die Tray-App', daemon: 'der Restray-Dienst', cli: 'ein restray-Befehl' },
+    result: {
+      success: 'erfolgreich',
+      partial: 'mit Warnungen',
+      failed: 'fehlgeschlagen',
+      cancelled: 'abgebrochen',
+    },
+    never: 'nie',
+    manual: 'manuell',
+    nobody: 'nicht geplant: weder die Tray-App noch der Restray-Dienst läuft',
+    paused: 'pausiert',
+    line: (last: string, next: string) => `zuletzt ${last}, nächster ${next}`,
+  },
 } as const;
+
+/** A run's result as a word in `lang` (`success`, `erfolgreich`, …). */
+export function resultWord(result: keyof (typeof RUN_WORDS)['en']['result'], lang: CliLang = 'en'): string {
+  return RUN_WORDS[lang].result[result];
+}
 
 /**
  * A plan's last and next run for `restray status` and `plan list`: `last success 2026-…, next 2026-… (the
- * Restray daemon)`; a scheduled plan that no process runs says so instead of giving a time nobody keeps.
+ * Restray daemon)`; a scheduled plan that no process runs says so instead of giving a time nobody keeps. In
+ * `lang` (default English).
  */
-export function planRunText(p: PlanState): string {
-  const last = p.lastRun ? `${p.lastRun.result} ${p.lastRun.endedAt}` : 'never';
+export function planRunText(p: PlanState, lang: CliLang = 'en'): string {
+  const w = RUN_WORDS[lang];
+  const last = p.lastRun ? `${w.result[p.lastRun.result]} ${p.lastRun.endedAt}` : w.never;
   const next =
     p.scheduledBy === undefined
-      ? 'manual'
+      ? w.manual
       : p.scheduledBy === 'none'
-        ? 'not scheduled: neither the tray app nor the Restray daemon is running'
-        : `${p.nextRun ?? 'paused'} (${SCHEDULER_NAME[p.scheduledBy]})`;
-  return `last ${last}, next ${next}`;
+        ? w.nobody
+        : `${p.nextRun ?? w.paused} (${w.scheduler[p.scheduledBy]})`;
+  return w.line(last, next);
 }

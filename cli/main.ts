@@ -57,7 +57,8 @@ export async function runCli(argv: string[], ctx: CliContext = processContext())
     if (e instanceof CommanderError) {
       if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version')
         return EXIT.ok;
-      ctx.err.write(`restray: ${e.message.replace(/^error: /, '')} (see restray --help)\n`);
+      const see = ctx.lang === 'de' ? 'siehe restray --help' : 'see restray --help';
+      ctx.err.write(`restray: ${e.message.replace(/^error: /, '')} (${see})\n`);
       return EXIT.usage;
     }
     return reportFailure(ctx, e);

@@ -75,6 +75,11 @@ export const BackupSummary = z.object({
   dataAdded: bytes,
   totalFilesProcessed: int,
   totalBytesProcessed: bytes,
+  /**
+   * Nothing changed since snapshot `snapshotId` (restic ≥ 0.17, `--skip-if-unchanged`): no new snapshot was
+   * written and that one stays the newest. The run counts as a successful, current backup.
+   */
+  unchanged: z.literal(true).optional(),
 });
 export type BackupSummary = z.infer<typeof BackupSummary>;
 

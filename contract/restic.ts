@@ -88,6 +88,11 @@ export const BackupResult = z.object({
   /** The first unreadable items (at most 1000); `problemCount` says how many there were. */
   problems: z.array(BackupProblem),
   problemCount: z.number(),
+  /**
+   * restic ≥ 0.17 with `--skip-if-unchanged` found nothing changed and wrote no snapshot: `snapshotId` is then
+   * the parent, which stays the newest snapshot. A successful, current backup.
+   */
+  unchanged: z.literal(true).optional(),
 });
 export type BackupResult = z.infer<typeof BackupResult>;
 

@@ -6,13 +6,15 @@ import { EXIT } from '../exit-codes.js';
 import { noticeWaiting } from '../waiting-notice.js';
 import { awaitJob } from '../interrupt.js';
 import { formatBytes, formatDuration, progressLine } from '../format.js';
+import { cliText } from '../cli-text.js';
+import { localizedError } from '../error-text.js';
 
 /** Turns a failed or cancelled run record into the thrown error that sets the exit status. */
 export function throwIfFailed(run: RunRecord): void {
   if (run.result === 'failed' || run.result === 'cancelled') {
     const e = run.error ?? {
       kind: run.result === 'cancelled' ? 'cancelled' : 'failed',
-      message: 'The job failed.',
+      message: run.result === 'cancelled' ? 'The operation was cancelled.' : 'The job failed.',
     };
     throw new RestrayError(e.kind, e.message, e.hint === undefined ? undefined : { hint: e.hint });
   }
@@ -26,14 +28,16 @@ export function throwIfFailed(run: RunRecord): void {
 export function noteUnrecorded(ctx: CliContext, run: RunRecord): RunRecord {
   const problem = run.unrecorded;
   if (!problem) return run;
-  if ((run.result === 'failed' || run.result === 'cancelled') && run.error)
+  const t = cliText(ctx.lang);
+  const shown = localizedError(problem, ctx.lang ?? 'en');
+  if ((run.result === 'failed' || run.result === 'cancelled') && run.error) {
+    const error = localizedError(run.error, ctx.lang ?? 'en');
     return {
       ...run,
-      error: { ...run.error, message: `${run.error.message} (Not recorded: ${problem.message})` },
+      error: { ...run.error, ...error, message: `${error.message} ${t.notRecorded(shown.message)}` },
     };
-  ctx.err.write(
-    `restray: the ${run.kind} finished, but its run could not be recorded: ${problem.message}${problem.hint ? ` ${problem.hint}` : ''}\n`,
-  );
+  }
+  ctx.err.write(`${t.unrecorded(run.kind, shown.message)}${shown.hint ? ` ${shown.hint}` : ''}\n`);
   return run;
 }
 
@@ -59,10 +63,16 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       });
       let run: RunRecord;
       try {
-        run = await awaitJob(engine, jobId, done, (text) => {
-          notice = text;
-          if (tty) ctx.err.write(`\r\u001b[2K${text}`);
-        });
+        run = await awaitJob(
+          engine,
+          jobId,
+          done,
+          (text) => {
+            notice = text;
+            if (tty) ctx.err.write(`\r\u001b[2K${text}`);
+          },
+          ctx.lang,
+        );
       } finally {
         unsubscribe();
         unwait();
@@ -71,16 +81,30 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       if (o.json) printJson(ctx, { type: 'result', run });
       run = noteUnrecorded(ctx, run);
       throwIfFailed(run);
+      const t = cliText(ctx.lang);
       if (!o.json && run.backup) {
         const b = run.backup;
-        const secs = (Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000;
+        const took = formatDuration((Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000);
+        const id = b.snapshotId.slice(0, 8);
+        const bytes = formatBytes(b.totalBytesProcessed);
         ctx.out.write(
-          `Snapshot ${b.snapshotId.slice(0, 8)} saved: ${b.totalFilesProcessed} files, ${formatBytes(b.totalBytesProcessed)} ` +
-            `(${b.filesNew} new, ${b.filesChanged} changed, ${formatBytes(b.dataAdded)} added) in ${formatDuration(secs)}.\n`,
+          `${
+            b.unchanged
+              ? t.unchanged(id, b.totalFilesProcessed, bytes, took)
+              : t.saved(
+                  id,
+                  b.totalFilesProcessed,
+                  bytes,
+                  b.filesNew,
+                  b.filesChanged,
+                  formatBytes(b.dataAdded),
+                  took,
+                )
+          }\n`,
         );
       }
       if (run.result === 'partial') {
-        ctx.err.write(`restray: some files could not be read; the snapshot exists without them:\n`);
+        ctx.err.write(`${t.partial}\n`);
         for (const w of run.warnings ?? []) ctx.err.write(`  ${w}\n`);
         ctx.exitCode = EXIT.partial;
       }

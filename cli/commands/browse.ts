@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { printJson, type CliContext } from '../cli-context.js';
 import { formatBytes } from '../format.js';
+import { interruptible } from '../interrupt.js';
+import { cliText } from '../cli-text.js';
 
 /** `restray snapshots REPO` and `restray ls REPO SNAPSHOT [PATH]`. */
 export function registerBrowse(program: Command, ctx: CliContext): void {
@@ -9,10 +11,11 @@ export function registerBrowse(program: Command, ctx: CliContext): void {
     .description('list the snapshots of a repository, oldest first')
     .option('--json', 'print JSON')
     .action(async (repo: string, o: { json?: boolean }) => {
-      const list = await (await ctx.engine()).snapshots(repo);
+      const engine = await ctx.engine();
+      const list = await interruptible((signal) => engine.snapshots(repo, { signal }));
       if (o.json) return printJson(ctx, list);
       for (const s of list) ctx.out.write(`${s.shortId}  ${s.time}  ${s.hostname}  ${s.paths.join(' ')}\n`);
-      ctx.out.write(`${list.length} snapshot(s)\n`);
+      ctx.out.write(`${cliText(ctx.lang).snapshotCount(list.length)}\n`);
     });
 
   program
@@ -28,7 +31,8 @@ export function registerBrowse(program: Command, ctx: CliContext): void {
             `${e.type === 'dir' ? 'd' : '-'} ${e.size === undefined ? '' : formatBytes(e.size).padStart(10)}  ${e.path}\n`,
           );
       };
-      if (path === undefined) await engine.lsAll(repo, snapshot, show);
-      else for (const e of await engine.ls(repo, snapshot, path)) show(e);
+      if (path === undefined) await interruptible((signal) => engine.lsAll(repo, snapshot, show, { signal }));
+      else
+        for (const e of await interruptible((signal) => engine.ls(repo, snapshot, path, { signal }))) show(e);
     });
 }

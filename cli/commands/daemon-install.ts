@@ -17,7 +17,7 @@ import {
   windowsTaskDeleteArgs,
   type DaemonCommand,
 } from '../daemon-service.js';
-import { cliLang } from './status.js';
+import { cliLang } from '../cli-lang.js';
 
 /** The process facts a service install depends on (tests and other hosts pass their own). */
 export interface InstallHost {

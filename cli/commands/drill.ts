@@ -6,7 +6,8 @@ import { formatBytes } from '../format.js';
 import { awaitJob } from '../interrupt.js';
 import { intOption } from '../options.js';
 import { noteUnrecorded, throwIfFailed } from './backup.js';
-import { cliLang, relativeTime } from './status.js';
+import { cliLang } from '../cli-lang.js';
+import { relativeTime } from './status.js';
 
 function source(v: string): 'onsite' | 'offsite' {
   if (v !== 'onsite' && v !== 'offsite') throw new InvalidArgumentError('use onsite or offsite');

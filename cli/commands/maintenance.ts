@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { printJson, type CliContext } from '../cli-context.js';
+import { interruptible } from '../interrupt.js';
+import { cliText } from '../cli-text.js';
 import { throwIfFailed } from './backup.js';
 
 /** `restray forget PLAN [--dry-run]` and `restray check REPO [--read-data-subset N%]`. */
@@ -10,13 +12,19 @@ export function registerMaintenance(program: Command, ctx: CliContext): void {
     .option('--dry-run', 'change nothing; list what would be removed and why the rest stays')
     .option('--json', 'print JSON')
     .action(async (plan: string, o: { dryRun?: boolean; json?: boolean }) => {
-      const result = await (await ctx.engine()).forget(plan, { dryRun: o.dryRun === true });
+      const engine = await ctx.engine();
+      const result = await interruptible((signal) =>
+        engine.forget(plan, { dryRun: o.dryRun === true, signal }),
+      );
       if (o.json) return printJson(ctx, result);
+      const t = cliText(ctx.lang);
       for (const g of result.groups) {
         for (const k of g.keep)
-          ctx.out.write(`keep    ${k.snapshot.shortId}  ${k.snapshot.time}  (${k.reasons.join(', ')})\n`);
+          ctx.out.write(
+            `${t.keep.padEnd(7)} ${k.snapshot.shortId}  ${k.snapshot.time}  (${k.reasons.join(', ')})\n`,
+          );
         for (const r of g.remove)
-          ctx.out.write(`${result.dryRun ? 'would remove' : 'removed'} ${r.shortId}  ${r.time}\n`);
+          ctx.out.write(`${result.dryRun ? t.wouldRemove : t.removed} ${r.shortId}  ${r.time}\n`);
       }
     });
 
@@ -26,9 +34,12 @@ export function registerMaintenance(program: Command, ctx: CliContext): void {
     .option('--read-data-subset <subset>', 'also read this share of the data, e.g. 5% or 1/10')
     .option('--json', 'print JSON')
     .action(async (repo: string, o: { readDataSubset?: string; json?: boolean }) => {
-      const { run, report } = await (await ctx.engine()).check(repo, o.readDataSubset);
+      const engine = await ctx.engine();
+      const { run, report } = await interruptible((signal) =>
+        engine.check(repo, o.readDataSubset, { signal }),
+      );
       if (o.json) printJson(ctx, { run, report });
       throwIfFailed(run);
-      if (!o.json) ctx.out.write(`${report.trim()}\nRepository "${repo}" is fine.\n`);
+      if (!o.json) ctx.out.write(`${report.trim()}\n${cliText(ctx.lang).checkFine(repo)}\n`);
     });
 }

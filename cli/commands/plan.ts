@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_RETENTION, type Retention } from '../../contract/config.js';
 import { printJson, type CliContext } from '../cli-context.js';
+import { cliText } from '../cli-text.js';
 import { collect, intOption } from '../options.js';
 import { planRunText } from '../format.js';
 
@@ -80,7 +81,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         conditions: { notOnBattery: o.notOnBattery === true },
       });
       if (o.json) printJson(ctx, { plan: saved });
-      else ctx.out.write(`Plan "${saved.name}" saved.\n`);
+      else ctx.out.write(`${cliText(ctx.lang).planSaved(saved.name)}\n`);
     });
 
   plan
@@ -95,7 +96,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         for (const p of state.config.plans) {
           const r = runs.get(p.name);
           ctx.out.write(
-            `${p.name}\t→ ${p.repo}\t${p.paths.join(' ')}\t${p.schedule ?? 'manual'}${r ? `\t${planRunText(r)}` : ''}\n`,
+            `${p.name}\t→ ${p.repo}\t${p.paths.join(' ')}\t${p.schedule ?? (ctx.lang === 'de' ? 'manuell' : 'manual')}${r ? `\t${planRunText(r, ctx.lang)}` : ''}\n`,
           );
         }
     });

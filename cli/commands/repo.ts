@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { RestrayError } from '../../core/errors.js';
 import { parseRepoUrl } from '../../core/ssh/repo-args.js';
 import { printJson, type CliContext } from '../cli-context.js';
+import { cliText } from '../cli-text.js';
 import { intOption } from '../options.js';
 import { readSecret } from '../read-secret.js';
 import { registerRepoOffsite } from './repo-offsite.js';
@@ -56,9 +57,11 @@ export function registerRepo(program: Command, ctx: CliContext): void {
         if (o.json) printJson(ctx, { repository: added, ...(notThereYet ? { initialised: false } : {}) });
         else
           ctx.out.write(
-            notThereYet
-              ? `Repository "${added.name}" added; there is no repository at that place yet: create it with \`restray repo init ${added.name}\`. Its password is in the keychain.\n`
-              : `Repository "${added.name}" added${o.init ? ' and initialised' : ''}; its password is in the keychain.\n`,
+            `${
+              notThereYet
+                ? cliText(ctx.lang).repoAddedNotThere(added.name)
+                : cliText(ctx.lang).repoAdded(added.name, o.init === true)
+            }\n`,
           );
       },
     );
@@ -68,7 +71,7 @@ export function registerRepo(program: Command, ctx: CliContext): void {
     .description('create the restic repository of a configured repository')
     .action(async (name: string) => {
       await (await ctx.engine()).initRepository(name);
-      ctx.out.write(`Repository "${name}" initialised.\n`);
+      ctx.out.write(`${cliText(ctx.lang).repoInitialised(name)}\n`);
     });
 
   repo

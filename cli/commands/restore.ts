@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { RestrayError } from '../../core/errors.js';
 import { resolve } from 'node:path';
 import { printJson, type CliContext } from '../cli-context.js';
+import { cliText } from '../cli-text.js';
 import { formatBytes } from '../format.js';
 import { collect } from '../options.js';
 import { awaitJob } from '../interrupt.js';
@@ -63,21 +64,24 @@ export function registerRestore(program: Command, ctx: CliContext): void {
             ? await engine.startOffsiteRestore({ ...request, generation: o.generation })
             : engine.startRestore(request);
         const tty = !o.json && ctx.err.isTTY === true;
-        const run = await awaitJob(engine, jobId, done, (notice) => {
-          if (tty) ctx.err.write(`\r\u001b[2K${notice}`);
-        }).finally(() => {
+        const run = await awaitJob(
+          engine,
+          jobId,
+          done,
+          (notice) => {
+            if (tty) ctx.err.write(`\r\u001b[2K${notice}`);
+          },
+          ctx.lang,
+        ).finally(() => {
           if (tty) ctx.err.write('\r\u001b[2K');
         });
         if (o.json) printJson(ctx, { type: 'result', run });
         throwIfFailed(noteUnrecorded(ctx, run));
         if (!o.json) {
+          const t = cliText(ctx.lang);
           const r = run.restore;
-          const what = r
-            ? `Restored ${r.filesRestored} ${r.filesRestored === 1 ? 'file' : 'files'} (${formatBytes(r.bytesRestored)})`
-            : 'Restored';
-          ctx.out.write(
-            `${what} into ${resolve(o.target)}${o.from === 'offsite' ? ' from the offsite Pi' : ''}.\n`,
-          );
+          const what = r ? t.restored(r.filesRestored, formatBytes(r.bytesRestored)) : t.restoredPlain;
+          ctx.out.write(`${t.into(what, resolve(o.target), o.from === 'offsite')}\n`);
         }
       },
     );

@@ -10,7 +10,8 @@ import {
   type AdviceLang,
 } from '../../contract/chain-advice.js';
 import { printJson, type CliContext } from '../cli-context.js';
-import { planRunText } from '../format.js';
+import { planRunText, resultWord } from '../format.js';
+import { cliLang } from '../cli-lang.js';
 
 const verdictText: Record<AdviceLang, Record<ChainStatus['verdict'], string>> = {
   en: {
@@ -36,19 +37,43 @@ const missingOffsiteText: Record<AdviceLang, string> = {
   de: 'nicht sicher: der externen Kopie Ihrer neuesten Sicherung fehlen Daten',
 };
 const label = {
-  en: { why: 'why', next: 'next step' },
-  de: { why: 'warum', next: 'nächster Schritt' },
+  en: {
+    why: 'why',
+    next: 'next step',
+    lastBackup: 'last backup',
+    newest: 'newest snapshot',
+    of: 'of',
+    onsite: 'onsite',
+    offsite: 'offsite',
+    newestOffsite: 'newest offsite',
+    waiting: (n: number, d: string) => `waiting for the offsite Pi: ${n} snapshot(s), for ${d}`,
+    lastSync: 'last offsite sync',
+    signedBy: 'offsite status: signed by',
+    notPinned: (repo: string) =>
+      `warning: offsite status not signed by a pinned key; run \`restray-pi status --signing-key\` on the offsite Pi, then \`restray repo offsite ${repo} --status-key <fingerprint>\``,
+    paused: 'Paused until',
+    noPassword: '(no password in keychain)',
+    plan: 'plan',
+  },
+  de: {
+    why: 'warum',
+    next: 'nächster Schritt',
+    lastBackup: 'letzte Sicherung',
+    newest: 'neuester Sicherungsstand',
+    of: 'vom',
+    onsite: 'vor Ort',
+    offsite: 'extern',
+    newestOffsite: 'neuester extern',
+    waiting: (n: number, d: string) => `wartet auf den externen Pi: ${n} Sicherungsstand/-stände, seit ${d}`,
+    lastSync: 'letzter externer Abgleich',
+    signedBy: 'externer Status: signiert von',
+    notPinned: (repo: string) =>
+      `Warnung: externer Status nicht mit einem hinterlegten Schlüssel signiert; führen Sie \`restray-pi status --signing-key\` auf dem externen Pi aus, dann \`restray repo offsite ${repo} --status-key <Fingerabdruck>\``,
+    paused: 'Pausiert bis',
+    noPassword: '(kein Passwort im Schlüsselbund)',
+    plan: 'Plan',
+  },
 };
-
-/**
- * The language of `restray status`: the configured one, else German when the locale environment (LC_ALL,
- * LC_MESSAGES, LANG, in that order) names it, else English.
- */
-export function cliLang(setting: string | undefined, env: NodeJS.ProcessEnv): AdviceLang {
-  if (setting === 'en' || setting === 'de') return setting;
-  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
-  return locale.toLowerCase().startsWith('de') ? 'de' : 'en';
-}
 
 /**
  * "3 days ago" / "vor 3 Tagen" for a past instant, relative to `now` (Intl's relative time in the language).
@@ -79,27 +104,25 @@ function duration(seconds: number): string {
 function chainLines(c: ChainStatus, lang: AdviceLang, fmt: AdviceFormat): string[] {
   const lines: string[] = [...adviceLines(hopAdvice(c, 'workstation', lang, fmt), lang, '  ')];
   const w = c.workstation;
-  if (w.lastSuccess) lines.push(`  last backup: ${w.lastSuccess} (${w.lastResult ?? ''})`);
+  const t = label[lang];
+  if (w.lastSuccess)
+    lines.push(`  ${t.lastBackup}: ${w.lastSuccess} (${w.lastResult ? resultWord(w.lastResult, lang) : ''})`);
   if (w.newestSnapshot)
-    lines.push(`  newest snapshot: ${w.newestSnapshot.id.slice(0, 8)} of ${w.newestSnapshot.time}`);
-  lines.push(`  onsite: ${c.onsite.state}${c.onsite.reason ? ` (${c.onsite.reason})` : ''}`);
+    lines.push(`  ${t.newest}: ${w.newestSnapshot.id.slice(0, 8)} ${t.of} ${w.newestSnapshot.time}`);
+  lines.push(`  ${t.onsite}: ${c.onsite.state}${c.onsite.reason ? ` (${c.onsite.reason})` : ''}`);
   lines.push(...adviceLines(hopAdvice(c, 'onsite', lang, fmt), lang, '    '));
   const off = c.offsite;
-  lines.push(`  offsite: ${off.state}${off.reason ? ` (${off.reason})` : ''}`);
+  lines.push(`  ${t.offsite}: ${off.state}${off.reason ? ` (${off.reason})` : ''}`);
   lines.push(...adviceLines(hopAdvice(c, 'offsite', lang, fmt), lang, '    '));
   if (off.newestConfirmed)
-    lines.push(`  newest offsite: ${off.newestConfirmed.id.slice(0, 8)} of ${off.newestConfirmed.time}`);
+    lines.push(
+      `  ${t.newestOffsite}: ${off.newestConfirmed.id.slice(0, 8)} ${t.of} ${off.newestConfirmed.time}`,
+    );
   if (off.lagSeconds !== undefined && off.snapshotsBehind)
-    lines.push(
-      `  waiting for the offsite Pi: ${off.snapshotsBehind} snapshot(s), for ${duration(off.lagSeconds)}`,
-    );
-  if (off.lastSuccess) lines.push(`  last offsite sync: ${off.lastSuccess}`);
-  if (off.trust?.state === 'signed')
-    lines.push(`  offsite status: signed by ${off.trust.fingerprint ?? '?'}`);
-  if (off.trust?.state === 'not-pinned')
-    lines.push(
-      `  warning: offsite status not signed by a pinned key; run \`restray-pi status --signing-key\` on the offsite Pi, then \`restray repo offsite ${c.repo} --status-key <fingerprint>\``,
-    );
+    lines.push(`  ${t.waiting(off.snapshotsBehind, duration(off.lagSeconds))}`);
+  if (off.lastSuccess) lines.push(`  ${t.lastSync}: ${off.lastSuccess}`);
+  if (off.trust?.state === 'signed') lines.push(`  ${t.signedBy} ${off.trust.fingerprint ?? '?'}`);
+  if (off.trust?.state === 'not-pinned') lines.push(`  ${t.notPinned(c.repo)}`);
   return lines;
 }
 
@@ -126,15 +149,15 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           // The tray warns when a chain's offsite.lagSeconds exceeds this.
           offsiteLagHours: state.config.notifications.offsiteLagHours,
         });
-      if (state.pausedUntil) ctx.out.write(`Paused until ${state.pausedUntil}\n`);
       const lang = cliLang(state.config.settings.language, process.env);
+      if (state.pausedUntil) ctx.out.write(`${label[lang].paused} ${state.pausedUntil}\n`);
       const when = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
       const fmt: AdviceFormat = { when: (iso) => when.format(new Date(iso)), duration };
       for (const r of state.repos) {
         const c = r.chain;
         const note = safeNote(c, lang);
         ctx.out.write(
-          `${r.name}: ${c.risk?.cause === 'missing-offsite' ? missingOffsiteText[lang] : verdictText[lang][c.verdict]}${note ? ` (${note})` : ''}${r.hasPassword === false ? ' (no password in keychain)' : ''}\n`,
+          `${r.name}: ${c.risk?.cause === 'missing-offsite' ? missingOffsiteText[lang] : verdictText[lang][c.verdict]}${note ? ` (${note})` : ''}${r.hasPassword === false ? ` ${label[lang].noPassword}` : ''}\n`,
         );
         for (const l of chainLines(c, lang, fmt)) ctx.out.write(`${l}\n`);
         if (r.lastDrill || c.offsite.state !== 'not-configured')
@@ -146,7 +169,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         );
       }
       for (const p of state.plans) {
-        ctx.out.write(`plan ${p.name}: ${planRunText(p)}\n`);
+        ctx.out.write(`${label[lang].plan} ${p.name}: ${planRunText(p, lang)}\n`);
       }
     });
 }

@@ -62,7 +62,12 @@ export async function runBackupJob(
     control.signal,
   );
   const warnings = result.problems.map((p) => (p.message ? `${p.path}: ${p.message}` : p.path));
-  log.push(`snapshot ${result.snapshotId} saved`, ...warnings);
+  log.push(
+    result.unchanged
+      ? `nothing changed since snapshot ${result.snapshotId}: no new snapshot written`
+      : `snapshot ${result.snapshotId} saved`,
+    ...warnings,
+  );
   if (plansPrune(plan, repo)) {
     const forgotten = await retryAfterStaleLock(
       ctx,
@@ -93,6 +98,7 @@ export async function runBackupJob(
       dataAdded: s.dataAddedPacked ?? s.dataAdded,
       totalFilesProcessed: s.totalFilesProcessed,
       totalBytesProcessed: s.totalBytesProcessed,
+      ...(result.unchanged ? { unchanged: true as const } : {}),
     },
   };
 }

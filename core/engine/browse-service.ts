@@ -8,10 +8,16 @@ import { entryType, SnapshotTree, sortEntries, toDirEntry } from './tree-cache.j
 const DIFF_LIMIT = 5000;
 const TREE_CACHE_SNAPSHOTS = 2;
 
-/** The contract's snapshot, with data added from the run history when a backup of ours made it. */
+/**
+ * The contract's snapshot, with data added from the run history when a backup of ours made it. A later backup
+ * that restic skipped as unchanged names the same snapshot but made nothing: it is not the one that made it.
+ */
 export function toUiSnapshot(s: Snapshot, runs: RunRecord[]): UiSnapshot {
   const run = runs.find(
-    (r) => r.backup && (s.id.startsWith(r.backup.snapshotId) || r.backup.snapshotId === s.id),
+    (r) =>
+      r.backup &&
+      !r.backup.unchanged &&
+      (s.id.startsWith(r.backup.snapshotId) || r.backup.snapshotId === s.id),
   );
   return {
     id: s.id,

@@ -23,19 +23,37 @@ export class Browsing {
   constructor(private readonly deps: EngineDeps) {}
 
   /** Snapshots of a repository, oldest first (restic's own records). `not-found` for an unknown repository. */
-  async snapshots(repoName: string): Promise<Snapshot[]> {
-    return restic.snapshots(await this.context(repoName, 'onsite'));
+  async snapshots(repoName: string, opts: restic.CallOptions = {}): Promise<Snapshot[]> {
+    return restic.snapshots(await this.context(repoName, 'onsite'), restic.callOptions(opts));
   }
 
-  /** The children of one directory of a snapshot (one `restic ls`, no cache). */
-  async ls(repoName: string, snapshot: string, dir: string): Promise<LsEntry[]> {
-    const r = await restic.ls(await this.context(repoName, 'onsite'), { snapshot, dir });
+  /** The children of one directory of a snapshot (one `restic ls`, no cache). `signal` cancels (`cancelled`). */
+  async ls(
+    repoName: string,
+    snapshot: string,
+    dir: string,
+    opts: restic.CallOptions = {},
+  ): Promise<LsEntry[]> {
+    const r = await restic.ls(await this.context(repoName, 'onsite'), {
+      snapshot,
+      dir,
+      ...restic.callOptions(opts),
+    });
     return r.entries;
   }
 
-  /** Streams every entry of a snapshot; returns the count. */
-  async lsAll(repoName: string, snapshot: string, onEntry: (e: LsEntry) => void): Promise<number> {
-    const r = await restic.lsStream(await this.context(repoName, 'onsite'), { snapshot, onEntry });
+  /** Streams every entry of a snapshot; returns the count. `signal` cancels (`cancelled`). */
+  async lsAll(
+    repoName: string,
+    snapshot: string,
+    onEntry: (e: LsEntry) => void,
+    opts: restic.CallOptions = {},
+  ): Promise<number> {
+    const r = await restic.lsStream(await this.context(repoName, 'onsite'), {
+      snapshot,
+      onEntry,
+      ...restic.callOptions(opts),
+    });
     return r.count;
   }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AppState, ChainStatus, RepoState, RunRecord, Trigger } from '../../contract/app-state.js';
 import type { Config, Plan, Repository } from '../../contract/config.js';
-import type { ResticContext } from '../restic/index.js';
+import type { CallOptions, ResticContext } from '../restic/index.js';
 import type { ForgetResult, LsEntry, Snapshot } from '../../contract/restic.js';
 import type { OffsiteSetupReport, OffsiteSetupRequest } from '../../contract/setup.js';
 import { loadConfig } from '../config/config-store.js';
@@ -247,8 +247,12 @@ export class Engine {
   }
 
   /** See {@link Jobs.check}. */
-  check(repoName: string, readDataSubset?: string): Promise<{ run: RunRecord; report: string }> {
-    return this.jobs.check(repoName, readDataSubset);
+  check(
+    repoName: string,
+    readDataSubset?: string,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ run: RunRecord; report: string }> {
+    return this.jobs.check(repoName, readDataSubset, opts);
   }
 
   /** See {@link Jobs.startRestore}. */
@@ -262,23 +266,31 @@ export class Engine {
   }
 
   /** See {@link Retention.forget}. */
-  forget(planName: string, opts: { dryRun: boolean; prune?: boolean }): Promise<ForgetResult> {
+  forget(
+    planName: string,
+    opts: { dryRun: boolean; prune?: boolean; signal?: AbortSignal },
+  ): Promise<ForgetResult> {
     return this.retention.forget(planName, opts);
   }
 
   /** See {@link Browsing.snapshots}. */
-  snapshots(repoName: string): Promise<Snapshot[]> {
-    return this.browsing.snapshots(repoName);
+  snapshots(repoName: string, opts: CallOptions = {}): Promise<Snapshot[]> {
+    return this.browsing.snapshots(repoName, opts);
   }
 
   /** See {@link Browsing.ls}. */
-  ls(repoName: string, snapshot: string, dir: string): Promise<LsEntry[]> {
-    return this.browsing.ls(repoName, snapshot, dir);
+  ls(repoName: string, snapshot: string, dir: string, opts: CallOptions = {}): Promise<LsEntry[]> {
+    return this.browsing.ls(repoName, snapshot, dir, opts);
   }
 
   /** See {@link Browsing.lsAll}. */
-  lsAll(repoName: string, snapshot: string, onEntry: (e: LsEntry) => void): Promise<number> {
-    return this.browsing.lsAll(repoName, snapshot, onEntry);
+  lsAll(
+    repoName: string,
+    snapshot: string,
+    onEntry: (e: LsEntry) => void,
+    opts: CallOptions = {},
+  ): Promise<number> {
+    return this.browsing.lsAll(repoName, snapshot, onEntry, opts);
   }
 
   /** See {@link Scheduling.start}. */

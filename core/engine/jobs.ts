@@ -5,6 +5,7 @@ import type { Destination } from '../../contract/browse.js';
 import type { Repository } from '../../contract/config.js';
 import { RestrayError } from '../errors.js';
 import * as restic from '../restic/index.js';
+import { onCancel } from '../restic/cancellation.js';
 import { offsiteAccessOf, resolveOffsiteContext } from '../status/offsite-access.js';
 import { runBackupJob } from './backup-job.js';
 import { hostOf, repoContext, type EngineDeps } from './engine-deps.js';
@@ -66,10 +67,14 @@ export class Jobs {
   }
 
   /** `restic check`, optionally reading a subset of the data (e.g. `5%`). Runs in the repository's queue. */
-  async check(repoName: string, readDataSubset?: string): Promise<{ run: RunRecord; report: string }> {
+  async check(
+    repoName: string,
+    readDataSubset?: string,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ run: RunRecord; report: string }> {
     const repo = findRepository(this.deps.config.get(), repoName);
     let report = '';
-    const { done } = this.deps.runner.submit({
+    const { jobId, done } = this.deps.runner.submit({
       kind: 'check',
       repo: repo.name,
       trigger: 'manual',
@@ -91,7 +96,13 @@ export class Jobs {
         return { result: 'success', log: [...log, ...r.report.split('\n')] };
       },
     });
-    return { run: await done, report };
+    // `signal` cancels the job like cancel() (a forced Cancellation kills restic at once).
+    const unlink = onCancel(opts.signal, (force) => this.cancel(jobId, { force }));
+    try {
+      return { run: await done, report };
+    } finally {
+      unlink();
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,36 @@ describe('placeRestored', () => {
     expect(await keepBothName(join(dest, 'report.pdf'), now)).toBe(
       join(dest, 'report (restored 2026-11-22 2).pdf'),
     );
+  });
+
+  it('places names that are not valid UTF-8 byte for byte, in every conflict mode', async () => {
+    for (const conflict of ['overwrite', 'skip', 'keepBoth'] as const) {
+      const { dest, staging } = setup();
+      const raw = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x74, 0x78, 0x74]); // "café.txt" in Latin-1
+      const inDir = (dir: string, name: Buffer) => Buffer.concat([Buffer.from(`${dir}/`), name]);
+      const rawDir = Buffer.from([0x6f, 0x72, 0x64, 0x6e, 0x65, 0x72, 0xfc]); // "ordnerü" in Latin-1
+      mkdirSync(inDir(join(staging, dest), rawDir));
+      writeFileSync(inDir(join(staging, dest), raw), 'from backup');
+      writeFileSync(Buffer.concat([inDir(join(staging, dest), rawDir), Buffer.from('/x'), raw]), 'deep');
+      writeFileSync(inDir(dest, raw), 'current');
+      const r = await placeRestored(staging, conflict, now);
+      const names = readdirSync(dest, { encoding: 'buffer' });
+      expect(names.some((n) => n.equals(raw))).toBe(true);
+      expect(readFileSync(Buffer.concat([inDir(dest, rawDir), Buffer.from('/x'), raw]), 'utf8')).toBe('deep');
+      const current = readFileSync(inDir(dest, raw), 'utf8');
+      expect(current).toBe(conflict === 'overwrite' ? 'from backup' : 'current');
+      if (conflict === 'keepBoth') {
+        const alt = Buffer.concat([
+          raw.subarray(0, 4),
+          Buffer.from(' (restored 2026-11-22)'),
+          raw.subarray(4),
+        ]);
+        expect(readFileSync(inDir(dest, alt), 'utf8')).toBe('from backup');
+        expect(r.renamed).toHaveLength(2); // with setup()'s report.pdf
+      }
+      expect(r.filesSkipped).toBe(conflict === 'skip' ? 2 : 0);
+      expect(existsSync(staging)).toBe(false);
+    }
   });
 
   it('names the default restore folder by date and time', () => {

@@ -1,5 +1,5 @@
 import { copyFile, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, extname, join, sep } from 'node:path';
+import { join, sep } from 'node:path';
 
 export type Conflict = 'keepBoth' | 'overwrite' | 'skip';
 
@@ -12,16 +12,31 @@ export interface PlacementResult {
 
 /** `report (restored 2026-11-22).pdf`, then `… 2).pdf`, … for a free name next to `path`. */
 export async function keepBothName(path: string, date: Date): Promise<string> {
-  const ext = extname(path);
-  const stem = basename(path, ext);
+  return (await keepBothBytes(Buffer.from(path), date)).toString();
+}
+
+const SLASH = Buffer.from(sep);
+const DOT = '.'.charCodeAt(0);
+
+/**
+ * {@link keepBothName} on a path given as bytes, so that a name that is not valid UTF-8 keeps its bytes: the
+ * stem and extension are split at the last dot of the last component (a leading dot is no extension).
+ */
+async function keepBothBytes(path: Buffer, date: Date): Promise<Buffer> {
+  const cut = path.lastIndexOf(SLASH) + SLASH.length;
+  const dir = path.subarray(0, cut);
+  const base = path.subarray(cut);
+  const dot = base.lastIndexOf(DOT);
+  const [stem, ext] = dot > 0 ? [base.subarray(0, dot), base.subarray(dot)] : [base, Buffer.alloc(0)];
   const day = date.toISOString().slice(0, 10);
   for (let n = 1; ; n++) {
-    const candidate = join(dirname(path), `${stem} (restored ${day}${n > 1 ? ` ${n}` : ''})${ext}`);
+    const tag = Buffer.from(` (restored ${day}${n > 1 ? ` ${n}` : ''})`);
+    const candidate = Buffer.concat([dir, stem, tag, ext]);
     if (!(await exists(candidate))) return candidate;
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+async function exists(path: Buffer | string): Promise<boolean> {
   try {
     await lstat(path);
     return true;
@@ -30,7 +45,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function move(from: string, to: string): Promise<void> {
+async function move(from: Buffer, to: Buffer): Promise<void> {
   try {
     await rename(from, to);
   } catch (e) {
@@ -41,12 +56,19 @@ async function move(from: string, to: string): Promise<void> {
   }
 }
 
+/** The folder that holds `path` (bytes; `path` has at least one separator). */
+function parentBytes(path: Buffer): Buffer {
+  const cut = path.lastIndexOf(SLASH);
+  return cut <= 0 ? SLASH : path.subarray(0, cut);
+}
+
 /**
  * Moves what restic restored into `staging` (which mirrors absolute paths: `staging/home/ada/x`) to the
  * original places, applying the conflict choice to files that exist there: overwrite them, skip them, or
  * keep both by writing the restored one under a new name. Folders are created as needed; an existing folder is
  * merged, never replaced. Removes `staging` afterwards. Nothing is deleted at the destination except files
- * replaced under `overwrite`.
+ * replaced under `overwrite`. Names are handled as bytes, so names that are not valid UTF-8 (restored by
+ * restic as they were) reach their place unchanged; `renamed` shows them as UTF-8 text.
  */
 export async function placeRestored(
   staging: string,
@@ -54,15 +76,16 @@ export async function placeRestored(
   now: Date,
 ): Promise<PlacementResult> {
   const result: PlacementResult = { filesRestored: 0, filesSkipped: 0, renamed: [] };
-  const walk = async (rel: string): Promise<void> => {
-    for (const name of await readdir(join(staging, rel))) {
-      const relPath = join(rel, name);
-      const from = join(staging, relPath);
-      const to = sep + relPath;
+  const root = Buffer.from(staging);
+  // `rel` is empty or starts with the separator: the destination path itself.
+  const walk = async (rel: Buffer): Promise<void> => {
+    for (const name of await readdir(Buffer.concat([root, rel]), { encoding: 'buffer' })) {
+      const to = Buffer.concat([rel, SLASH, name]);
+      const from = Buffer.concat([root, to]);
       const st = await lstat(from);
       if (st.isDirectory()) {
         await mkdir(to, { recursive: true });
-        await walk(relPath);
+        await walk(to);
         continue;
       }
       if (await exists(to)) {
@@ -71,21 +94,21 @@ export async function placeRestored(
           continue;
         }
         if (conflict === 'keepBoth') {
-          const alt = await keepBothName(to, now);
+          const alt = await keepBothBytes(to, now);
           await move(from, alt);
-          if (result.renamed.length < 500) result.renamed.push(alt);
+          if (result.renamed.length < 500) result.renamed.push(alt.toString());
           result.filesRestored += 1;
           continue;
         }
         await rm(to, { force: true, recursive: false });
       }
-      await mkdir(dirname(to), { recursive: true });
+      await mkdir(parentBytes(to), { recursive: true });
       await move(from, to);
       result.filesRestored += 1;
     }
   };
   try {
-    await walk('');
+    await walk(Buffer.alloc(0));
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -99,7 +122,6 @@ export async function placeRestored(
 export async function countFiles(dir: string): Promise<{ files: number; bytes: number }> {
   let files = 0;
   let bytes = 0;
-  const slash = Buffer.from(sep);
   const walk = async (d: Buffer): Promise<void> => {
     let names: Buffer[];
     try {
@@ -108,7 +130,7 @@ export async function countFiles(dir: string): Promise<{ files: number; bytes: n
       return;
     }
     for (const n of names) {
-      const p = Buffer.concat([d, slash, n]);
+      const p = Buffer.concat([d, SLASH, n]);
       const st = await lstat(p);
       if (st.isDirectory()) await walk(p);
       else {

@@ -17,7 +17,10 @@ export class Retention {
    * target a real forget is refused before restic runs (`append-only`): retention runs on the Pi there.
    * `invalid-argument` for a plan without a policy.
    */
-  async forget(planName: string, opts: { dryRun: boolean; prune?: boolean }): Promise<ForgetResult> {
+  async forget(
+    planName: string,
+    opts: { dryRun: boolean; prune?: boolean; signal?: AbortSignal },
+  ): Promise<ForgetResult> {
     const config = this.deps.config.get();
     const plan = findPlan(config, planName);
     const repo = findRepository(config, plan.repo);
@@ -37,14 +40,19 @@ export class Retention {
       );
     }
     const ctx = await repoContext(this.deps, repo);
-    return retryAfterStaleLock(ctx, () =>
-      restic.forget(ctx, {
-        retention: plan.retention!,
-        dryRun: opts.dryRun,
-        prune: !opts.dryRun && (opts.prune ?? true),
-        host: hostOf(this.deps),
-        paths: plan.paths,
-      }),
+    return retryAfterStaleLock(
+      ctx,
+      () =>
+        restic.forget(ctx, {
+          retention: plan.retention!,
+          dryRun: opts.dryRun,
+          prune: !opts.dryRun && (opts.prune ?? true),
+          host: hostOf(this.deps),
+          paths: plan.paths,
+          ...restic.callOptions(opts),
+        }),
+      undefined,
+      opts.signal,
     );
   }
 

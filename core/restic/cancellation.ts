@@ -41,3 +41,23 @@ export class Cancellation extends Error {
 export function cancellationOf(signal: AbortSignal | undefined): Cancellation | undefined {
   return signal?.aborted && signal.reason instanceof Cancellation ? signal.reason : undefined;
 }
+
+/**
+ * Calls `handler(false)` when `signal` aborts and `handler(true)` when its {@link Cancellation} is then forced,
+ * e.g. to pass a caller's cancel on to a queued job. Returns the function that stops listening. No signal:
+ * nothing happens.
+ */
+export function onCancel(signal: AbortSignal | undefined, handler: (force: boolean) => void): () => void {
+  if (signal === undefined) return () => {};
+  let offForce = () => {};
+  const onAbort = () => {
+    handler(false);
+    offForce = cancellationOf(signal)?.onForce(() => handler(true)) ?? offForce;
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    signal.removeEventListener('abort', onAbort);
+    offForce();
+  };
+}

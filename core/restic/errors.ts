@@ -96,6 +96,18 @@ const noise =
   /^(using temporary cache|create exclusive lock|load(ing)? ind|check (all|snapshots)|\[\d+:\d+\]|signal interrupt received|reading repository password|repository [0-9a-f]+ opened|Warning: at least one source file)/i;
 
 /**
+ * The one line of a 0.18 `exit_error` message that says what went wrong: restic puts a lock's holder, its
+ * age and "the `unlock` command can be used…" on further lines, and prefixes fatal errors with `Fatal:`.
+ */
+function exitErrorLine(message: string): string | undefined {
+  const first = message
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.length > 0);
+  return first?.replace(/^Fatal:\s*/, '');
+}
+
+/**
  * The line of restic's stderr that best says what went wrong: a 0.18 `exit_error` message, else the last
  * `Fatal:` line, else the last line that is not progress or chatter. Undefined when stderr says nothing.
  */
@@ -110,7 +122,10 @@ export function lastMeaningfulLine(stderrText: string): string | undefined {
     const json = parseJsonLine(line);
     if (json !== undefined) {
       const v = json as Record<string, unknown>;
-      if (messageTypeOf(json) === 'exit_error' && typeof v.message === 'string') return v.message;
+      if (messageTypeOf(json) === 'exit_error' && typeof v.message === 'string') {
+        const first = exitErrorLine(v.message);
+        if (first !== undefined) return first;
+      }
       continue;
     }
     if (line.startsWith('Fatal:')) return line.slice('Fatal:'.length).trim();

@@ -3,10 +3,19 @@
 export { runRestic, buildChildEnv, callOptions } from './runner.js';
 export type { ResticContext, CallOptions, RunOptions, RunResult } from './runner.js';
 export { ResticError, classifyResticFailure, lastMeaningfulLine, resticMessages } from './errors.js';
-export { version, parseResticVersion, resticAtLeast, MIN_RESTIC_VERSION } from './version.js';
+export {
+  version,
+  parseResticVersion,
+  resticAtLeast,
+  resticFeatures,
+  detectResticVersion,
+  featuresOf,
+  MIN_RESTIC_VERSION,
+  type ResticFeatures,
+} from './version.js';
 export { init, type InitResult } from './init.js';
 export { snapshots, type SnapshotsOptions } from './snapshots.js';
-export { backup, type BackupOptions } from './backup.js';
+export { backup, backupArgs, BACKUP_RETRY_LOCK, type BackupOptions } from './backup.js';
 export { forget, retentionArgs, type ForgetOptions } from './forget.js';
 export { prune, type PruneOptions, type PruneResult } from './prune.js';
 export { check, validReadDataSubset, type CheckOptions, type CheckResult } from './check.js';

@@ -1,6 +1,7 @@
 import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import type { ResticVersion } from '../../contract/restic.js';
 import type { RestrayError } from '../errors.js';
 import { openBatchedStdout } from './batched-stdout.js';
 import { BoundedTail } from './bounded-tail.js';
@@ -31,6 +32,11 @@ export interface ResticContext {
    * 0.14 lost ssh's message); may probe the connection. Returns undefined to keep restic's own error.
    */
   diagnose?: (stderr: string) => Promise<RestrayError | undefined>;
+  /**
+   * The version of `binary`, when the caller knows it; otherwise verbs that depend on it ask once per process
+   * (see version.ts, the one place that knows what each restic version offers).
+   */
+  version?: ResticVersion;
 }
 
 /** Options every verb accepts. */

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseResticVersion, resticAtLeast } from './version.js';
+import { resticBinary } from '../../test/restic/restic-lab.js';
+import {
+  detectResticVersion,
+  featuresOf,
+  parseResticVersion,
+  resticAtLeast,
+  resticFeatures,
+} from './version.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -29,5 +36,36 @@ describe('version', () => {
     expect(resticAtLeast(v, 0, 16)).toBe(false);
     expect(resticAtLeast({ version: '1.0.0', major: 1, minor: 0, patch: 0 }, 0, 16)).toBe(true);
     expect(resticAtLeast({ version: '0.13.9', major: 0, minor: 13, patch: 9 }, 0, 14)).toBe(false);
+  });
+});
+
+describe('features by version', () => {
+  const v = (minor: number, patch = 0) => ({ version: `0.${minor}.${patch}`, major: 0, minor, patch });
+
+  it('0.14 (and an unknown version) uses nothing newer; each feature from the version that has it', () => {
+    const none = { retryLock: false, skipIfUnchanged: false, jsonExitErrors: false };
+    expect(resticFeatures(undefined)).toEqual(none);
+    expect(resticFeatures(v(14))).toEqual(none);
+    expect(resticFeatures(v(15, 1))).toEqual(none);
+    expect(resticFeatures(v(16))).toEqual({ ...none, retryLock: true });
+    expect(resticFeatures(v(17))).toEqual({ retryLock: true, skipIfUnchanged: true, jsonExitErrors: false });
+    expect(resticFeatures(v(18))).toEqual({ retryLock: true, skipIfUnchanged: true, jsonExitErrors: true });
+    expect(resticFeatures({ version: '1.0.0', major: 1, minor: 0, patch: 0 }).skipIfUnchanged).toBe(true);
+  });
+
+  it('asks the real restic once per process and binary', async () => {
+    const a = detectResticVersion(resticBinary);
+    expect(detectResticVersion(resticBinary)).toBe(a);
+    expect((await a)?.minor).toBeGreaterThanOrEqual(14);
+    expect(await featuresOf({ binary: resticBinary })).toEqual(resticFeatures(await a));
+    // A known version is used as it is (no restic call).
+    expect(await featuresOf({ binary: '/nonexistent/restic', version: v(17) })).toMatchObject({
+      skipIfUnchanged: true,
+    });
+  });
+
+  it('a binary that cannot run gives 0.14 features, not an error (the real call reports it)', async () => {
+    expect(await detectResticVersion('/nonexistent/restic')).toBeUndefined();
+    expect((await featuresOf({ binary: '/nonexistent/restic' })).retryLock).toBe(false);
   });
 });

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockFiles, resticBinary, writeTree } from '../restic/restic-lab.js';
-import { waitFor, workstation, type Workstation } from './cli-lab.js';
+import { processAlive } from '../lab/sshd.js';
+import { localPlan, waitFor, workstation, type Workstation } from './cli-lab.js';
 
 const PASSWORD = 'signals test password 31337';
 
@@ -188,5 +189,89 @@ describe('restray backup and signals (real restic, real keychain)', () => {
     const [message, ...rest] = afterClear.split('\r\n');
     expect(message).toMatch(/^restray: [^\r\n]*cancel/i);
     expect(rest.join('\n')).not.toMatch(/restray:/);
+  });
+});
+
+/**
+ * Opens the write end of `fifo` once a reader has it open (O_NONBLOCK fails with ENXIO until then); the reader
+ * then blocks in read() as long as the returned descriptor stays open.
+ */
+function writerOnceRead(fifo: string): number | undefined {
+  try {
+    return openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+}
+
+describe('Ctrl-C in snapshots, ls, check and forget (real restic held inside the repository)', () => {
+  // A FIFO named like a snapshot file: real restic opens it while listing the snapshots, after taking its lock
+  // (snapshots, check, forget; restic 0.14's ls takes none), and waits there until it is cancelled.
+  const cases: { name: string; args: string[]; locks: boolean }[] = [
+    { name: 'snapshots', args: ['snapshots', 'usb'], locks: true },
+    { name: 'ls', args: ['ls', 'usb', 'latest'], locks: false },
+    { name: 'check', args: ['check', 'usb'], locks: true },
+    { name: 'forget', args: ['forget', 'home'], locks: true },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: SIGINT cancels through the engine: exit 130, one line, no restic lock, restic gone`, async () => {
+      const ws = workstation();
+      const { repo } = await localPlan(ws, { password: PASSWORD, files: { 'a.txt': 'a' } });
+      const first = await ws.run(['backup', 'home']);
+      expect(first.exitCode, first.stderr).toBe(0);
+      const fifo = join(repo, 'snapshots', 'e'.repeat(64));
+      execFileSync('mkfifo', [fifo]);
+      let fd: number | undefined;
+      try {
+        const child = ws.run(c.args);
+        fd = await waitFor(() => writerOnceRead(fifo), `restic ${c.name} to read the repository`, 120_000);
+        const [restic] = resticChildren(child.pid!);
+        expect(restic).toBeDefined();
+        if (c.locks) expect(lockFiles(repo)).toHaveLength(1);
+        process.kill(child.pid!, 'SIGINT');
+        const r = await child;
+        expect(r.exitCode, r.stderr).toBe(130);
+        const lines = r.stderr.split('\n').filter(Boolean);
+        expect(lines, r.stderr).toHaveLength(1);
+        expect(lines[0]).toMatch(/^restray: .*cancel/i);
+        expect(processAlive(restic!)).toBe(false);
+        expect(lockFiles(repo)).toEqual([]);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+        rmSync(fifo, { force: true });
+      }
+      expect(resticLocks(repo)).toEqual([]);
+      // Nothing was removed by the cancelled forget; the repository still works.
+      expect(JSON.parse((await ws.run(['snapshots', 'usb', '--json'])).stdout)).toHaveLength(1);
+    });
+  }
+
+  it('forget: a second Ctrl-C kills a restic that cannot react; its lock is removed afterwards', async () => {
+    const ws = workstation();
+    const { repo } = await localPlan(ws, { password: PASSWORD, files: { 'a.txt': 'a' } });
+    expect((await ws.run(['backup', 'home'])).exitCode).toBe(0);
+    const fifo = join(repo, 'snapshots', 'e'.repeat(64));
+    execFileSync('mkfifo', [fifo]);
+    let fd: number | undefined;
+    try {
+      const child = ws.run(['forget', 'home']);
+      fd = await waitFor(() => writerOnceRead(fifo), 'restic forget to read the repository', 120_000);
+      const [restic] = resticChildren(child.pid!);
+      expect(lockFiles(repo)).toHaveLength(1);
+      process.kill(restic!, 'SIGSTOP');
+      await waitFor(() => processState(restic!) === 'T', 'restic to stop', 60_000);
+      process.kill(child.pid!, 'SIGINT');
+      await waitFor(() => signalPending(restic!, 2), 'the first SIGINT to reach restic', 60_000);
+      process.kill(child.pid!, 'SIGINT');
+      const r = await child;
+      expect(r.exitCode, r.stderr).toBe(130);
+      expect(r.stderr.split('\n').filter(Boolean), r.stderr).toHaveLength(1);
+      expect(processAlive(restic!)).toBe(false);
+      expect(lockFiles(repo)).toEqual([]);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(fifo, { force: true });
+    }
+    expect(resticLocks(repo)).toEqual([]);
   });
 });
