@@ -440,7 +440,7 @@ export async function planOffsite(i: OffsitePlanInput): Promise<Change[]> {
   const st = existsSync(i.incoming) ? statSync(i.incoming) : undefined;
   if (!st || (st.mode & 0o7777) !== 0o700 || st.uid !== info?.uid)
     changes.push({
-      describe: `${st ? 'set' : 'create'} ${i.incoming} owned by ${i.pushUser}, mode 700 (what the onsite Pi pushes; verified and promoted by root)`,
+      describe: `${st ? 'set' : 'create'} ${i.incoming} owned by ${i.pushUser}, mode 700 (what the onsite Pi pushes; verified and promoted by the run account)`,
       apply: async () => {
         mkdirSync(i.incoming, { recursive: true });
         const u = await userInfo(i.pushUser);
@@ -478,7 +478,7 @@ async function ownerOf(path: string): Promise<{ uid: number; gid: number; mode: 
 }
 
 /**
- * Changes that give the offsite store to its run account: the account (system, no shell, no keys), the root
+ * Changes that give the offsite store to its run account: the account (system, no password, no keys), the root
  * owned by root with mode 0755 (so sshd can chroot the restore account into it), and the folders of
  * {@link STORE_FOLDERS} owned by the account; what an older version left there as root is given to the
  * account too (`chown -R`). Validates first (PiError `invalid-argument`, nothing changed). Idempotent; reads
@@ -495,7 +495,8 @@ export async function planOffsiteStore(i: OffsiteStorePlanInput): Promise<Change
   );
   const changes: Change[] = [];
   const info = await userInfo(offsiteUser);
-  if (!info) changes.push(createAccount(offsiteUser, `/var/lib/${offsiteUser}`, NO_LOGIN_SHELL));
+  // A shell, for the push key's forced command in push mode (the push account is the run account by default).
+  if (!info) changes.push(createAccount(offsiteUser, `/var/lib/${offsiteUser}`));
   const root = await ownerOf(i.root);
   if (!root || root.uid !== 0 || root.gid !== 0 || root.mode !== 0o755)
     changes.push({
@@ -635,6 +636,8 @@ function createAccount(user: string, home: string, shell = '/bin/sh'): Change {
   return {
     describe: `create account ${user} (home ${home}, ${shell === NO_LOGIN_SHELL ? 'no shell' : 'key login only'})`,
     apply: async () => {
+      // Two plans of one command may both want the account (push and store: the run account).
+      if (await userInfo(user)) return;
       await execa('useradd', ['--system', '--create-home', '--home-dir', home, '--shell', shell, user]);
       await execa('usermod', ['-p', '*', user]);
     },

@@ -26,10 +26,11 @@ import type { CommandIo } from './common.js';
 export const provisionHelp = `restray-pi provision offsite [--incoming DIR --push-key KEY [--push-user NAME]]
                              [--root DIR [--offsite-user NAME] [--restore-key KEY [--restore-user NAME]]]
                              [--dry-run]
-  On the offsite Pi. Push mode: the push account (default ${PUSH_ACCOUNT}), its incoming directory and its
-  key, forced command rrsync -wo -no-del -no-overwrite DIR (add files only; no delete, no overwrite).
-  The store DIR: owned by root (mode 755), its folders (generations, state, staging, trash, signing) by the
-  run account (default ${OFFSITE_ACCOUNT}, no shell) that sync, reverify and prune run as; never root.
+  On the offsite Pi. Push mode: the push account (default ${PUSH_ACCOUNT}, the run account), its incoming
+  directory and its key, forced command rrsync -wo -no-del -no-overwrite DIR (add files only; no delete, no
+  overwrite). The store DIR: owned by root (mode 755), its folders (generations, state, staging, trash,
+  signing) by the run account (--offsite-user, default ${OFFSITE_ACCOUNT}) that sync, reverify and prune run
+  as; never root.
   Restore access: the restore account (default ${RESTORE_ACCOUNT}, one per repository) whose keys (a
   workstation's repository key) get read-only SFTP (internal-sftp -R) chrooted into DIR by an sshd drop-in,
   to restore when the onsite Pi is gone; with --root the status signing key is made too
