@@ -94,6 +94,9 @@ describe('provision validates every name and path first', () => {
     );
     expect(() => normaliseKey(`${key} a\u0007b`, '--pull-key')).toThrow(/one key line/);
     expect(normaliseKey(`${key}\n`, '--pull-key')).toBe(key);
+    expect(() => normaliseKey(`${key}\n${key}`, '--pull-key', 'de')).toThrow(
+      /^--pull-key: genau eine Schlüsselzeile .*nichts wurde geändert\.$/,
+    );
   });
 
   const onsite = (o: Partial<OnsitePlanInput>): OnsitePlanInput => ({

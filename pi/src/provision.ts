@@ -55,24 +55,35 @@ export interface Change {
 const KEY =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
 
+const keyText = {
+  en: {
+    lines: 'give one key line, without control characters or line breaks',
+    key: 'not an OpenSSH public key line (ssh-ed25519 AAAA…)',
+    quote: 'the key comment may not contain quotes',
+    nothing: 'nothing was changed',
+  },
+  de: {
+    lines: 'genau eine Schlüsselzeile angeben, ohne Steuerzeichen oder Zeilenumbrüche',
+    key: 'keine öffentliche OpenSSH-Schlüsselzeile (ssh-ed25519 AAAA…)',
+    quote: 'der Kommentar des Schlüssels darf keine Anführungszeichen enthalten',
+    nothing: 'nichts wurde geändert',
+  },
+};
+
 /**
  * Validates a public key line and strips options a caller may have pasted (the forced command is ours to set).
- * Throws PiError `invalid-argument` naming the flag.
+ * Throws PiError `invalid-argument` naming the flag (in `lang`, default English): for anything but one key line
+ * (a second line would be a key line of its own), a line that is no OpenSSH public key, a comment with quotes.
  */
-export function normaliseKey(line: string, flag: string): string {
+export function normaliseKey(line: string, flag: string, lang: ProvisionLang = 'en'): string {
   const t = line.trim();
-  // One key per value: a second line would otherwise be dropped silently (or, unchecked, be a line of its own).
-  if (CONTROL.test(t))
-    throw new PiError(
-      'invalid-argument',
-      `${flag}: give one key line, without control characters or line breaks.`,
-    );
+  const fail = (why: 'lines' | 'key' | 'quote') =>
+    new PiError('invalid-argument', `${flag}: ${keyText[lang][why]}; ${keyText[lang].nothing}.`);
+  if (CONTROL.test(t)) throw fail('lines');
   const m = /(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/=]+( [^\n]*)?$/.exec(t);
   const key = m ? m[0] : t;
-  if (!KEY.test(key))
-    throw new PiError('invalid-argument', `${flag}: not an OpenSSH public key line (ssh-ed25519 AAAA…).`);
-  if (key.includes('"'))
-    throw new PiError('invalid-argument', `${flag}: the key comment may not contain quotes.`);
+  if (!KEY.test(key)) throw fail('key');
+  if (key.includes('"')) throw fail('quote');
   return key;
 }
 

@@ -14,7 +14,7 @@ import {
   resolveProgram,
   type Change,
 } from '../provision.js';
-import { provisionLang, validateProvisionValues } from '../provision-validate.js';
+import { provisionLang, validateProvisionValues, type ProvisionLang } from '../provision-validate.js';
 import {
   keyFingerprint,
   loadSigningKey,
@@ -53,9 +53,9 @@ Sets up the onsite Pi (run as root) and prints every change; --dry-run prints th
 Keys are added to existing authorized_keys files (a line for the same key is replaced); nothing else is removed.
 Exit: 0 done (or nothing to do), 1 failed, 2 usage.`;
 
-function readKey(v: string, flag: string): string {
+function readKey(v: string, flag: string, lang: ProvisionLang): string {
   const line = v.includes(' ') ? v : readFileSync(v, 'utf8');
-  return normaliseKey(line, flag);
+  return normaliseKey(line, flag, lang);
 }
 
 export async function provisionCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -119,7 +119,7 @@ export async function provisionCommand(argv: string[], io: CommandIo): Promise<n
         ...(await planOffsite({
           incoming,
           pushUser: values['push-user'],
-          pushKeys: pushKeys.map((k) => readKey(k, '--push-key')),
+          pushKeys: pushKeys.map((k) => readKey(k, '--push-key', lang)),
           rrsync: await resolveProgram(values.rrsync),
           authorizedKeysFile: akFile,
           lang,
@@ -135,7 +135,7 @@ export async function provisionCommand(argv: string[], io: CommandIo): Promise<n
           ...(await planOffsiteRestore({
             root,
             restoreUser: values['restore-user'],
-            restoreKeys: restoreKeys.map((k) => readKey(k, '--restore-key')),
+            restoreKeys: restoreKeys.map((k) => readKey(k, '--restore-key', lang)),
             authorizedKeysFile: akFile,
             sshdConfigDir: values['sshd-config-dir'],
             lang,
@@ -183,9 +183,9 @@ export async function provisionCommand(argv: string[], io: CommandIo): Promise<n
     user: values.user,
     pullUser: values['pull-user'],
     statusUser: values['status-user'],
-    workstationKeys: values['workstation-key'].map((k) => readKey(k, '--workstation-key')),
-    pullKeys: values['pull-key'].map((k) => readKey(k, '--pull-key')),
-    statusKeys: values['status-key'].map((k) => readKey(k, '--status-key')),
+    workstationKeys: values['workstation-key'].map((k) => readKey(k, '--workstation-key', lang)),
+    pullKeys: values['pull-key'].map((k) => readKey(k, '--pull-key', lang)),
+    statusKeys: values['status-key'].map((k) => readKey(k, '--status-key', lang)),
     rclone: mode === 'append-only' ? await resolveProgram(values.rclone) : values.rclone,
     rrsync: await resolveProgram(values.rrsync),
     cat: await resolveProgram('cat'),
