@@ -633,6 +633,94 @@ describe('access matrix of both Pis (real ssh, every account)', () => {
     await row.probe();
   });
 
+  it('push receive runs as the run account too: the push key logs in as it, confined to incoming/', async () => {
+    // Last: it adds incoming/ to the store. The push key is the run account's (provision's default push user).
+    const key = await generateKey(join(lab.dir, 'keys'), 'onsite-push');
+    const incoming = join(store, 'incoming');
+    const akDir = join(lab.dir, 'push-authorized-keys');
+    let err = '';
+    const prov = await restrayPi(
+      [
+        'provision',
+        'offsite',
+        '--incoming',
+        incoming,
+        '--push-key',
+        key.publicLine,
+        '--push-user',
+        runUser,
+        '--authorized-keys-dir',
+        akDir,
+      ],
+      { out: () => undefined, err: (t) => void (err += t), env: process.env },
+    );
+    expect(prov, err).toBe(0);
+    const pushSshd = await startSshd({
+      users: [runUser],
+      authorizedKeys: { [runUser]: readFileSync(join(akDir, runUser), 'utf8').split('\n').filter(Boolean) },
+    });
+    cleanups.push(() => pushSshd.stop());
+    const knownHosts = join(lab.dir, 'onsite', 'push-known_hosts');
+    writeFileSync(knownHosts, `${pushSshd.knownHostsLine()}\n`);
+    const onsiteConfig = join(lab.dir, 'onsite-push-config.json');
+    writeFileSync(
+      onsiteConfig,
+      JSON.stringify({
+        version: 1,
+        name: 'lab',
+        secretsFile: join(lab.dir, 'onsite', 'secrets.json'),
+        onsite: {
+          repository: lab.onsite.repo,
+          push: {
+            target: {
+              host: '127.0.0.1',
+              port: pushSshd.port,
+              user: runUser,
+              sshKey: key.privatePath,
+              knownHosts,
+            },
+            lockWaitSeconds: 5,
+          },
+        },
+      }),
+    );
+    writeRandomFiles(join(lab.dir, 'ws'), 1, 20_000, 'p');
+    await lab.restic(['backup', '--host', 'ws', join(lab.dir, 'ws')]);
+    let pushErr = '';
+    const pushed = await restrayPi(['push', '--config', onsiteConfig], {
+      out: () => undefined,
+      err: (t) => void (pushErr += `${t}\n`),
+      env: process.env,
+    });
+    expect(pushed, pushErr).toBe(0);
+    const raw = JSON.parse(readFileSync(runConfig, 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    raw.offsite.mode = 'push';
+    raw.offsite.incoming = incoming;
+    delete raw.offsite.source;
+    const pushConfig = join(runDir, 'push-config.json');
+    writeFileSync(pushConfig, JSON.stringify(raw));
+    const { uid, gid } = statSync(join('/var/lib', runUser));
+    chownSync(pushConfig, uid, gid);
+    chmodSync(pushConfig, 0o600);
+    const before = generations();
+    const r = await asRunUser(process.execPath, BUNDLE, 'sync', '--config', pushConfig, '--trigger', 'push');
+    expect(r.code, r.out).toBe(0);
+    const after = generations();
+    expect(after).not.toEqual(before);
+    const gen = join(store, 'generations', after.at(-1)!);
+    for (const f of listTree(gen)) {
+      const st = statSync(join(gen, f));
+      expect({ f, uid: st.uid, mode: st.mode & 0o777 }).toEqual({ f, uid, mode: 0o444 });
+    }
+    // The push key still only adds files: no shell, nothing outside incoming/.
+    const sh = await attempt('ssh', [
+      ...sshBase(key.privatePath, pushSshd.port, knownHosts),
+      `${runUser}@127.0.0.1`,
+      'id',
+    ]);
+    expect(sh.out).not.toMatch(/uid=\d+/);
+  });
+
   it('covers every account on both Pis', () => {
     const hosts: Record<Who, Host> = {
       workstation: 'onsite',
