@@ -277,6 +277,21 @@ describe('access matrix of both Pis (real ssh, every account)', () => {
       expect(readdirSync(join(gen, 'snapshots'))).toContain(snap);
     });
 
+    it('is the only one who runs the store: root is refused, so root never leaves a file of its own there', async () => {
+      const before = listTree(store);
+      for (const cmd of [['sync'], ['prune'], ['approve'], ['reverify']]) {
+        let err = '';
+        const code = await restrayPi([...cmd, '--config', runConfig], {
+          out: () => undefined,
+          err: (t) => void (err += t),
+          env: { ...process.env, LANG: 'C' },
+        });
+        expect(code, cmd[0]).not.toBe(0);
+        expect(err).toContain(`belongs to ${runUser}: run it as that account (sudo -u ${runUser} restray-pi`);
+      }
+      expect(listTree(store)).toEqual(before);
+    });
+
     it('has no ssh login at all', async () => {
       const r = await ssh('run', [], 'id');
       expect(r.code).toBe(255);
