@@ -250,6 +250,32 @@ describe('access matrix of both Pis (real ssh, every account)', () => {
       }
     });
 
+    it('keeps the store as provision made it: provisioning again changes nothing', async () => {
+      let out = '';
+      const code = await restrayPi(
+        [
+          'provision',
+          'offsite',
+          '--root',
+          store,
+          '--offsite-user',
+          runUser,
+          '--restore-user',
+          restoreUser,
+          '--restore-key',
+          `${restoreKey}.pub`,
+          '--authorized-keys-dir',
+          join(lab.dir, 'offsite-authorized-keys'),
+          '--sshd-config-dir',
+          join(lab.dir, 'offsite-sshd_config.d'),
+          '--dry-run',
+        ],
+        { out: (t) => void (out += `${t}\n`), err: (t) => void (out += `${t}\n`), env: process.env },
+      );
+      expect(code).toBe(0);
+      expect(out).toMatch(/^Nothing to change/);
+    });
+
     it('promoted a read-only generation: directories 0555, files 0444', () => {
       const gen = join(store, 'generations', generations()[0]!);
       const walk = (d: string): void => {
