@@ -42,7 +42,8 @@ Sets up the onsite Pi (run as root) and prints every change; --dry-run prints th
   --repo DIR              restic repository (default /srv/restray/repo)
   --status-dir DIR        where the offsite Pi publishes offsite.json (default /srv/restray/status)
   --mode MODE             append-only (default: rclone serve restic --append-only as forced command)
-                          or sftp (chrooted internal-sftp; restic can then delete, use only for confinement)
+                          or sftp (chrooted internal-sftp forced on each key; restic can then delete, use
+                          only for confinement; one --user per repository)
   --workstation-key KEY   public key (a line or a .pub file) of a workstation; repeatable
   --pull-key KEY          the offsite Pi's pull key (gets rrsync -ro on the repository and its listing)
   --status-key KEY        the offsite Pi's status key (may replace offsite.json in the status directory)
@@ -51,6 +52,8 @@ Sets up the onsite Pi (run as root) and prints every change; --dry-run prints th
   --authorized-keys-dir D write <D>/<user> instead of ~user/.ssh/authorized_keys (for a custom AuthorizedKeysFile)
   --dry-run               print the changes only
 Keys are added to existing authorized_keys files (a line for the same key is replaced); nothing else is removed.
+Every name and path is checked first (absolute paths without control characters, Debian account names); a bad
+one is an error (German with a German locale) and nothing is changed.
 Exit: 0 done (or nothing to do), 1 failed, 2 usage.`;
 
 function readKey(v: string, flag: string, lang: ProvisionLang): string {
