@@ -25,13 +25,18 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
 const maintainer = 'Restray maintainers <maintainers@restray.example.org>';
+/** The offsite run account, from its one definition (pi/src/accounts.ts); the units name it too (tested). */
+const offsiteAccount = /export const OFFSITE_ACCOUNT = '([a-z_][a-z0-9_-]*)';/.exec(
+  readFileSync('pi/src/accounts.ts', 'utf8'),
+)?.[1];
+if (!offsiteAccount) throw new Error('pi/src/accounts.ts: OFFSITE_ACCOUNT not found');
 
 /**
  * Minimum versions, and why. Debian 12 and Raspberry Pi OS bookworm satisfy all of them (with bookworm-security
  * for rsync); they are also the versions the lab tests run.
  */
 const depends = [
-  'adduser', // the postinst creates the `restray` account
+  'adduser', // the postinst creates the `restray` and `restray-offsite` accounts
   'nodejs (>= 18)', // the bundle targets Node 18 (Debian 12 and Raspberry Pi OS bookworm ship 18.19)
   'rsync (>= 3.5.0)', // transfers, and rrsync as the pull key's forced command (restricted-directory escape fixed in 3.5.0)
   'openssh-client (>= 1:9.2)', // pulls and the status upload: the OpenSSH the lab tests
@@ -129,6 +134,16 @@ if [ "$1" = configure ]; then
     adduser --system --group --home /var/lib/restray --shell /bin/sh restray >/dev/null
     usermod -p '*' restray
   fi
+  # The offsite run account: sync, reverify and prune run as it (never root) and it owns the store's folders
+  # (restray-pi provision offsite --root gives them to it). Member of restray to read its configuration.
+  # A shell: in push mode the onsite Pi's key logs in as it, forced into rrsync -wo (see pi/README.md).
+  if ! getent passwd ${offsiteAccount} >/dev/null; then
+    adduser --system --group --home /var/lib/${offsiteAccount} --shell /bin/sh ${offsiteAccount} >/dev/null
+    usermod -p '*' ${offsiteAccount}
+  fi
+  adduser --quiet ${offsiteAccount} restray >/dev/null
+  # The offsite stores' parent: root-owned, so each store can be its restore account's chroot.
+  install -d -o root -g root -m 0755 /srv/restray-offsite
   if ! dpkg-statoverride --list /etc/restray-pi >/dev/null 2>&1; then
     dpkg-statoverride --update --add root restray 0750 /etc/restray-pi
   fi

@@ -1,8 +1,20 @@
 import { execa } from 'execa';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
+import { NO_LOGIN_SHELL, OFFSITE_ACCOUNT } from './accounts.js';
 import { PiError } from './errors.js';
 import { writeFileAtomic } from './fs-util.js';
+import { CONTROL, validateProvisionValues, type ProvisionLang } from './provision-validate.js';
 import { REPO_LIST } from './repo-files.js';
 import { STATUS_PUT } from './offsite/status.js';
 
@@ -30,6 +42,8 @@ export interface OnsitePlanInput {
   authorizedKeysFile: (user: string, home: string) => string;
   /** Directory for the sshd drop-in of the sftp mode. */
   sshdConfigDir: string;
+  /** Language of validation errors (default English; the command takes it from the locale). */
+  lang?: ProvisionLang;
 }
 
 /** One change, printed by --dry-run and applied otherwise. */
@@ -41,18 +55,35 @@ export interface Change {
 const KEY =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
 
+const keyText = {
+  en: {
+    lines: 'give one key line, without control characters or line breaks',
+    key: 'not an OpenSSH public key line (ssh-ed25519 AAAA…)',
+    quote: 'the key comment may not contain quotes',
+    nothing: 'nothing was changed',
+  },
+  de: {
+    lines: 'genau eine Schlüsselzeile angeben, ohne Steuerzeichen oder Zeilenumbrüche',
+    key: 'keine öffentliche OpenSSH-Schlüsselzeile (ssh-ed25519 AAAA…)',
+    quote: 'der Kommentar des Schlüssels darf keine Anführungszeichen enthalten',
+    nothing: 'nichts wurde geändert',
+  },
+};
+
 /**
  * Validates a public key line and strips options a caller may have pasted (the forced command is ours to set).
- * Throws PiError `invalid-argument` naming the flag.
+ * Throws PiError `invalid-argument` naming the flag (in `lang`, default English): for anything but one key line
+ * (a second line would be a key line of its own), a line that is no OpenSSH public key, a comment with quotes.
  */
-export function normaliseKey(line: string, flag: string): string {
+export function normaliseKey(line: string, flag: string, lang: ProvisionLang = 'en'): string {
   const t = line.trim();
+  const fail = (why: 'lines' | 'key' | 'quote') =>
+    new PiError('invalid-argument', `${flag}: ${keyText[lang][why]}; ${keyText[lang].nothing}.`);
+  if (CONTROL.test(t)) throw fail('lines');
   const m = /(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/=]+( [^\n]*)?$/.exec(t);
   const key = m ? m[0] : t;
-  if (!KEY.test(key))
-    throw new PiError('invalid-argument', `${flag}: not an OpenSSH public key line (ssh-ed25519 AAAA…).`);
-  if (/["\n\r]/.test(key))
-    throw new PiError('invalid-argument', `${flag}: the key comment may not contain quotes or line breaks.`);
+  if (!KEY.test(key)) throw fail('key');
+  if (key.includes('"')) throw fail('quote');
   return key;
 }
 
@@ -81,8 +112,9 @@ export function authorizedKeyLines(
       ? i.workstationKeys.map(
           (k) => `command="${i.rclone} serve restic --stdio --append-only ${q(i.repo)}",restrict ${k}`,
         )
-      : // sftp: ForceCommand internal-sftp in the sshd drop-in confines the account to its chroot.
-        i.workstationKeys.map((k) => `restrict ${k}`);
+      : // sftp: each key line forces internal-sftp itself, so a key never gets a shell even where the drop-in
+        // (ChrootDirectory, the same ForceCommand) is not loaded yet; the drop-in adds the chroot.
+        i.workstationKeys.map((k) => `command="internal-sftp -d ${sftpStart(i.repo)}",restrict ${k}`);
   return {
     [i.user]: workstation,
     [i.pullUser]: i.pullKeys.map((k) => `command="${esc(pullCommand(i.rrsync, i.repo))}",restrict ${k}`),
@@ -138,10 +170,22 @@ export function statusPutCommand(statusDir: string): string {
   ].join(' && ');
 }
 
+/** The repository as the chrooted sftp account sees it: /<basename> (the chroot is its parent). */
+function sftpStart(repo: string): string {
+  const t = repo.replace(/\/+$/, '');
+  const parent = dirname(t);
+  return parent === '/' ? t : t.slice(parent.length);
+}
+
+/** The drop-in file that holds an account's Match block (one file per account, so one repository per account). */
+export function dropInPath(sshdConfigDir: string, user: string): string {
+  return join(sshdConfigDir, `restray-${user}.conf`);
+}
+
 /** sshd drop-in for the sftp mode: chroot to the repository's parent, repository at /<basename>. */
 export function sftpDropIn(i: Pick<OnsitePlanInput, 'user' | 'repo'>): string {
   const parent = dirname(i.repo);
-  const base = i.repo.slice(parent.length);
+  const base = sftpStart(i.repo);
   return [
     '# Managed by restray-pi provision onsite: workstation account confined to the repository.',
     `Match User ${i.user}`,
@@ -151,8 +195,43 @@ export function sftpDropIn(i: Pick<OnsitePlanInput, 'user' | 'repo'>): string {
     '    AllowAgentForwarding no',
     '    X11Forwarding no',
     '    PermitTunnel no',
+    '    PermitTTY no',
     '',
   ].join('\n');
+}
+
+/**
+ * The Match block an existing drop-in gives `user` when it confines the account to another place than `want`
+ * does (so the account already serves another repository or store), else undefined. Pure.
+ */
+function otherConfinement(existing: string | undefined, want: string): string | undefined {
+  if (existing === undefined || existing === want) return undefined;
+  const place = (t: string) =>
+    /ChrootDirectory (\S+)\n\s+ForceCommand internal-sftp (.*)/.exec(t)?.slice(1).join(' ');
+  return place(existing) === place(want) ? undefined : (place(existing) ?? 'an unknown place');
+}
+
+/** The error for an account that already serves another repository (one account per repository). */
+function sharedAccount(user: string, flag: string, other: string, lang: ProvisionLang): PiError {
+  return new PiError(
+    'invalid-argument',
+    lang === 'de'
+      ? `${flag} ${user}: dieses Konto dient schon ${other}; jedes Repository braucht sein eigenes Konto (anderen ${flag} angeben); nichts wurde geändert.`
+      : `${flag} ${user}: this account already serves ${other}; each repository needs its own account (give another ${flag}); nothing was changed.`,
+  );
+}
+
+/**
+ * The problem with `path` as an sshd ChrootDirectory: sshd wants it and every folder above it owned by root and
+ * writable by nobody else. Folders that do not exist yet are fine (provision creates them root-owned, 0755).
+ * Returns the first offending folder, or undefined.
+ */
+export function chrootProblem(path: string): string | undefined {
+  for (let d = path; ; d = dirname(d)) {
+    const st = statSync(d, { throwIfNoEntry: false });
+    if (st && (st.uid !== 0 || (st.mode & 0o022) !== 0) && d !== path) return d;
+    if (d === '/') return undefined;
+  }
 }
 
 /** Merges managed lines into an authorized_keys file: a line for the same key blob is replaced, others kept. */
@@ -181,6 +260,32 @@ async function groupExists(g: string): Promise<boolean> {
  * a second run on a provisioned Pi yields no changes.
  */
 export async function planOnsite(i: OnsitePlanInput): Promise<Change[]> {
+  validateProvisionValues(
+    [
+      { flag: '--repo', kind: i.mode === 'sftp' ? 'sshd-path' : 'path', value: i.repo },
+      { flag: '--status-dir', kind: 'path', value: i.statusDir },
+      { flag: '--user', kind: 'account', value: i.user },
+      { flag: '--pull-user', kind: 'account', value: i.pullUser },
+      { flag: '--status-user', kind: 'account', value: i.statusUser },
+      { flag: '--rrsync', kind: 'program', value: i.rrsync },
+      { flag: 'cat', kind: 'program', value: i.cat },
+      ...(i.mode === 'append-only' ? [{ flag: '--rclone', kind: 'program' as const, value: i.rclone }] : []),
+      { flag: '--sshd-config-dir', kind: 'path', value: i.sshdConfigDir },
+    ],
+    i.lang,
+  );
+  if (new Set([i.user, i.pullUser, i.statusUser]).size !== 3)
+    throw new PiError(
+      'invalid-argument',
+      i.lang === 'de'
+        ? '--user, --pull-user und --status-user müssen drei verschiedene Konten sein; nichts wurde geändert.'
+        : '--user, --pull-user and --status-user must be three different accounts; nothing was changed.',
+    );
+  if (i.mode === 'sftp') {
+    const file = dropInPath(i.sshdConfigDir, i.user);
+    const other = otherConfinement(existsSync(file) ? readFileSync(file, 'utf8') : undefined, sftpDropIn(i));
+    if (other) throw sharedAccount(i.user, '--user', other, i.lang ?? 'en');
+  }
   const changes: Change[] = [];
   const group = i.user;
   if (!(await groupExists(group)))
@@ -278,7 +383,7 @@ export async function planOnsite(i: OnsitePlanInput): Promise<Change[]> {
   for (const [u, want] of Object.entries(authorizedKeyLines(i)))
     changes.push(...authorizedKeysChange(u, homes[u]!, want, i.authorizedKeysFile));
   if (i.mode === 'sftp') {
-    const file = join(i.sshdConfigDir, `restray-${i.user}.conf`);
+    const file = dropInPath(i.sshdConfigDir, i.user);
     const text = sftpDropIn(i);
     if (!existsSync(file) || readFileSync(file, 'utf8') !== text)
       changes.push({
@@ -310,6 +415,7 @@ export interface OffsitePlanInput {
   pushKeys: string[];
   rrsync: string;
   authorizedKeysFile: (user: string, home: string) => string;
+  lang?: ProvisionLang;
 }
 
 /**
@@ -325,10 +431,19 @@ export function pushKeyLines(i: Pick<OffsitePlanInput, 'incoming' | 'pushKeys' |
 
 /**
  * Changes that prepare the offsite Pi for push mode: the push account, its incoming directory (mode 0700: only
- * it and root), and its key with the forced command of {@link pushKeyLines}. The generations stay root's and
- * outside the directory rrsync confines the key to. Idempotent; reads only, like {@link planOnsite}.
+ * it and root), and its key with the forced command of {@link pushKeyLines}. The generations are outside the
+ * directory rrsync confines the key to. Validates every value first (PiError `invalid-argument`, nothing read or
+ * changed). Idempotent; reads only, like {@link planOnsite}.
  */
 export async function planOffsite(i: OffsitePlanInput): Promise<Change[]> {
+  validateProvisionValues(
+    [
+      { flag: '--incoming', kind: 'path', value: i.incoming },
+      { flag: '--push-user', kind: 'account', value: i.pushUser },
+      { flag: '--rrsync', kind: 'program', value: i.rrsync },
+    ],
+    i.lang,
+  );
   const changes: Change[] = [];
   const info = await userInfo(i.pushUser);
   const home = info?.home ?? `/var/lib/${i.pushUser}`;
@@ -336,7 +451,7 @@ export async function planOffsite(i: OffsitePlanInput): Promise<Change[]> {
   const st = existsSync(i.incoming) ? statSync(i.incoming) : undefined;
   if (!st || (st.mode & 0o7777) !== 0o700 || st.uid !== info?.uid)
     changes.push({
-      describe: `${st ? 'set' : 'create'} ${i.incoming} owned by ${i.pushUser}, mode 700 (what the onsite Pi pushes; verified and promoted by root)`,
+      describe: `${st ? 'set' : 'create'} ${i.incoming} owned by ${i.pushUser}, mode 700 (what the onsite Pi pushes; verified and promoted by the run account)`,
       apply: async () => {
         mkdirSync(i.incoming, { recursive: true });
         const u = await userInfo(i.pushUser);
@@ -348,40 +463,193 @@ export async function planOffsite(i: OffsitePlanInput): Promise<Change[]> {
   return changes;
 }
 
+/** The offsite store's folders the run account owns, with their modes (see {@link planOffsiteStore}). */
+export const STORE_FOLDERS: readonly (readonly [string, number])[] = [
+  // Read by the restore account (chrooted to the store root): the generations and state/status.json.
+  ['generations', 0o755],
+  ['state', 0o755],
+  // The run's own: a staging folder being filled, generations being deleted, the status signing key.
+  ['staging', 0o700],
+  ['trash', 0o700],
+  ['signing', 0o700],
+];
+
+/** What the offsite store needs: its root and the account the offsite run uses. */
+export interface OffsiteStorePlanInput {
+  /** The offsite store's root (offsite.root). */
+  root: string;
+  /** Default {@link OFFSITE_ACCOUNT}. */
+  offsiteUser?: string;
+  lang?: ProvisionLang;
+}
+
+async function ownerOf(path: string): Promise<{ uid: number; gid: number; mode: number } | undefined> {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st ? { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 } : undefined;
+}
+
+/**
+ * Changes that give the offsite store to its run account: the account (system, no password, no keys), the root
+ * owned by root with mode 0755 (so sshd can chroot the restore account into it), and the folders of
+ * {@link STORE_FOLDERS} owned by the account; what an older version left there as root is given to the
+ * account too (`chown -R`). Validates first (PiError `invalid-argument`, nothing changed). Idempotent; reads
+ * only.
+ */
+export async function planOffsiteStore(i: OffsiteStorePlanInput): Promise<Change[]> {
+  const offsiteUser = i.offsiteUser ?? OFFSITE_ACCOUNT;
+  validateProvisionValues(
+    [
+      { flag: '--root', kind: 'sshd-path', value: i.root },
+      { flag: '--offsite-user', kind: 'account', value: offsiteUser },
+    ],
+    i.lang,
+  );
+  const changes: Change[] = [];
+  const info = await userInfo(offsiteUser);
+  // A shell, for the push key's forced command in push mode (the push account is the run account by default).
+  if (!info) changes.push(createAccount(offsiteUser, `/var/lib/${offsiteUser}`));
+  const root = await ownerOf(i.root);
+  if (!root || root.uid !== 0 || root.gid !== 0 || root.mode !== 0o755)
+    changes.push({
+      describe: `${root ? 'set' : 'create'} ${i.root} owned by root, mode 755 (the store; the restore account's chroot)`,
+      apply: async () => {
+        mkdirSync(i.root, { recursive: true, mode: 0o755 });
+        chownSync(i.root, 0, 0);
+        chmodSync(i.root, 0o755);
+      },
+    });
+  for (const [name, mode] of STORE_FOLDERS) {
+    const path = join(i.root, name);
+    const st = await ownerOf(path);
+    if (st && st.uid === info?.uid && st.gid === info.gid && st.mode === mode) continue;
+    changes.push({
+      describe: `${st ? 'set' : 'create'} ${path} owned by ${offsiteUser}, mode ${mode.toString(8)}${st ? ' (and everything in it)' : ''}`,
+      apply: async () => {
+        mkdirSync(path, { recursive: true, mode });
+        const u = await userInfo(offsiteUser);
+        if (st) await execa('chown', ['-R', `${u!.uid}:${u!.gid}`, '--', path]);
+        chownSync(path, u!.uid, u!.gid);
+        chmodSync(path, mode);
+      },
+    });
+  }
+  return changes;
+}
+
 export interface OffsiteRestorePlanInput {
   /** The offsite store's root (holds generations/ and state/). */
   root: string;
   restoreUser: string;
   restoreKeys: string[];
   authorizedKeysFile: (user: string, home: string) => string;
+  /** Where the sshd drop-in that chroots the restore account goes (default /etc/ssh/sshd_config.d). */
+  sshdConfigDir?: string;
+  lang?: ProvisionLang;
 }
 
 /**
  * The restore account's authorized_keys lines: a workstation restores from the offsite Pi when the onsite Pi
  * is gone, through OpenSSH's internal SFTP server in read-only mode (`-R`: every write, rename and delete
- * fails), starting in the store's root; no shell (`restrict`). Generations are world-readable (0444/0755), so
- * the account needs no group; restic reads them with `--no-lock`.
+ * fails); no shell (`restrict`). The sshd drop-in of {@link restoreDropIn} chroots the account into the store
+ * root, so it starts in `/` and sees its own store only; restic reads the generations with `--no-lock`.
  */
 export function restoreKeyLines(i: Pick<OffsiteRestorePlanInput, 'root' | 'restoreKeys'>): string[] {
-  return i.restoreKeys.map((k) => `command="internal-sftp -R -d ${q(i.root)}",restrict ${k}`);
+  return i.restoreKeys.map((k) => `command="internal-sftp -R -d /",restrict ${k}`);
 }
 
-/** Changes that give workstations read-only restore access to the offsite store ({@link restoreKeyLines}). */
+/**
+ * sshd drop-in for a restore account: chrooted into its store's root (the generations at /generations, the
+ * status at /state/status.json), read-only internal-sftp whatever the key line says, no forwarding, no TTY.
+ */
+export function restoreDropIn(i: Pick<OffsiteRestorePlanInput, 'root' | 'restoreUser'>): string {
+  return [
+    '# Managed by restray-pi provision offsite: restore account confined to its store, read-only.',
+    `Match User ${i.restoreUser}`,
+    `    ChrootDirectory ${i.root}`,
+    '    ForceCommand internal-sftp -R -d /',
+    '    AllowTcpForwarding no',
+    '    AllowAgentForwarding no',
+    '    AllowStreamLocalForwarding no',
+    '    X11Forwarding no',
+    '    PermitTunnel no',
+    '    PermitTTY no',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Changes that give workstations read-only restore access to the offsite store ({@link restoreKeyLines}): the
+ * restore account (no shell), its keys and the chroot drop-in ({@link restoreDropIn}). Validates first and
+ * refuses an account that already serves another store (one account per repository): PiError
+ * `invalid-argument`, nothing changed. A root whose parent folders sshd refuses as a chroot (not root-owned, or
+ * writable by others) is a warning in the drop-in's description: sshd then refuses the account's logins.
+ */
 export async function planOffsiteRestore(i: OffsiteRestorePlanInput): Promise<Change[]> {
+  const sshdConfigDir = i.sshdConfigDir ?? '/etc/ssh/sshd_config.d';
+  const lang = i.lang ?? 'en';
+  validateProvisionValues(
+    [
+      { flag: '--root', kind: 'sshd-path', value: i.root },
+      { flag: '--restore-user', kind: 'account', value: i.restoreUser },
+      { flag: '--sshd-config-dir', kind: 'path', value: sshdConfigDir },
+    ],
+    lang,
+  );
+  const file = dropInPath(sshdConfigDir, i.restoreUser);
+  const text = restoreDropIn(i);
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  const other = otherConfinement(existing, text);
+  if (other) throw sharedAccount(i.restoreUser, '--restore-user', other, lang);
+  // Not an error: sshd then refuses the account's logins (fails closed) until the folder is fixed.
+  const bad = chrootProblem(i.root);
+  const warning = !bad
+    ? ''
+    : lang === 'de'
+      ? `\n    Achtung: sshd lässt das Konto erst ein, wenn ${bad} root gehört und für niemanden sonst schreibbar ist.`
+      : `\n    warning: sshd lets the account in only once ${bad} is owned by root and writable by nobody else.`;
   const info = await userInfo(i.restoreUser);
   const home = info?.home ?? `/var/lib/${i.restoreUser}`;
+  // Inside the chroot the store is `/`; this link makes its real path lead there too, so a workstation keeps
+  // the path it knows (`<root>/generations/…`) with or without the chroot.
+  const alias = join(i.root, i.root);
+  const aliasOk =
+    lstatSync(alias, { throwIfNoEntry: false })?.isSymbolicLink() && readlinkSync(alias) === '/';
   return [
-    ...(info ? [] : [createAccount(i.restoreUser, home)]),
+    ...(info ? [] : [createAccount(i.restoreUser, home, NO_LOGIN_SHELL)]),
+    ...(i.root === '/' || aliasOk
+      ? []
+      : [
+          {
+            describe: `link ${alias} to / (the store's own path inside the restore account's chroot)`,
+            apply: async () => {
+              mkdirSync(dirname(alias), { recursive: true, mode: 0o755 });
+              symlinkSync('/', alias);
+            },
+          },
+        ]),
     ...authorizedKeysChange(i.restoreUser, home, restoreKeyLines(i), i.authorizedKeysFile),
+    ...(existing === text
+      ? []
+      : [
+          {
+            describe: `write ${file} (Match User ${i.restoreUser}: ChrootDirectory ${i.root}, ForceCommand internal-sftp -R); reload sshd afterwards${warning}`,
+            apply: async () => writeFileAtomic(file, text, 0o644),
+          },
+        ]),
   ];
 }
 
-/** A system account that logs in with keys only (its password field is `*`, which sshd accepts for keys). */
-function createAccount(user: string, home: string): Change {
+/**
+ * A system account that logs in with keys only (its password field is `*`, which sshd accepts for keys).
+ * `shell`: /bin/sh where sshd runs a forced command through it, {@link NO_LOGIN_SHELL} where nothing is run.
+ */
+function createAccount(user: string, home: string, shell = '/bin/sh'): Change {
   return {
-    describe: `create account ${user} (home ${home}, key login only)`,
+    describe: `create account ${user} (home ${home}, ${shell === NO_LOGIN_SHELL ? 'no shell' : 'key login only'})`,
     apply: async () => {
-      await execa('useradd', ['--system', '--create-home', '--home-dir', home, '--shell', '/bin/sh', user]);
+      // Two plans of one command may both want the account (push and store: the run account).
+      if (await userInfo(user)) return;
+      await execa('useradd', ['--system', '--create-home', '--home-dir', home, '--shell', shell, user]);
       await execa('usermod', ['-p', '*', user]);
     },
   };

@@ -67,8 +67,15 @@ export async function startChainLab(): Promise<ChainLab> {
       },
     });
     cleanups.push(() => pis.stop());
-    const restoreUser = `rtch${randomBytes(3).toString('hex')}r`;
-    cleanups.push(() => run('userdel', ['-r', '-f', restoreUser]).catch(() => undefined));
+    const labId = randomBytes(3).toString('hex');
+    const restoreUser = `rtch${labId}r`;
+    // The store's run account (the offsite Pi's restray-offsite); this lab's sync runs in the test process.
+    const offsiteUser = `rtch${labId}o`;
+    for (const u of [restoreUser, offsiteUser])
+      cleanups.push(async () => {
+        await run('userdel', ['-r', '-f', u]).catch(() => undefined);
+        await run('groupdel', [u]).catch(() => undefined);
+      });
     const restoreKey = await generateKey(join(outer, 'keys'), 'offsite-restore');
     const offsiteSshd = await startSshd({ users: [restoreUser] });
     cleanups.push(() => offsiteSshd.stop());
@@ -84,8 +91,14 @@ export async function startChainLab(): Promise<ChainLab> {
         restoreKey.publicLine,
         '--restore-user',
         restoreUser,
+        '--offsite-user',
+        offsiteUser,
         '--authorized-keys-dir',
         join(offsiteSshd.dir, 'authorized_keys'),
+        // This lab's sshd does not read the chroot drop-in (its store lies under /tmp, which sshd refuses as a
+        // chroot); test/pi/access-matrix.test.ts proves the chroot.
+        '--sshd-config-dir',
+        join(outer, 'sshd_config.d'),
       ],
       { out: () => undefined, err: (t) => void (provisionErr += `${t}\n`), env: process.env },
     );

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OFFSITE_ACCOUNT } from '../../pi/src/accounts.js';
 import { createDebianRoot, type DebianRoot } from '../lab/debian-root.js';
 import { startTwoPiLab, type RawConfig } from './lab-two-pi.js';
 
@@ -207,14 +208,21 @@ describe('restray-pi Debian package', () => {
       delete raw.alerts.mail; // the lab's sendmail double lives on the host
       await root.must(`cat > ${etc}/${name}.json`, { input: JSON.stringify(raw) });
 
+      // The store as provision gives it to the run account; the account owns its keys and secrets.
+      await root.must(`restray-pi provision offsite --root /srv/restray-offsite/${name}`);
+      await root.must(
+        `chown ${OFFSITE_ACCOUNT}: ${etc}/${name}.pull_ed25519 ${etc}/${name}.status_ed25519 ${etc}/${name}.secrets.json`,
+      );
       const unit = await installedUnit('restray-pi-sync@.service', name);
-      expect(directive(unit, 'User')).toEqual([]);
+      expect(directive(unit, 'User')).toEqual([OFFSITE_ACCOUNT]);
       const [execStart] = directive(unit, 'ExecStart');
-      const r = await root.run(execStart!);
+      const r = await root.run(`runuser -u ${OFFSITE_ACCOUNT} -- ${execStart!}`);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
       expect(
         (await root.must(`ls /srv/restray-offsite/${name}/generations`)).trim().split('\n'),
       ).toHaveLength(1);
+      // Nothing in the store belongs to root but the store folder itself (the restore account's chroot).
+      expect(await root.must(`find /srv/restray-offsite/${name} -mindepth 1 -user root -print`)).toBe('');
       expect(existsSync(join(lab.onsite.statusDir, 'offsite.json'))).toBe(true);
       await lab.alerts.waitFor((q) => q.path === '/hc', 30_000);
     } finally {

@@ -427,12 +427,23 @@ export function writeRandomFiles(dir: string, count: number, size: number, prefi
   return names;
 }
 
+/** One raw HTTP request to `rclone serve restic` (a path as sent on the wire: `%2e` stays encoded). */
+export interface RcloneRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
+  /** The request path after the leading `/`, sent as it is (e.g. `data/ab12…`, `%2e%2e/x`). */
+  path: string;
+  body?: Buffer;
+}
+
 /**
- * Writes `bytes` under `path` (e.g. `data/ab/ab12…`) through the workstation's append-only key, as a hostile
- * workstation could: one HTTP/2 POST over the key's forced command (`rclone serve restic --stdio
- * --append-only`), without restic. Returns the HTTP status.
+ * Sends requests through the workstation's append-only key, as a hostile workstation could: HTTP/2 over the
+ * key's forced command (`rclone serve restic --stdio --append-only`), without restic, all in one ssh session
+ * (one after another). Returns each response's status and body (at most 64 KiB of it).
  */
-export async function postThroughAppendOnlyKey(lab: TwoPiLab, path: string, bytes: Buffer): Promise<number> {
+export async function requestsThroughAppendOnlyKey(
+  lab: TwoPiLab,
+  requests: readonly RcloneRequest[],
+): Promise<{ status: number; body: Buffer }[]> {
   const program = lab.workstation.resticRepoArgs.find((a) => a.startsWith('rclone.program='))!;
   const [cmd, ...args] = program.slice('rclone.program='.length).split(' ');
   const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'ignore'] });
@@ -440,22 +451,47 @@ export async function postThroughAppendOnlyKey(lab: TwoPiLab, path: string, byte
     createConnection: () => Duplex.from({ readable: child.stdout, writable: child.stdin }),
   });
   try {
-    return await new Promise<number>((resolve, reject) => {
-      session.on('error', reject);
-      const req = session.request({
-        ':method': 'POST',
-        ':path': `/${path}`,
-        'content-type': 'application/octet-stream',
-      });
-      req.on('response', (h) => resolve(Number(h[':status'])));
-      req.on('error', reject);
-      req.end(bytes);
-    });
+    const out: { status: number; body: Buffer }[] = [];
+    for (const r of requests)
+      out.push(
+        await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+          session.once('error', reject);
+          const req = session.request({
+            ':method': r.method,
+            ':path': `/${r.path}`,
+            ...(r.body ? { 'content-type': 'application/octet-stream' } : {}),
+          });
+          let status = 0;
+          const chunks: Buffer[] = [];
+          let size = 0;
+          req.on('response', (h) => (status = Number(h[':status'])));
+          req.on('data', (c: Buffer) => {
+            if (size < 65_536) chunks.push(c);
+            size += c.length;
+          });
+          req.on('end', () => {
+            session.off('error', reject);
+            resolve({ status, body: Buffer.concat(chunks) });
+          });
+          req.on('error', reject);
+          req.end(r.body);
+        }),
+      );
+    return out;
   } finally {
     session.close();
     child.stdin.end();
     await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
   }
+}
+
+/**
+ * Writes `bytes` under `path` (e.g. `data/ab/ab12…`) through the workstation's append-only key (one POST, see
+ * {@link requestsThroughAppendOnlyKey}). Returns the HTTP status.
+ */
+export async function postThroughAppendOnlyKey(lab: TwoPiLab, path: string, bytes: Buffer): Promise<number> {
+  const [r] = await requestsThroughAppendOnlyKey(lab, [{ method: 'POST', path, body: bytes }]);
+  return r!.status;
 }
 
 /** Lists a directory tree's regular files (relative paths), sorted. */

@@ -4,6 +4,7 @@ import { EXIT } from '../errors.js';
 import { writeJsonAtomic } from '../fs-util.js';
 import { offsitePaths } from '../offsite/store.js';
 import { readGuardState } from '../offsite/status.js';
+import { refuseRootOnAccountStore } from '../offsite/store-owner.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const approveHelp = `restray-pi approve [--config FILE]
@@ -16,6 +17,7 @@ export async function approveCommand(argv: string[], io: CommandIo): Promise<num
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
   const { config } = loadAll(values.config, io);
   const off = requireOffsite(config);
+  refuseRootOnAccountStore(off.root, 'approve', io.env);
   const p = offsitePaths(off.root);
   const g = readGuardState(p, off.guard.maxLostShare);
   if (g.state !== 'blocked' || !g.findingId) {

@@ -5,6 +5,7 @@ import { acquireRunLock, ensureLayout, offsitePaths } from '../offsite/store.js'
 import { planRetention } from '../offsite/removed-ledger.js';
 import { describeDecision } from '../retention.js';
 import { applyRetention, recoverStore } from '../offsite/commit.js';
+import { refuseRootOnAccountStore } from '../offsite/store-owner.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const pruneHelp = `restray-pi prune [--dry-run] [--config FILE]
@@ -22,6 +23,7 @@ export async function pruneCommand(argv: string[], io: CommandIo): Promise<numbe
   });
   const { config } = loadAll(values.config, io);
   const off = requireOffsite(config);
+  refuseRootOnAccountStore(off.root, 'prune', io.env);
   const p = offsitePaths(off.root);
   const now = new Date();
   if (values['dry-run']) {

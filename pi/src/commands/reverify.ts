@@ -5,6 +5,7 @@ import { acquireRunLock, ensureLayout, offsitePaths } from '../offsite/store.js'
 import { readVerifyState, reverifySlice } from '../offsite/reverify.js';
 import { recoverStore } from '../offsite/commit.js';
 import { alert, finishStatus } from '../offsite/report.js';
+import { refuseRootOnAccountStore } from '../offsite/store-owner.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const reverifyHelp = `restray-pi reverify [--config FILE]
@@ -20,6 +21,7 @@ export async function reverifyCommand(argv: string[], io: CommandIo): Promise<nu
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
   const { config, secrets } = loadAll(values.config, io);
   const off = requireOffsite(config);
+  refuseRootOnAccountStore(off.root, 'reverify', io.env);
   const p = offsitePaths(off.root);
   ensureLayout(p);
   // Retention must not remove a generation while it is being hashed: same lock as sync.

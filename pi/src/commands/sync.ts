@@ -3,6 +3,7 @@ import { PiRun } from '../../../contract/pi-status.js';
 import { requireOffsite } from '../config.js';
 import { EXIT } from '../errors.js';
 import { runSync } from '../offsite/sync.js';
+import { refuseRootOnAccountStore } from '../offsite/store-owner.js';
 import { loadAll, type CommandIo } from './common.js';
 
 export const syncHelp = `restray-pi sync [--if-changed] [--trigger timer|change|manual] [--config FILE]
@@ -21,6 +22,7 @@ export async function syncCommand(argv: string[], io: CommandIo): Promise<number
   const trigger = PiRun.shape.trigger.unwrap().parse(values.trigger ?? 'manual');
   const { config, secrets } = loadAll(values.config, io);
   const offsite = requireOffsite(config);
+  refuseRootOnAccountStore(offsite.root, 'sync', io.env);
   const outcome = await runSync({
     config,
     offsite,

@@ -176,7 +176,9 @@ export interface StagedFiles {
  * The promotion commit: turns the run's staging folder into generations/<UTC time>/, unless it holds exactly
  * the newest generation's files (then it is deleted and nothing is promoted). Steps: rsync's partial dirs go,
  * locks/ is made (restic wants it), every directory is fsynced; the metadata entry is written (I2); ONE rename
- * into generations/ (I1) and an fsync of generations/ — the commit; then the folder is made read-only.
+ * into generations/ (I1) and an fsync of generations/ — the commit; then the folder is made read-only (every
+ * directory 0555, files are 0444 already: not even the run account adds, renames or removes a file in it
+ * without first lifting the modes, as retention does in {@link emptyTrash}).
  * @returns the new generation's name, or undefined when nothing changed
  */
 export function promoteStaging(
@@ -213,7 +215,7 @@ export function promoteStaging(
   renameSync(staging, join(p.generations, name));
   fsyncDir(p.generations);
   crashPoint('promote:renamed');
-  chmodSync(join(p.generations, name), 0o755);
+  sealGeneration(join(p.generations, name));
   return name;
 }
 
@@ -231,6 +233,8 @@ export function applyRetention(p: OffsitePaths, off: OffsiteConfig, now: Date, l
   if (removed.length === 0) return removed;
   mkdirSync(p.trash, { recursive: true, mode: 0o700 });
   for (const name of removed) {
+    // Moving a directory to another parent rewrites its `..`: Linux wants write permission on it (sealed 0555).
+    chmodSync(join(p.generations, name), 0o755);
     renameSync(join(p.generations, name), join(p.trash, name));
     fsyncDir(p.generations);
     crashPoint('retain:trashed');
@@ -246,8 +250,20 @@ export function applyRetention(p: OffsitePaths, off: OffsiteConfig, now: Date, l
 }
 
 /**
- * Deletes what trash/ holds. Generations are read-only (files 0444, promoted folders 0755 but their files'
- * directories may have lost write permission through other tools): owner write is restored on directories first.
+ * Makes a promoted generation read-only: each directory 0555, deepest first (the files are 0444 from the
+ * transfer). A cut here leaves some directories writable, which is only less strict; the next promotion or
+ * retention does not depend on it. Side effect: chmod of every directory in `dir`.
+ */
+export function sealGeneration(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true }))
+    if (e.isDirectory()) sealGeneration(join(dir, e.name));
+  chmodSync(dir, 0o555);
+}
+
+/**
+ * Deletes what trash/ holds. Generations are read-only (files 0444, directories 0555, see
+ * {@link sealGeneration}): owner write is restored on the directories first, which only their owner (the run
+ * account) or root can do.
  */
 function emptyTrash(p: OffsitePaths): void {
   if (!existsSync(p.trash)) return;
