@@ -10,9 +10,9 @@
 // the offsite password checks names against contents, which these pass). Older generations are hardlink trees
 // made directly (`cp -al` of the newest, minus the files added after them), with their generations.json entries.
 //
-//   npx tsx bench/pi-scale.ts                              # 10k and 100k files, 30 and 400 generations
+//   npx tsx bench/pi-scale.ts          # 10k and 100k files; 30, 100, 400 generations up to 12M links (see maxLinks)
 //   BENCH_PI_SCALE_FILES=2000 BENCH_PI_SCALE_GENS=5,20 npx tsx bench/pi-scale.ts   # quick look
-//   BENCH_PI_SCALE_1M=1 npx tsx bench/pi-scale.ts          # adds 1M files (30 generations; > 10 min)
+//   BENCH_PI_SCALE_1M=1 npx tsx bench/pi-scale.ts          # adds 1M files (30 generations only; > 30 min)
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -29,20 +29,9 @@ import {
 } from '../pi/src/offsite/store.js';
 import { startTwoPiLab, type TwoPiLab } from '../test/pi/lab-two-pi.js';
 import { median } from './lib.js';
+import { measurePi as measure, type Cost } from './pi-cost.js';
 
 const run = promisify(execFile);
-const bundle = join(import.meta.dirname, '..', 'dist', 'pi', 'restray-pi.mjs');
-
-/** What one restray-pi command cost. */
-export interface Cost {
-  wallS: number;
-  /** user+sys of restray-pi and the children it waited for (rsync, ssh). */
-  cpuS: number;
-  /** user+sys of restray-pi alone. */
-  ownCpuS: number;
-  /** restray-pi's peak resident set (MiB). */
-  rssMiB: number;
-}
 
 /** Figures for one repository size. */
 export interface ScaleResult {
@@ -67,46 +56,6 @@ export interface ScaleResult {
 
 const loadNow = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-/** Runs `restray-pi ARGS` under /usr/bin/time with the stats preload; throws unless the exit code is allowed. */
-async function measure(work: string, args: string[], okCodes = [0]): Promise<Cost> {
-  const stats = join(work, 'stats.json');
-  const timeFile = join(work, 'time.txt');
-  const preload = join(work, 'exit-stats.cjs');
-  writeFileSync(
-    preload,
-    `process.on('exit', () => { const u = process.resourceUsage(); require('fs').writeFileSync(${JSON.stringify(stats)}, JSON.stringify(u)); });\n`,
-  );
-  const t0 = performance.now();
-  let code = 0;
-  let stderr = '';
-  try {
-    await run(
-      '/usr/bin/time',
-      ['-f', '%U %S', '-o', timeFile, process.execPath, '--require', preload, bundle, ...args],
-      { maxBuffer: 256 * 2 ** 20 },
-    );
-  } catch (e) {
-    const x = e as { code?: number; stderr?: string };
-    code = typeof x.code === 'number' ? x.code : 1;
-    stderr = x.stderr ?? '';
-  }
-  const wallS = (performance.now() - t0) / 1000;
-  if (!okCodes.includes(code))
-    throw new Error(`restray-pi ${args[0]} exited ${code}: ${stderr.slice(-2000)}`);
-  const [u, s] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
-  const r = JSON.parse(readFileSync(stats, 'utf8')) as {
-    userCPUTime: number;
-    systemCPUTime: number;
-    maxRSS: number;
-  };
-  return {
-    wallS: +wallS.toFixed(2),
-    cpuS: +(u! + s!).toFixed(2),
-    ownCpuS: +((r.userCPUTime + r.systemCPUTime) / 1e6).toFixed(2),
-    rssMiB: +(r.maxRSS / 1024).toFixed(1),
-  };
-}
-
 /** Writes a content-addressed file (name = SHA-256 of its bytes) under `dir` (`data` gets the xx/ level). */
 function addFile(repo: string, dir: 'data' | 'index' | 'snapshots', bytes: Buffer): string {
   const id = createHash('sha256').update(bytes).digest('hex');
@@ -129,6 +78,7 @@ function synthesize(repo: string, files: number): string[] {
   return out;
 }
 
+const RESULTS_JSON = join(import.meta.dirname, 'pi-scale-results.json');
 const NEW_FILES = 100;
 const NEW_SIZE = 40 * 1024;
 
@@ -155,16 +105,19 @@ async function growGenerations(lab: TwoPiLab, synthesized: string[], target: num
   let gens = listGenerations(p);
   const meta = readGenerationsMeta(p);
   let oldest = gens[0]!;
-  const held = new Set(walkRepo(join(p.generations, oldest)).map((f) => f.path));
+  // The oldest generation's files, walked once: the ones made from it hold the same inodes minus a few files.
+  let files = walkRepo(join(p.generations, oldest));
+  const held = new Set(files.map((f) => f.path));
   let tail = synthesized.filter((f) => held.has(f));
   const start = Date.parse(meta[oldest]!.time);
   for (let k = 1; gens.length < target; k++) {
     const name = generationName(new Date(start - k * 3_600_000));
     const dir = join(p.generations, name);
     await run('cp', ['-al', join(p.generations, oldest), dir]);
-    for (const f of tail.slice(-STEP)) unlinkSync(join(dir, f));
+    const gone = new Set(tail.slice(-STEP));
+    for (const f of gone) unlinkSync(join(dir, f));
     tail = tail.slice(0, -STEP);
-    const files = walkRepo(dir);
+    files = files.filter((f) => !gone.has(f.path));
     meta[name] = generationMeta(name, files, undefined);
     oldest = name;
     gens = [name, ...gens];
@@ -173,7 +126,12 @@ async function growGenerations(lab: TwoPiLab, synthesized: string[], target: num
 }
 
 /** One repository size: full sync, then for each generation count the incremental syncs, prunes and reverify. */
-async function measureSize(files: number, generationCounts: number[], rounds: number): Promise<ScaleResult> {
+async function measureSize(
+  files: number,
+  generationCounts: number[],
+  rounds: number,
+  progress: (r: ScaleResult) => void,
+): Promise<ScaleResult> {
   // keepLast above every count: sync's retention step runs (and is measured) but removes nothing.
   const lab = await startTwoPiLab({
     faultProxy: false,
@@ -194,6 +152,14 @@ async function measureSize(files: number, generationCounts: number[], rounds: nu
     const fullSync = await measure(work, ['sync', ...cfg]);
     const byGenerations: ScaleResult['byGenerations'] = [];
     let newBytes = 0;
+    const result = (): ScaleResult => ({
+      files,
+      fullSync,
+      byGenerations,
+      newFilesPerIncrement: NEW_FILES + 2,
+      newBytesPerIncrement: newBytes,
+      load,
+    });
     for (const g of generationCounts) {
       process.stderr.write(`pi-scale: ${files} files, growing the store to ${g} generations…\n`);
       await growGenerations(lab, synthesized, g);
@@ -225,15 +191,9 @@ async function measureSize(files: number, generationCounts: number[], rounds: nu
         reverifySlice,
         reverifyFiles: Math.ceil((files + 3) / 30),
       });
+      progress(result());
     }
-    return {
-      files,
-      fullSync,
-      byGenerations,
-      newFilesPerIncrement: NEW_FILES + 2,
-      newBytesPerIncrement: newBytes,
-      load,
-    };
+    return result();
   } finally {
     await lab.stop();
   }
@@ -243,12 +203,24 @@ async function measureSize(files: number, generationCounts: number[], rounds: nu
 export async function measurePiScale(): Promise<ScaleResult[]> {
   const sizes = (process.env.BENCH_PI_SCALE_FILES ?? '10000,100000').split(',').map(Number);
   if (process.env.BENCH_PI_SCALE_1M === '1') sizes.push(1_000_000);
-  const gens = (process.env.BENCH_PI_SCALE_GENS ?? '30,400').split(',').map(Number);
+  const gens = (process.env.BENCH_PI_SCALE_GENS ?? '30,100,400').split(',').map(Number);
+  // Stores beyond this many hardlinks (files × generations) are skipped: making them directly takes longer than
+  // the rest of the benchmark here (about 2 min per 10M links on this machine), and reverify walks every link.
+  const maxLinks = Number(process.env.BENCH_PI_SCALE_MAX_LINKS ?? 12_000_000);
   const rounds = Number(process.env.BENCH_PI_SCALE_ROUNDS ?? 3);
   const out: ScaleResult[] = [];
-  // 400 hardlink trees of 1M files are 400M links: 1M files get 30 generations only.
+  // Written after every step, so that a run cut short keeps what it measured.
+  const save = (partial: ScaleResult) =>
+    writeFileSync(RESULTS_JSON, JSON.stringify([...out, partial], null, 2) + '\n');
   for (const n of sizes)
-    out.push(await measureSize(n, n >= 1_000_000 ? gens.filter((g) => g <= 30) : gens, rounds));
+    out.push(
+      await measureSize(
+        n,
+        gens.filter((g) => g === gens[0] || n * g <= maxLinks),
+        rounds,
+        save,
+      ),
+    );
   return out;
 }
 
@@ -275,7 +247,7 @@ export function piScaleSection(rs: ScaleResult[]): string {
 /** For bench/run.ts: runs the benchmark, writes bench/pi-scale-results.json, returns the Markdown section. */
 export async function benchPiScale(): Promise<string> {
   const r = await measurePiScale();
-  writeFileSync(join(import.meta.dirname, 'pi-scale-results.json'), JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(RESULTS_JSON, JSON.stringify(r, null, 2) + '\n');
   return piScaleSection(r);
 }
 
