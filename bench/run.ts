@@ -8,7 +8,8 @@
 //   pi-link     restray-pi incremental sync over a WAN-like link vs plain rsync (bench/pi-link-sync.ts)
 //   append-only append-only profile vs plain sftp over LAN- and Wi-Fi-like links (bench/append-only-link.ts)
 // A run of some parts replaces their sections in bench/RESULTS.md and keeps the others (each section is marked
-// with its part's name). Run it under `nice`: the machines it runs on are shared.
+// with its part's name); other marked sections (written by hand: findings, profiles) are kept as they are. Run it
+// under `nice`: the machines it runs on are shared.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startKeyringSession } from '../test/lab/keyring-session.js';
@@ -88,7 +89,11 @@ const text = [
   '',
   machineInfo(),
   '',
-  ...PARTS.filter((p) => sections.has(p)).flatMap((p) => [marker(p), sections.get(p)!, '']),
+  // The parts in their order, then hand-written sections (e.g. `<!-- bench:findings -->`), kept as they are.
+  ...[
+    ...PARTS.filter((p) => sections.has(p)),
+    ...[...sections.keys()].filter((k) => !PARTS.includes(k as Part)),
+  ].flatMap((p) => [marker(p), sections.get(p)!, '']),
 ].join('\n');
 writeFileSync(resultsPath, text);
 process.stdout.write(text);
