@@ -78,7 +78,7 @@ function synthesize(repo: string, files: number): string[] {
   return out;
 }
 
-const RESULTS_JSON = join(import.meta.dirname, 'pi-scale-results.json');
+const RESULTS_JSON = process.env.BENCH_PI_SCALE_JSON ?? join(import.meta.dirname, 'pi-scale-results.json');
 const NEW_FILES = 100;
 const NEW_SIZE = 40 * 1024;
 
