@@ -11,15 +11,16 @@ const PASSWORD = 'bench-password-not-secret';
 const bin = join(import.meta.dirname, '..', 'bin', 'restray.mjs');
 
 /**
- * A tree of FILES files totalling about TOTAL_BYTES: most small, a few large, like a home folder. Sizes follow
- * a fixed pattern so every run measures the same shape.
+ * The bench tree: `files` files totalling about `totalBytes` (default BENCH_FILES, BENCH_BYTES): most small, a
+ * few large, like a home folder. Sizes follow a fixed pattern so every run measures the same shape.
+ * @returns the file paths
  */
-function generateTree(root: string): string[] {
+export function generateTree(root: string, files = FILES, totalBytes = TOTAL_BYTES): string[] {
   const paths: string[] = [];
-  const large = Math.max(1, Math.floor(FILES / 1000));
-  const largeSize = Math.floor((TOTAL_BYTES * 0.6) / large);
-  const smallSize = Math.floor((TOTAL_BYTES * 0.4) / (FILES - large));
-  for (let i = 0; i < FILES; i++) {
+  const large = Math.max(1, Math.floor(files / 1000));
+  const largeSize = Math.floor((totalBytes * 0.6) / large);
+  const smallSize = Math.floor((totalBytes * 0.4) / (files - large));
+  for (let i = 0; i < files; i++) {
     const p = join(root, `d${i % 50}`, `s${Math.floor(i / 50) % 20}`, `f${i}.dat`);
     writeRandom(
       p,
