@@ -4,6 +4,7 @@ import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { shellQuote } from '../../core/engine/recovery-sheet.js';
 import type { DebianRoot, RootResult } from './debian-root.js';
 
 // systemd as PID 1 of a separate Debian root, never of this machine's: its boot-time cleanup
@@ -21,6 +22,11 @@ export interface BootedRoot {
   run(script: string, opts?: { input?: string }): Promise<RootResult>;
   /** Like run, but throws (with the command's output) unless it exits 0. */
   must(script: string, opts?: { input?: string }): Promise<string>;
+  /**
+   * Runs `sh -c script` in the mount namespace and root of process `pid` of the booted root (a service's
+   * sandbox as the service sees it). The root matters: a bare setns lands on the namespace's /, the host's.
+   */
+  runIn(pid: number, script: string): Promise<RootResult>;
   /** What systemd and the boot script printed (the mounts made; systemd's own console output is mostly lost). */
   log(): string;
   /**
@@ -78,6 +84,10 @@ ln -s /proc/self/fd "$R/dev/fd"
 ln -s /proc/self/fd/0 "$R/dev/stdin"
 ln -s /proc/self/fd/1 "$R/dev/stdout"
 ln -s /proc/self/fd/2 "$R/dev/stderr"
+# systemd in a container leaves propagation to its manager; without shared mounts the credentials it sets up
+# for a service in a child namespace (LoadCredential=) never reach the service. Private to this namespace:
+# the host's mounts were made private to it first (unshare --propagation private).
+mount --make-rshared "$R"
 echo "mounts of the booted root:"
 awk -v r="$R" '$5 == r || index($5, r "/") == 1 { print $5, $9 }' /proc/self/mountinfo
 for d in tmp run dev; do
@@ -201,6 +211,8 @@ export async function bootDebianRoot(
       );
     return r.stdout;
   };
+  const runIn: BootedRoot['runIn'] = (inner, script) =>
+    run(`exec nsenter --target=${inner} --mount --root --wd -- /bin/sh -c ${shellQuote(script)}`);
   const kill: BootedRoot['kill'] = async () => {
     if (!exited) child.kill('SIGKILL');
     await gone;
@@ -248,7 +260,7 @@ export async function bootDebianRoot(
     await kill().catch(() => undefined);
     throw e;
   }
-  return { pid, run, must, log, kill };
+  return { pid, run, must, runIn, log, kill };
 }
 
 /** Number of processes in a cgroup tree. */
