@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSync, rmdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -10,9 +10,6 @@ import type { DebianRoot, RootResult } from './debian-root.js';
 // systemd as PID 1 of a separate Debian root, never of this machine's: its boot-time cleanup
 // (systemd-tmpfiles --boot) would empty the host's /tmp. The recipe is the one in restic-facts.md ("Booting
 // systemd in a separate root"); systemd-nspawn fails on these machines ("Failed to open system bus").
-
-/** Where the host's cgroup-v1 `name=systemd` hierarchy is mounted; each boot gets its own child cgroup in it. */
-const HOST_SYSTEMD_CGROUP = '/sys/fs/cgroup/systemd';
 
 /** A Debian root with systemd running as PID 1 of its own PID, mount, UTS and IPC namespaces. */
 export interface BootedRoot {
@@ -70,7 +67,9 @@ mount --bind /sys "$R/sys"
 mount -o remount,bind,ro "$R/sys"
 mount -t tmpfs -o mode=755,nosuid,nodev,noexec tmpfs "$R/sys/fs/cgroup"
 mkdir "$R/sys/fs/cgroup/systemd"
-mount -t cgroup -o none,name=systemd cgroup "$R/sys/fs/cgroup/systemd"
+mount -t cgroup -o none,name=systemd cgroup "$R/sys/fs/cgroup/systemd" ||
+  { echo "booting a root needs cgroup v1 in the kernel (a name=systemd hierarchy; also on cgroup-v2 hosts)" >&2; exit 1; }
+mkdir "$R/sys/fs/cgroup/systemd/${cgroup}"
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/tmp"
 mount -t tmpfs -o mode=755,nosuid tmpfs "$R/dev"
@@ -94,10 +93,10 @@ for d in tmp run dev; do
   [ "$(awk -v p="$R/$d" '$5 == p { t = $9 } END { print t }' /proc/self/mountinfo)" = tmpfs ] ||
     { echo "refusing to boot: $R/$d is not a tmpfs of its own" >&2; exit 1; }
 done
-# systemd's cgroups go below this boot's own cgroup, never the host's root cgroup.
-echo $$ > ${cgroup}/cgroup.procs
+# systemd's cgroups go below this boot's own cgroup, never the hierarchy's root.
+echo $$ > "$R/sys/fs/cgroup/systemd/${cgroup}/cgroup.procs"
 exec chroot "$R" /usr/bin/env -i container=restray-test PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \\
-  /lib/systemd/systemd --system --log-target=console --show-status=false
+  /lib/systemd/systemd --system --show-status=false
 `;
 }
 
@@ -116,14 +115,6 @@ async function until<T>(
   }
 }
 
-/** Removes a cgroup and its children, deepest first (each must be empty of processes). */
-function removeCgroup(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of readdirSync(dir, { withFileTypes: true }))
-    if (e.isDirectory()) removeCgroup(join(dir, e.name));
-  rmdirSync(dir);
-}
-
 /**
  * Boots systemd in `root` (made by createDebianRoot; its overlay must not be in use by a `run`): unshare
  * `--pid --fork --kill-child --mount --uts --ipc` with private propagation, the overlay mounted in that
@@ -132,18 +123,15 @@ function removeCgroup(dir: string): void {
  * `chroot ROOT env container=restray-test /lib/systemd/systemd --system`. The network namespace is the
  * host's (services inside reach the lab's sshd on 127.0.0.1). Nothing writable from the host is bound in.
  * Resolves when `systemctl is-system-running --wait` answers (running or degraded) within `timeoutMs`;
- * throws with the boot log otherwise, after killing what it started. Needs root, unshare, nsenter and a
- * cgroup-v1 `name=systemd` hierarchy on the host.
+ * throws with the boot log otherwise, after killing what it started. Needs root, unshare, nsenter and cgroup
+ * v1 in the kernel (the named `name=systemd` hierarchy is mounted inside; the host may use cgroup v2).
  */
 export async function bootDebianRoot(
   root: DebianRoot,
   opts: { timeoutMs?: number } = {},
 ): Promise<BootedRoot> {
   const merged = checkSeparateRoot(root);
-  if (!existsSync(join(HOST_SYSTEMD_CGROUP, 'cgroup.procs')))
-    throw new Error(`booting a root needs the cgroup-v1 name=systemd hierarchy at ${HOST_SYSTEMD_CGROUP}`);
-  const cgroup = join(HOST_SYSTEMD_CGROUP, `restray-boot-${randomBytes(4).toString('hex')}`);
-  await execa('mkdir', [cgroup]);
+  const cgroup = `restray-boot-${randomBytes(4).toString('hex')}`;
   const logPath = join(dirname(merged), 'boot.log');
   const logFd = openSync(logPath, 'a');
   const child: ChildProcess = spawn(
@@ -216,19 +204,21 @@ export async function bootDebianRoot(
   const kill: BootedRoot['kill'] = async () => {
     if (!exited) child.kill('SIGKILL');
     await gone;
-    // The kernel kills the namespace's processes when its PID 1 dies; wait until the cgroup is empty.
+    // The kernel kills the namespace's processes when its PID 1 dies; their cgroup can go once it is empty
+    // (rmdir fails while a process is left). The hierarchy is mounted for that in a namespace of its own.
+    const removeCgroup = `d=$(mktemp -d) && mount -t cgroup -o none,name=systemd cgroup "$d" || exit 1
+      [ ! -d "$d/${cgroup}" ] || find "$d/${cgroup}" -depth -type d -exec rmdir {} + ; r=$?
+      umount "$d"; rmdir "$d"; exit $r`;
     await until(
-      () => {
-        try {
-          return procsIn(cgroup) === 0 ? true : undefined;
-        } catch {
-          return true; // already removed
-        }
+      async () => {
+        const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', removeCgroup], {
+          reject: false,
+        });
+        return r.exitCode === 0 ? true : undefined;
       },
       60_000,
-      () => `processes of the booted root are still alive in ${cgroup}`,
+      () => `processes of the booted root are still alive in its cgroup ${cgroup}`,
     );
-    removeCgroup(cgroup);
   };
 
   try {
@@ -261,12 +251,4 @@ export async function bootDebianRoot(
     throw e;
   }
   return { pid, run, must, runIn, log, kill };
-}
-
-/** Number of processes in a cgroup tree. */
-function procsIn(dir: string): number {
-  let n = readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).length;
-  for (const e of readdirSync(dir, { withFileTypes: true }))
-    if (e.isDirectory()) n += procsIn(join(dir, e.name));
-  return n;
 }
