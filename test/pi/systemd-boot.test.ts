@@ -1,4 +1,5 @@
 import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootDebianRoot, type BootedRoot } from '../lab/booted-root.js';
@@ -21,6 +22,7 @@ const NAME = 'lab'; // the offsite instance (pulls from the lab)
 const ONSITE = 'home'; // the onsite instance (maintain, on a repository inside the root)
 const STAMP = `/var/lib/systemd/timers/stamp-restray-pi-sync@${NAME}.timer`;
 const PASSWORD = 'correct horse battery staple';
+const PUSH = 'push'; // push mode, both Pis in the root: push@ onsite, receive@ offsite, the root's own sshd
 
 let root: DebianRoot;
 let lab: TwoPiLab;
@@ -77,10 +79,63 @@ async function ids(user: string): Promise<{ uid: number; gid: number }> {
   return { uid: uid!, gid: gid! };
 }
 
+/** A TCP port free on 127.0.0.1 now (the root's sshd listens there; the network is shared). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Push mode inside the root, as the guide sets it up on two Pis: the offsite account made by `provision offsite`
+ * behind the root's own sshd (127.0.0.1:port), the onsite repository and push key, one configuration with both
+ * sections, and both path units enabled.
+ */
+async function setUpPush(port: number): Promise<void> {
+  const etc = '/etc/restray-pi';
+  const repo = `/srv/restray/${PUSH}/repo`;
+  const incoming = `/srv/restray-offsite/${PUSH}/incoming`;
+  await root.must(
+    `printf 'Port ${port}\nListenAddress 127.0.0.1\n' > /etc/ssh/sshd_config.d/restray-test.conf
+     ssh-keygen -q -t ed25519 -N '' -C onsite-push -f ${etc}/${PUSH}.push_ed25519
+     chown restray ${etc}/${PUSH}.push_ed25519
+     install -d -m 0755 /srv/restray-offsite/${PUSH}
+     restray-pi provision offsite --incoming ${incoming} --push-key ${etc}/${PUSH}.push_ed25519.pub
+     printf '[127.0.0.1]:${port} %s\n' "$(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" > ${etc}/${PUSH}.known_hosts
+     install -d -o restray -g restray -m 2750 /srv/restray/${PUSH} ${repo}
+     RESTIC_PASSWORD='${PASSWORD}' runuser -u restray -p -- restic -r ${repo} init -q
+     systemctl enable restray-pi-push@${PUSH}.path restray-pi-receive@${PUSH}.path`,
+  );
+  const config = {
+    version: 1,
+    name: PUSH,
+    secretsFile: `${etc}/${PUSH}.secrets.json`,
+    onsite: {
+      repository: repo,
+      push: {
+        target: {
+          host: '127.0.0.1',
+          port,
+          user: 'restray-push',
+          sshKey: `${etc}/${PUSH}.push_ed25519`,
+          knownHosts: `${etc}/${PUSH}.known_hosts`,
+        },
+      },
+    },
+    offsite: { mode: 'push', root: `/srv/restray-offsite/${PUSH}`, incoming },
+  };
+  await root.must(`cat > ${etc}/${PUSH}.json`, { input: JSON.stringify(config) });
+}
+
 beforeAll(async () => {
   const deb = await buildDeb();
   root = await createDebianRoot();
-  await installPackage(root, deb, ['restic']);
+  await installPackage(root, deb, ['restic', 'openssh-server']);
   lab = await startTwoPiLab({ faultProxy: true });
   await newOnsiteSnapshot('first');
   store = await installOffsiteConfig(root, lab, NAME, { secrets: false });
@@ -101,6 +156,7 @@ beforeAll(async () => {
      runuser -u restray -p -- restic backup -q --time '2026-01-01 00:00:00' /var/tmp/data
      runuser -u restray -p -- restic backup -q /var/tmp/data`,
   );
+  await setUpPush(await freePort());
   // Markers the sandboxed services must not see (ProtectHome=true, PrivateTmp=true).
   await root.must('touch /home/.outside /var/tmp/.outside');
   // As the guide enables them; systemctl links them without a running manager.
@@ -244,6 +300,39 @@ describe('restray-pi units in a booted Debian 12 root', () => {
     }
     expect(await booted!.must(`journalctl -u ${svc} --no-pager`)).not.toContain(PASSWORD);
   });
+
+  it('push mode: a new onsite snapshot reaches a verified offsite generation through the path units', async () => {
+    const gens = () => booted!.run(`ls /srv/restray-offsite/${PUSH}/generations 2>/dev/null`);
+    expect((await gens()).stdout.trim()).toBe('');
+    const started = Date.now();
+    await booted!.must(
+      `RESTIC_PASSWORD='${PASSWORD}' runuser -u restray -p -- restic -r /srv/restray/${PUSH}/repo backup -q /var/tmp/data`,
+    );
+    // Nothing is started by hand: push@.path sees snapshots/, receive@.path sees the manifest.
+    await waitFor(
+      async () => ((await gens()).stdout.trim() ? true : undefined),
+      120_000,
+      'no offsite generation within two minutes of the snapshot',
+    ).catch(async (e: Error) => {
+      const ssh = await booted!.run(
+        `systemctl status --no-pager ssh.service 2>&1 | head -20; journalctl --no-pager -n 20 -u ssh.service
+         runuser -u restray -- ssh -F /dev/null -i /etc/restray-pi/${PUSH}.push_ed25519 -o BatchMode=yes -o UserKnownHostsFile=/etc/restray-pi/${PUSH}.known_hosts -p $(awk '/^Port/ {print $2}' /etc/ssh/sshd_config.d/restray-test.conf) restray-push@127.0.0.1 true 2>&1`,
+      );
+      throw new Error(
+        `${e.message}\n${ssh.stdout}${ssh.stderr}\n${await explain(`restray-pi-push@${PUSH}.service`)}\n${await explain(`restray-pi-receive@${PUSH}.service`)}`,
+      );
+    });
+    console.log(`push mode: snapshot to verified generation in ${Date.now() - started} ms`);
+    for (const svc of [`restray-pi-push@${PUSH}.service`, `restray-pi-receive@${PUSH}.service`])
+      await waitFor(
+        async () => {
+          const st = await show(svc, ['ActiveState', 'Result']);
+          return st.ActiveState === 'inactive' ? st : undefined;
+        },
+        120_000,
+        `${svc} did not finish`,
+      ).then((st) => expect(st).toEqual({ ActiveState: 'inactive', Result: 'success' }));
+  }, 300_000);
 
   it('after a power cut with the daily sync missed, the next boot makes it up once (Persistent=true)', async () => {
     await newOnsiteSnapshot('while-off');
