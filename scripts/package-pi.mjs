@@ -39,6 +39,7 @@ const depends = [
   'adduser', // the postinst creates the `restray` and `restray-offsite` accounts
   'nodejs (>= 18)', // the bundle targets Node 18 (Debian 12 and Raspberry Pi OS bookworm ship 18.19)
   'rsync (>= 3.5.0)', // transfers, and rrsync as the pull key's forced command (restricted-directory escape fixed in 3.5.0)
+  'python3', // rrsync is a Python script and rsync only recommends python3: without it the forced commands fail
   'openssh-client (>= 1:9.2)', // pulls and the status upload: the OpenSSH the lab tests
   'rclone (>= 1.60)', // `rclone serve restic --stdio --append-only`, the workstation key's forced command onsite
 ];

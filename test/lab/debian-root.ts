@@ -29,6 +29,12 @@ export interface RootResult {
 export interface DebianRoot {
   /** The upper layer: what this root changed. */
   upper: string;
+  /**
+   * The overlay's parts, for a caller that mounts it itself (booted-root.ts boots systemd in it): the cached
+   * root (read-only lower layer), upper, work and the empty folder it is mounted on. Mount it only while no
+   * `run` is under way.
+   */
+  layers: { lower: string; upper: string; work: string; merged: string };
   /** Runs `sh -c script` as root inside the chroot (environment: PATH, HOME, LANG and `env`); never rejects. */
   run(
     script: string,
@@ -117,6 +123,7 @@ exec chroot ${merged} /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/r
   };
   return {
     upper,
+    layers: { lower, upper, work, merged },
     run,
     must,
     async copyIn(hostPath, pathInRoot) {
