@@ -2,6 +2,7 @@ import { mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PUSH_ACCOUNT } from '../../pi/src/accounts.js';
 import { bootDebianRoot, type BootedRoot } from '../lab/booted-root.js';
 import { createDebianRoot, type DebianRoot } from '../lab/debian-root.js';
 import {
@@ -104,8 +105,7 @@ async function setUpPush(port: number): Promise<void> {
     `printf 'Port ${port}\nListenAddress 127.0.0.1\n' > /etc/ssh/sshd_config.d/restray-test.conf
      ssh-keygen -q -t ed25519 -N '' -C onsite-push -f ${etc}/${PUSH}.push_ed25519
      chown restray ${etc}/${PUSH}.push_ed25519
-     install -d -m 0755 /srv/restray-offsite/${PUSH}
-     restray-pi provision offsite --incoming ${incoming} --push-key ${etc}/${PUSH}.push_ed25519.pub
+     restray-pi provision offsite --root /srv/restray-offsite/${PUSH} --incoming ${incoming} --push-key ${etc}/${PUSH}.push_ed25519.pub
      printf '[127.0.0.1]:${port} %s\n' "$(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" > ${etc}/${PUSH}.known_hosts
      install -d -o restray -g restray -m 2750 /srv/restray/${PUSH} ${repo}
      RESTIC_PASSWORD='${PASSWORD}' runuser -u restray -p -- restic -r ${repo} init -q
@@ -121,7 +121,7 @@ async function setUpPush(port: number): Promise<void> {
         target: {
           host: '127.0.0.1',
           port,
-          user: 'restray-push',
+          user: PUSH_ACCOUNT,
           sshKey: `${etc}/${PUSH}.push_ed25519`,
           knownHosts: `${etc}/${PUSH}.known_hosts`,
         },
@@ -130,6 +130,22 @@ async function setUpPush(port: number): Promise<void> {
     offsite: { mode: 'push', root: `/srv/restray-offsite/${PUSH}`, incoming },
   };
   await root.must(`cat > ${etc}/${PUSH}.json`, { input: JSON.stringify(config) });
+}
+
+/**
+ * The one place this root differs from a Pi: its /dev is a tmpfs with six host devices bound in, and systemd 252
+ * cannot build a unit's private /dev on top of it (226/NAMESPACE: "/run/systemd/unit-root/dev: No such file or
+ * directory"). So PrivateDevices= is switched off here for the offsite units by a drop-in; on a Pi it stays on
+ * (the installed units are checked by content and by `systemd-analyze verify` in deb-package.test.ts). Every
+ * other hardening option runs as installed.
+ */
+function harnessDropIns(): string {
+  return ['sync', 'pull', 'receive', 'reverify']
+    .map(
+      (u) => `mkdir -p /etc/systemd/system/restray-pi-${u}@.service.d
+     printf '[Service]\\nPrivateDevices=no\\n' > /etc/systemd/system/restray-pi-${u}@.service.d/test-harness-dev.conf`,
+    )
+    .join('\n');
 }
 
 beforeAll(async () => {
@@ -163,6 +179,7 @@ beforeAll(async () => {
   await root.must(
     `systemctl enable restray-pi-sync@${NAME}.timer restray-pi-pull@${NAME}.timer restray-pi-reverify@${NAME}.timer restray-pi-maintain@${ONSITE}.timer`,
   );
+  await root.must(harnessDropIns());
   booted = await bootDebianRoot(root);
 }, 900_000);
 
@@ -316,7 +333,7 @@ describe('restray-pi units in a booted Debian 12 root', () => {
     ).catch(async (e: Error) => {
       const ssh = await booted!.run(
         `systemctl status --no-pager ssh.service 2>&1 | head -20; journalctl --no-pager -n 20 -u ssh.service
-         runuser -u restray -- ssh -F /dev/null -i /etc/restray-pi/${PUSH}.push_ed25519 -o BatchMode=yes -o UserKnownHostsFile=/etc/restray-pi/${PUSH}.known_hosts -p $(awk '/^Port/ {print $2}' /etc/ssh/sshd_config.d/restray-test.conf) restray-push@127.0.0.1 true 2>&1`,
+         runuser -u restray -- ssh -F /dev/null -i /etc/restray-pi/${PUSH}.push_ed25519 -o BatchMode=yes -o UserKnownHostsFile=/etc/restray-pi/${PUSH}.known_hosts -p $(awk '/^Port/ {print $2}' /etc/ssh/sshd_config.d/restray-test.conf) ${PUSH_ACCOUNT}@127.0.0.1 true 2>&1`,
       );
       throw new Error(
         `${e.message}\n${ssh.stdout}${ssh.stderr}\n${await explain(`restray-pi-push@${PUSH}.service`)}\n${await explain(`restray-pi-receive@${PUSH}.service`)}`,
