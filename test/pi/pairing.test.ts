@@ -11,7 +11,7 @@ import { checkStatus } from '../../core/status/status-trust.js';
 import { statusFromBytes } from '../../core/status/status-reader.js';
 import { statusKeyFromPaste } from '../../core/engine/pairing-lines.js';
 import { listTree, writeRandomFiles } from './lab-two-pi.js';
-import { startPairingLab, type PairingLab } from './lab-pairing.js';
+import { BUNDLE, notOwnedBy, startPairingLab, type PairingLab } from './lab-pairing.js';
 
 const run = promisify(execFile);
 
@@ -146,6 +146,27 @@ describe('paired setup: from two fresh Pis to a verified offsite generation with
       },
     );
     expect(check.stdout).toMatch(/no errors were found/);
+
+    // Least privilege: the first sync ran as the run account, so every file in the store is its own; and the
+    // units' situation (User= the run account, no root) works: a sync as that account promotes a new generation.
+    const uid = Number((await run('id', ['-u', lab.users.offsite])).stdout.trim());
+    expect(notOwnedBy(join(lab.offsite.storeDir, 'laptop'), uid)).toEqual([]);
+    writeRandomFiles(join(lab.dir, 'data2'), 2, 50_000);
+    await lab.workstation.restic(['backup', '--host', 'ws', join(lab.dir, 'data2')]);
+    const config = join(lab.offsite.configDir, 'laptop.json');
+    const second = await run(
+      'runuser',
+      ['-u', lab.users.offsite, '--', process.execPath, BUNDLE, 'sync', '--config', config],
+      {
+        env: { ...process.env, LANG: 'C.UTF-8' },
+      },
+    );
+    // A new generation (retention keeps the day's newest: the first one is removed, by the account too).
+    const promoted = /ok: promoted (\S+);/.exec(second.stdout + second.stderr)?.[1];
+    expect(promoted, `${second.stdout}\n${second.stderr}`).toBeDefined();
+    expect(promoted).not.toBe(generations[0]);
+    expect(readdirSync(join(lab.offsite.storeDir, 'laptop', 'generations'))).toContain(promoted);
+    expect(notOwnedBy(join(lab.offsite.storeDir, 'laptop'), uid)).toEqual([]);
 
     // The app takes the offsite line (pasted in the wizard) as the status key to pin, and the status the offsite
     // Pi published onsite is signed by exactly that key.
