@@ -123,6 +123,20 @@ describe('paired setup: from two fresh Pis to a verified offsite generation with
     await lab.workstation.restic(['init']);
     await lab.workstation.restic(['backup', '--host', 'ws', join(lab.dir, 'data')]);
 
+    // --dry-run first: the store for the run account (as provision offsite --root) is printed first, and nothing
+    // is made (no store, no account).
+    const dry = await setup('offsite', ['--onsite', onsiteLine, '--dry-run']);
+    typed.pop();
+    expect(dry.code, dry.err).toBe(0);
+    const acct = lab.users.offsite;
+    expect(dry.out).toMatch(
+      new RegExp(`changes:\\n\\s+would create account ${acct}[\\s\\S]*generations owned by ${acct}`),
+    );
+    expect(dry.out).toMatch(new RegExp(`would give the pull key \\S+ to ${acct} \\(mode 0600\\)`));
+    expect(dry.out).not.toMatch(/First sync/);
+    expect(existsSync(join(lab.offsite.storeDir, 'laptop'))).toBe(false);
+    await expect(run('id', ['-u', acct])).rejects.toThrow();
+
     // Offsite Pi, command 2: pin, configure, enable, first sync.
     const started = performance.now();
     const off2 = await setup('offsite', ['--onsite', onsiteLine]);
