@@ -381,4 +381,33 @@ describe('paired setup: from two fresh Pis to a verified offsite generation with
     expect(r.err).toMatch(/setup offsite --keys/);
     expect(snapshot([join(lab.sshd.dir, 'authorized_keys'), lab.onsite.base])).toEqual(before);
   }, 120_000);
+
+  it('a store paired by the older root-only setup is given back to the run account by running step 3 again', async () => {
+    // As the older setup (or a sync run as root by hand) left it: store files, keys and folders root's.
+    const store = join(lab.offsite.storeDir, 'laptop');
+    const pair = join(lab.offsite.configDir, 'pair', 'main');
+    await run('chown', ['-R', '0:0', '--', join(store, 'generations'), join(store, 'signing')]);
+    await run('chown', ['0:0', '--', join(pair, 'pull'), join(pair, 'status')]);
+    await run('chmod', ['0700', '--', pair, join(lab.offsite.configDir, 'pair')]);
+    const uid = Number((await run('id', ['-u', lab.users.offsite])).stdout.trim());
+    expect(notOwnedBy(store, uid)).not.toEqual([]);
+    const line = encodeHostLine(lab);
+    const fix = await lab.setup(['offsite', '--onsite', line, ...lab.flags.offsite]);
+    expect(fix.code, `${fix.out}\n${fix.err}`).toBe(0);
+    expect(fix.out).toMatch(/generations owned by \S+, mode 755 \(and everything in it\)/);
+    expect(fix.out).not.toMatch(/First sync/);
+    expect(notOwnedBy(store, uid)).toEqual([]);
+    const again = await lab.setup(['offsite', '--onsite', line, ...lab.flags.offsite]);
+    expect(again.out).toMatch(/Nothing to change/);
+    // The units' situation works again: a sync as the run account reads its keys and writes its store.
+    const config = join(lab.offsite.configDir, 'laptop.json');
+    await run(
+      'runuser',
+      ['-u', lab.users.offsite, '--', process.execPath, BUNDLE, 'sync', '--config', config],
+      {
+        env: { ...process.env, LANG: 'C.UTF-8' },
+      },
+    );
+    expect(notOwnedBy(store, uid)).toEqual([]);
+  }, 120_000);
 });
