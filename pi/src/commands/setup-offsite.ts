@@ -94,10 +94,12 @@ function printOffsiteLine(dir: string, name: string, set: string, io: CommandIo,
 /**
  * Step 3. Checks before it changes anything: the line's fingerprint matches its key, the key set exists, the
  * store holds no other signing key, and the onsite Pi answers at host:port with exactly that host key
- * (ssh-keyscan); any failure throws PiError with nothing changed. Then prints and applies: known_hosts
+ * (ssh-keyscan); any failure throws PiError with nothing changed. Then prints and applies: the store for the run
+ * account `--offsite-user` ({@link planOffsiteStore}, which creates the account when missing), known_hosts
  * (`<config dir>/NAME.known_hosts`), the signing key copied into the store, the configuration (merged into an
- * existing one: other sections and fields are kept), the timers; then the first sync while the store has no
- * generation yet (its exit status is returned).
+ * existing one: other sections and fields are kept), each given to the run account with the pull and status
+ * keys (their folders 0711), the timers; then the first sync as the run account ({@link syncAsAccount}) while
+ * the store has no generation yet (its exit status is returned). A second run plans nothing.
  */
 async function pairWithOnsite(
   onsite: OnsitePairing,
