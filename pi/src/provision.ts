@@ -243,7 +243,10 @@ export function mergeAuthorizedKeys(existing: string, lines: string[]): string {
   return [...kept, ...lines].join('\n') + '\n';
 }
 
-async function userInfo(user: string): Promise<{ uid: number; gid: number; home: string } | undefined> {
+/** The account's uid, gid and home (getent), or undefined when it does not exist. Reads only. */
+export async function userInfo(
+  user: string,
+): Promise<{ uid: number; gid: number; home: string } | undefined> {
   const r = await execa('getent', ['passwd', user], { reject: false });
   if (r.exitCode !== 0) return undefined;
   const f = String(r.stdout).split(':');

@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRandomFiles } from './lab-two-pi.js';
-import { startPairingLab, type PairingLab } from './lab-pairing.js';
+import { notOwnedBy, startPairingLab, type PairingLab } from './lab-pairing.js';
 
 /** The guide's command blocks marked for the lab (```sh lab offsite|onsite), in order. */
 function labBlocks(markdown: string): { side: 'offsite' | 'onsite'; commands: string[] }[] {
@@ -64,6 +65,9 @@ describe('pi/README.md: the pairing guide, run as written in the lab', () => {
         if (printed) lines[printed] = r.line!;
       }
     expect(readdirSync(join(lab.offsite.storeDir, 'laptop', 'generations'))).toHaveLength(1);
+    // The first sync ran as the run account (the units' User=): the store's files are all its own.
+    const uid = Number(execFileSync('id', ['-u', lab.users.offsite], { encoding: 'utf8' }).trim());
+    expect(notOwnedBy(join(lab.offsite.storeDir, 'laptop'), uid)).toEqual([]);
     expect(readFileSync(join(lab.onsite.base, 'laptop', 'status', 'offsite.json'), 'utf8')).toContain(
       '"signature"',
     );

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,8 +9,17 @@ import { resticRepoArgs } from '../../core/ssh/repo-args.js';
 import { main } from '../../pi/src/main.js';
 import type { ServiceManager } from '../../pi/src/pairing/service-manager.js';
 import { generateKey, startSshd, type LabSshd } from '../lab/sshd.js';
+import { listTree } from './lab-two-pi.js';
 
 const run = promisify(execFile);
+
+/** The restray-pi bundle (`node scripts/build-node.mjs`): the paired setup runs its first sync through it. */
+export const BUNDLE = join(import.meta.dirname, '..', '..', 'dist', 'pi', 'restray-pi.mjs');
+
+/** Files under `dir` whose owner is not `uid`: empty when the run account owns all. */
+export function notOwnedBy(dir: string, uid: number): string[] {
+  return listTree(dir).filter((f) => statSync(join(dir, f)).uid !== uid);
+}
 
 /** A service manager that records what setup enabled (tests never reach the host's systemctl). */
 export interface RecordingServices extends ServiceManager {
@@ -44,7 +53,8 @@ export interface SetupRun {
 export interface PairingLab {
   dir: string;
   sshd: LabSshd;
-  users: { workstation: string; pull: string; status: string };
+  /** The onsite accounts, and `offsite`: the offsite Pi's run account (its restray-offsite). */
+  users: { workstation: string; pull: string; status: string; offsite: string };
   offsite: { configDir: string; storeDir: string; services: RecordingServices };
   onsite: { base: string };
   workstation: {
@@ -66,10 +76,16 @@ export interface PairingLab {
 
 /** Starts a {@link PairingLab}; `repoName` names the repository in the workstation's line. */
 export async function startPairingLab(repoName = 'laptop'): Promise<PairingLab> {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run node scripts/build-node.mjs first`);
   const dir = mkdtempSync(join(tmpdir(), 'restray-pair-lab-'));
   chmodSync(dir, 0o755);
   const id = randomBytes(3).toString('hex');
-  const users = { workstation: `rtpq${id}w`, pull: `rtpq${id}p`, status: `rtpq${id}s` };
+  const users = {
+    workstation: `rtpq${id}w`,
+    pull: `rtpq${id}p`,
+    status: `rtpq${id}s`,
+    offsite: `rtpq${id}o`,
+  };
   const cleanups: (() => Promise<unknown> | void)[] = [
     () => rmSync(dir, { recursive: true, force: true }),
     async () => {
@@ -89,6 +105,9 @@ export async function startPairingLab(repoName = 'laptop'): Promise<PairingLab> 
       storeDir: join(dir, 'offsite', 'srv'),
       services: recordingServices(),
     };
+    // As the package installs it (/etc/restray-pi root:restray 0750, the run account in group restray): the run
+    // account may pass through the configuration folder.
+    mkdirSync(offsite.configDir, { recursive: true, mode: 0o755 });
     const onsite = { base: join(dir, 'onsite', 'srv') };
     mkdirSync(onsite.base, { recursive: true, mode: 0o755 });
     chmodSync(join(dir, 'onsite'), 0o755);
@@ -115,7 +134,16 @@ export async function startPairingLab(repoName = 'laptop'): Promise<PairingLab> 
     const lineFor = (repo: string, publicKey: string, path = join(onsite.base, repo, 'repo')) =>
       workstationPairingLine({ repo, publicKey, profile: 'append-only', user: users.workstation, path });
     const flags = {
-      offsite: ['--config-dir', offsite.configDir, '--store-dir', offsite.storeDir, '--name', 'offsite-lab'],
+      offsite: [
+        '--config-dir',
+        offsite.configDir,
+        '--store-dir',
+        offsite.storeDir,
+        '--name',
+        'offsite-lab',
+        '--offsite-user',
+        users.offsite,
+      ],
       onsite: [
         '--host',
         '127.0.0.1',
@@ -162,7 +190,8 @@ export async function startPairingLab(repoName = 'laptop'): Promise<PairingLab> 
           env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '', ...extraEnv },
         };
         const code = await main(['setup', ...argv], io, {
-          setup: { services: offsite.services, hostname: 'lab-host' },
+          // The first sync runs as the run account through the bundle (runuser), as on a Pi.
+          setup: { services: offsite.services, hostname: 'lab-host', self: [process.execPath, BUNDLE] },
         });
         return { code, out, err, line: /restray-pair:\S+/.exec(out)?.[0] };
       },

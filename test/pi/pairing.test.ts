@@ -11,7 +11,7 @@ import { checkStatus } from '../../core/status/status-trust.js';
 import { statusFromBytes } from '../../core/status/status-reader.js';
 import { statusKeyFromPaste } from '../../core/engine/pairing-lines.js';
 import { listTree, writeRandomFiles } from './lab-two-pi.js';
-import { startPairingLab, type PairingLab } from './lab-pairing.js';
+import { BUNDLE, notOwnedBy, startPairingLab, type PairingLab } from './lab-pairing.js';
 
 const run = promisify(execFile);
 
@@ -123,6 +123,20 @@ describe('paired setup: from two fresh Pis to a verified offsite generation with
     await lab.workstation.restic(['init']);
     await lab.workstation.restic(['backup', '--host', 'ws', join(lab.dir, 'data')]);
 
+    // --dry-run first: the store for the run account (as provision offsite --root) is printed first, and nothing
+    // is made (no store, no account).
+    const dry = await setup('offsite', ['--onsite', onsiteLine, '--dry-run']);
+    typed.pop();
+    expect(dry.code, dry.err).toBe(0);
+    const acct = lab.users.offsite;
+    expect(dry.out).toMatch(
+      new RegExp(`changes:\\n\\s+would create account ${acct}[\\s\\S]*generations owned by ${acct}`),
+    );
+    expect(dry.out).toMatch(new RegExp(`would give the pull key \\S+ to ${acct} \\(mode 0600\\)`));
+    expect(dry.out).not.toMatch(/First sync/);
+    expect(existsSync(join(lab.offsite.storeDir, 'laptop'))).toBe(false);
+    await expect(run('id', ['-u', acct])).rejects.toThrow();
+
     // Offsite Pi, command 2: pin, configure, enable, first sync.
     const started = performance.now();
     const off2 = await setup('offsite', ['--onsite', onsiteLine]);
@@ -146,6 +160,27 @@ describe('paired setup: from two fresh Pis to a verified offsite generation with
       },
     );
     expect(check.stdout).toMatch(/no errors were found/);
+
+    // Least privilege: the first sync ran as the run account, so every file in the store is its own; and the
+    // units' situation (User= the run account, no root) works: a sync as that account promotes a new generation.
+    const uid = Number((await run('id', ['-u', lab.users.offsite])).stdout.trim());
+    expect(notOwnedBy(join(lab.offsite.storeDir, 'laptop'), uid)).toEqual([]);
+    writeRandomFiles(join(lab.dir, 'data2'), 2, 50_000);
+    await lab.workstation.restic(['backup', '--host', 'ws', join(lab.dir, 'data2')]);
+    const config = join(lab.offsite.configDir, 'laptop.json');
+    const second = await run(
+      'runuser',
+      ['-u', lab.users.offsite, '--', process.execPath, BUNDLE, 'sync', '--config', config],
+      {
+        env: { ...process.env, LANG: 'C.UTF-8' },
+      },
+    );
+    // A new generation (retention keeps the day's newest: the first one is removed, by the account too).
+    const promoted = /ok: promoted (\S+);/.exec(second.stdout + second.stderr)?.[1];
+    expect(promoted, `${second.stdout}\n${second.stderr}`).toBeDefined();
+    expect(promoted).not.toBe(generations[0]);
+    expect(readdirSync(join(lab.offsite.storeDir, 'laptop', 'generations'))).toContain(promoted);
+    expect(notOwnedBy(join(lab.offsite.storeDir, 'laptop'), uid)).toEqual([]);
 
     // The app takes the offsite line (pasted in the wizard) as the status key to pin, and the status the offsite
     // Pi published onsite is signed by exactly that key.
@@ -345,5 +380,34 @@ describe('paired setup: from two fresh Pis to a verified offsite generation with
     expect(r.err).toMatch(/already reads the repository .*laptop\/repo/);
     expect(r.err).toMatch(/setup offsite --keys/);
     expect(snapshot([join(lab.sshd.dir, 'authorized_keys'), lab.onsite.base])).toEqual(before);
+  }, 120_000);
+
+  it('a store paired by the older root-only setup is given back to the run account by running step 3 again', async () => {
+    // As the older setup (or a sync run as root by hand) left it: store files, keys and folders root's.
+    const store = join(lab.offsite.storeDir, 'laptop');
+    const pair = join(lab.offsite.configDir, 'pair', 'main');
+    await run('chown', ['-R', '0:0', '--', join(store, 'generations'), join(store, 'signing')]);
+    await run('chown', ['0:0', '--', join(pair, 'pull'), join(pair, 'status')]);
+    await run('chmod', ['0700', '--', pair, join(lab.offsite.configDir, 'pair')]);
+    const uid = Number((await run('id', ['-u', lab.users.offsite])).stdout.trim());
+    expect(notOwnedBy(store, uid)).not.toEqual([]);
+    const line = encodeHostLine(lab);
+    const fix = await lab.setup(['offsite', '--onsite', line, ...lab.flags.offsite]);
+    expect(fix.code, `${fix.out}\n${fix.err}`).toBe(0);
+    expect(fix.out).toMatch(/generations owned by \S+, mode 755 \(and everything in it\)/);
+    expect(fix.out).not.toMatch(/First sync/);
+    expect(notOwnedBy(store, uid)).toEqual([]);
+    const again = await lab.setup(['offsite', '--onsite', line, ...lab.flags.offsite]);
+    expect(again.out).toMatch(/Nothing to change/);
+    // The units' situation works again: a sync as the run account reads its keys and writes its store.
+    const config = join(lab.offsite.configDir, 'laptop.json');
+    await run(
+      'runuser',
+      ['-u', lab.users.offsite, '--', process.execPath, BUNDLE, 'sync', '--config', config],
+      {
+        env: { ...process.env, LANG: 'C.UTF-8' },
+      },
+    );
+    expect(notOwnedBy(store, uid)).toEqual([]);
   }, 120_000);
 });

@@ -9,6 +9,11 @@ export interface SetupDeps {
   services: ServiceManager;
   /** This Pi's name as the other side sees it (default: the host name). */
   hostname: string;
+  /**
+   * The command that runs this restray-pi (node and the bundle), for the first sync as the run account; default
+   * the running process's own (`process.execPath`, `process.argv[1]`). Tests that call main() pass the bundle.
+   */
+  self?: readonly string[];
 }
 
 /**

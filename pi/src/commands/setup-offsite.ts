@@ -1,34 +1,38 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodePairingLine, type OnsitePairing } from '../../../contract/pairing-line.js';
+import { OFFSITE_ACCOUNT } from '../accounts.js';
 import { parseConfig, type PiConfig } from '../config.js';
 import { EXIT, PiError } from '../errors.js';
 import { writeFileAtomic } from '../fs-util.js';
+import { planOwnership } from '../pairing/account-files.js';
 import { knownHostsLine, scanHostKeys, sshFingerprint } from '../pairing/host-key.js';
 import { keyPaths, pairDir, planOffsiteKeys, readOffsiteKeys } from '../pairing/offsite-keys.js';
 import { offsiteTimers } from '../pairing/service-manager.js';
+import { syncAsAccount } from '../pairing/sync-as-account.js';
 import { readLine, setupLang, texts, type Lang } from '../pairing/texts.js';
 import { listGenerations, offsitePaths } from '../offsite/store.js';
 import { signingKeyPath } from '../offsite/status-signing.js';
-import type { Change } from '../provision.js';
+import { planOffsiteStore, type Change } from '../provision.js';
 import type { CommandIo } from './common.js';
 import { printAndApply, type SetupDeps } from './setup-common.js';
-import { syncCommand } from './sync.js';
 
 export const setupOffsiteHelp = `sudo restray-pi setup offsite [--keys SET] [--dry-run]
-sudo restray-pi setup offsite --onsite LINE [--dry-run]
+sudo restray-pi setup offsite --onsite LINE [--offsite-user NAME] [--dry-run]
 
 Step 1 of the pairing, on the offsite Pi: makes its pull, status and status-signing keys (once; in
 /etc/restray-pi/pair/SET/, mode 0700) and prints one line to paste on the onsite Pi. A second repository on
 the same onsite Pi needs its own key set: --keys NAME (default main).
 Step 3: with the onsite Pi's line, shows its host key fingerprint to compare, checks that the onsite Pi
 answers with that key, pins it, writes /etc/restray-pi/NAME.json, enables restray-pi-sync@NAME.timer (and
-the pull and reverify timers) and runs the first sync.
+the pull and reverify timers) and runs the first sync as the run account. The store (as provision offsite
+--root makes it), the pull and status keys, known_hosts and the configuration are given to that account.
   --name NAME           this Pi's name in the line (default: the host name)
   --config-dir DIR      default /etc/restray-pi (the units read /etc/restray-pi/NAME.json)
   --store-dir DIR       default /srv/restray-offsite (the store of NAME is DIR/NAME)
+  --offsite-user NAME   the run account of the units (default restray-offsite)
   --no-sync             do not run the first sync (the timers run it)
   --dry-run             print the changes only
 Exit: 0 done (or nothing to do), 1 failed (a bad or cut line: said why, nothing changed; or the first sync
@@ -48,6 +52,7 @@ export async function setupOffsiteCommand(argv: string[], io: CommandIo, deps: S
       name: { type: 'string', default: deps.hostname },
       'config-dir': { type: 'string', default: '/etc/restray-pi' },
       'store-dir': { type: 'string', default: '/srv/restray-offsite' },
+      'offsite-user': { type: 'string', default: OFFSITE_ACCOUNT },
       'no-sync': { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
     },
@@ -89,14 +94,23 @@ function printOffsiteLine(dir: string, name: string, set: string, io: CommandIo,
 /**
  * Step 3. Checks before it changes anything: the line's fingerprint matches its key, the key set exists, the
  * store holds no other signing key, and the onsite Pi answers at host:port with exactly that host key
- * (ssh-keyscan); any failure throws PiError with nothing changed. Then prints and applies: known_hosts
+ * (ssh-keyscan); any failure throws PiError with nothing changed. Then prints and applies: the store for the run
+ * account `--offsite-user` ({@link planOffsiteStore}, which creates the account when missing), known_hosts
  * (`<config dir>/NAME.known_hosts`), the signing key copied into the store, the configuration (merged into an
- * existing one: other sections and fields are kept), the timers; then the first sync while the store has no
- * generation yet (its exit status is returned).
+ * existing one: other sections and fields are kept), each given to the run account with the pull and status
+ * keys (their folders 0711), the timers; then the first sync as the run account ({@link syncAsAccount}) while
+ * the store has no generation yet (its exit status is returned). A second run plans nothing.
  */
 async function pairWithOnsite(
   onsite: OnsitePairing,
-  values: { keys: string; 'config-dir': string; 'store-dir': string; 'no-sync': boolean; 'dry-run': boolean },
+  values: {
+    keys: string;
+    'config-dir': string;
+    'store-dir': string;
+    'offsite-user': string;
+    'no-sync': boolean;
+    'dry-run': boolean;
+  },
   io: CommandIo,
   deps: SetupDeps,
   lang: Lang,
@@ -124,24 +138,48 @@ async function pairWithOnsite(
       hint: t.hostKeyHint,
     });
 
-  const changes: Change[] = [];
+  const account = values['offsite-user'];
+  // The store as `provision offsite --root` makes it (the account too, when missing): printed first.
+  const changes: Change[] = [...(await planOffsiteStore({ root, offsiteUser: account, lang }))];
   const knownHosts = join(values['config-dir'], `${name}.known_hosts`);
   const khText = `${knownHostsLine(host, port, onsite.hostKey)}\n`;
-  if (!existsSync(knownHosts) || readFileSync(knownHosts, 'utf8') !== khText)
+  const khWrite = !existsSync(knownHosts) || readFileSync(knownHosts, 'utf8') !== khText;
+  if (khWrite)
     changes.push({
       describe: `pin the onsite host key ${onsite.hostKeyFingerprint} in ${knownHosts}`,
       apply: () => Promise.resolve(writeFileAtomic(knownHosts, khText, 0o644)),
     });
+  changes.push(
+    ...(await planOwnership({
+      path: knownHosts,
+      rewritten: khWrite,
+      account,
+      mode: 0o644,
+      what: 'the pinned host key',
+    })),
+  );
   if (!existsSync(storeKey))
     changes.push({
       describe: `copy the status signing key to ${storeKey} (mode 0600)`,
-      apply: () => {
-        mkdirSync(root, { recursive: true, mode: 0o755 });
-        mkdirSync(join(root, 'signing'), { recursive: true, mode: 0o700 });
-        copyFileSync(keys.signing, storeKey);
-        return Promise.resolve();
-      },
+      apply: () => Promise.resolve(copyFileSync(keys.signing, storeKey)),
     });
+  changes.push(
+    ...(await planOwnership({ path: storeKey, account, mode: 0o600, what: 'the status signing key' })),
+  );
+  // The run account reads the pull and status keys: their folders let it pass (0711), the keys are its own.
+  for (const d of [dirname(dir), dir]) {
+    const mode = statSync(d).mode & 0o7777;
+    if ((mode | 0o011) !== mode)
+      changes.push({
+        describe: `let ${account} pass through ${d} (mode ${(mode | 0o011).toString(8).padStart(4, '0')}, no listing)`,
+        apply: () => Promise.resolve(chmodSync(d, mode | 0o011)),
+      });
+  }
+  for (const [path, what] of [
+    [keys.pull, 'the pull key'],
+    [keys.status, 'the status key'],
+  ] as const)
+    changes.push(...(await planOwnership({ path, account, mode: 0o600, what })));
   const configPath = join(values['config-dir'], `${name}.json`);
   const { text, config } = configText(configPath, onsite, {
     root,
@@ -149,11 +187,22 @@ async function pairWithOnsite(
     keys,
     configDir: values['config-dir'],
   });
-  if (!existsSync(configPath) || readFileSync(configPath, 'utf8') !== text)
+  const configWrite = !existsSync(configPath) || readFileSync(configPath, 'utf8') !== text;
+  if (configWrite)
     changes.push({
       describe: `${existsSync(configPath) ? 'update' : 'write'} ${configPath} (pull from ${onsite.pullUser}@${host}:${port} ${onsite.repo}, publish to ${onsite.statusUser}, store ${root})`,
       apply: () => Promise.resolve(writeFileAtomic(configPath, text, 0o640)),
     });
+  changes.push(
+    ...(await planOwnership({
+      path: configPath,
+      rewritten: configWrite,
+      account,
+      mode: 0o640,
+      groupOnly: true,
+      what: 'the configuration',
+    })),
+  );
   for (const unit of offsiteTimers(name))
     if (!(await deps.services.isEnabled(unit)))
       changes.push({
@@ -166,7 +215,12 @@ async function pairWithOnsite(
       describe: t.firstSyncChange,
       apply: async () => {
         io.out(t.firstSync);
-        synced = await syncCommand(['--config', configPath, '--trigger', 'manual'], io);
+        synced = await syncAsAccount(
+          configPath,
+          account,
+          deps.self ?? [process.execPath, process.argv[1]!],
+          io,
+        );
       },
     });
   const code = await printAndApply(changes, values['dry-run'], io, lang);
