@@ -1,28 +1,6 @@
-import type { ErrorInfo, ErrorKind } from '../contract/errors.js';
+import type { ErrorInfo } from '../contract/errors.js';
+import { ERROR_TITLES } from '../contract/error-titles.js';
 import type { CliLang } from './cli-lang.js';
-
-/** A short German name for each kind (the app's error titles), put before a sentence that has no translation. */
-const TITLE_DE: Record<ErrorKind, string> = {
-  'repo-not-found': 'Kein Repository',
-  'repo-exists': 'Repository gibt es schon',
-  'wrong-password': 'Falsches Passwort',
-  locked: 'Repository ist belegt',
-  network: 'Verbindungsproblem',
-  'host-key-mismatch': 'Die Identität des Pi hat sich geändert',
-  'host-key-unknown': 'Der Pi ist noch nicht bestätigt',
-  'permission-denied': 'Zugriff verweigert',
-  'append-only': 'Auf einem Nur-Anhängen-Ziel nicht erlaubt',
-  'no-space': 'Datenträger voll',
-  'restic-missing': 'restic fehlt',
-  cancelled: 'Abgebrochen',
-  'keychain-unavailable': 'Kein Schlüsselbund verfügbar',
-  'keychain-locked': 'Schlüsselbund ist gesperrt',
-  'secret-missing': 'Passwort nicht gespeichert',
-  'invalid-config': 'Ungültige Einstellung',
-  'invalid-argument': 'Ungültige Eingabe',
-  'not-found': 'Nicht gefunden',
-  failed: 'Fehler',
-};
 
 /**
  * German for the fixed sentences of the engine's expected failures (core/restic/errors.ts resticMessages,
@@ -150,7 +128,7 @@ function sentenceDe(text: string): string | undefined {
  */
 export function localizedError(info: ErrorInfo, lang: CliLang): { message: string; hint?: string } {
   if (lang === 'en') return { message: info.message, ...(info.hint ? { hint: info.hint } : {}) };
-  const message = sentenceDe(info.message) ?? `${TITLE_DE[info.kind]}: ${info.message}`;
+  const message = sentenceDe(info.message) ?? `${ERROR_TITLES.de[info.kind]}: ${info.message}`;
   const hint = info.hint === undefined ? undefined : (sentenceDe(info.hint) ?? info.hint);
   return { message, ...(hint ? { hint } : {}) };
 }

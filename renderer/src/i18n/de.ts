@@ -1,3 +1,4 @@
+import { ERROR_TITLES } from '../../../contract/error-titles.js';
 import type { Resources } from './en.js';
 
 /** Deutsche Texte; der Typ erzwingt dieselben Schlüssel wie en.ts. */
@@ -40,27 +41,7 @@ export const de: Resources = {
     optional: '(optional)',
   },
   errors: {
-    title: {
-      'repo-not-found': 'Dort ist kein Repository',
-      'repo-exists': 'Dort gibt es schon ein Repository',
-      'wrong-password': 'Falsches Passwort',
-      locked: 'Repository ist belegt',
-      network: 'Verbindungsproblem',
-      'host-key-mismatch': 'Die Identität des Pi hat sich geändert',
-      'host-key-unknown': 'Der Pi ist noch nicht bestätigt',
-      'permission-denied': 'Zugriff verweigert',
-      'append-only': 'Auf einem Nur-Anhängen-Ziel nicht erlaubt',
-      'no-space': 'Datenträger voll',
-      'restic-missing': 'restic fehlt',
-      cancelled: 'Abgebrochen',
-      'keychain-unavailable': 'Kein Schlüsselbund verfügbar',
-      'keychain-locked': 'Schlüsselbund ist gesperrt',
-      'secret-missing': 'Passwort nicht gespeichert',
-      'invalid-config': 'Ungültige Einstellung',
-      'invalid-argument': 'Ungültige Eingabe',
-      'not-found': 'Nicht gefunden',
-      failed: 'Etwas ist schiefgegangen',
-    },
+    title: ERROR_TITLES.de,
   },
   result: {
     success: 'Erfolgreich',

@@ -1,3 +1,4 @@
+import { ERROR_TITLES } from '../../../contract/error-titles.js';
 /** English texts. German (de.ts) must have exactly the same keys: its type is derived from this object. */
 export const en = {
   app: {
@@ -38,27 +39,7 @@ export const en = {
     optional: '(optional)',
   },
   errors: {
-    title: {
-      'repo-not-found': 'No repository there',
-      'repo-exists': 'A repository already exists there',
-      'wrong-password': 'Wrong password',
-      locked: 'Repository is busy',
-      network: 'Connection problem',
-      'host-key-mismatch': 'The Pi’s identity changed',
-      'host-key-unknown': 'The Pi is not confirmed yet',
-      'permission-denied': 'Access denied',
-      'append-only': 'Not allowed on an append-only target',
-      'no-space': 'Disk full',
-      'restic-missing': 'restic is missing',
-      cancelled: 'Cancelled',
-      'keychain-unavailable': 'No keychain available',
-      'keychain-locked': 'Keychain is locked',
-      'secret-missing': 'Password not stored',
-      'invalid-config': 'Invalid setting',
-      'invalid-argument': 'Invalid input',
-      'not-found': 'Not found',
-      failed: 'Something went wrong',
-    },
+    title: ERROR_TITLES.en,
   },
   result: {
     success: 'Succeeded',
